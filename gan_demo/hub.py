@@ -1,0 +1,105 @@
+"""The one place weights are loaded and saved: ``weights/<name>/`` first, then the Hugging Face Hub.
+
+Every folder holds ``config.json`` (the constructor arguments) and ``model.safetensors``, the same
+layout as a Hub model repo. Loading is always strict: a missing, unexpected or mis-shaped tensor
+fails with an error naming the file. No pickle anywhere: only safetensors is read.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_model
+from torch import nn
+
+from .data import DATASETS
+from .models import Autoencoder, Classifier, ConditionalGenerator, Generator
+
+log = logging.getLogger(__name__)
+
+KINDS: dict[str, type[nn.Module]] = {
+    "autoencoder": Autoencoder, "gan": Generator, "cgan": ConditionalGenerator, "classifier": Classifier,
+}
+PRETRAINED_NAMES = tuple(f"{kind}-{dataset}" for kind in KINDS for dataset in DATASETS)
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+HUB_REPO_ENV, HUB_REVISION_ENV = "GAN_DEMO_HUB_REPO", "GAN_DEMO_HUB_REVISION"
+CONFIG_FILE, WEIGHTS_FILE = "config.json", "model.safetensors"
+
+
+class WeightsError(RuntimeError):
+    """Weights that cannot be used: missing, corrupted, or not matching the model's architecture."""
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """'gan-fashion' -> ('gan', 'fashion'), with an error listing the valid names."""
+    if name not in PRETRAINED_NAMES:
+        raise ValueError(f"unknown pretrained model {name!r}; choose one of {list(PRETRAINED_NAMES)}")
+    kind, dataset = name.split("-")
+    return kind, dataset
+
+
+def weights_dir() -> Path:
+    return Path(os.getenv("GAN_DEMO_WEIGHTS_DIR", WEIGHTS_DIR))
+
+
+def load_folder(cls: type[nn.Module], folder: Path | str) -> nn.Module:
+    """Build ``cls`` from ``folder/config.json`` and load ``folder/model.safetensors`` strictly, on the CPU."""
+    folder = Path(folder)
+    config_path, weights_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
+    for path in (config_path, weights_path):
+        if not path.is_file():
+            raise WeightsError(f"missing weights file {path}")
+    try:
+        config = json.loads(config_path.read_text())
+        model = cls(**config)
+    except (json.JSONDecodeError, TypeError, ValueError) as err:
+        raise WeightsError(f"{config_path} does not describe a {cls.__name__}: {err}") from err
+    try:
+        missing, unexpected = load_model(model, weights_path, strict=True, device="cpu")
+    except SafetensorError as err:
+        raise WeightsError(f"{weights_path} is corrupted or not a safetensors file: {err}") from err
+    except RuntimeError as err:  # missing/unexpected keys or shape mismatch
+        raise WeightsError(f"{weights_path} does not match {cls.__name__}{config}: {err}") from err
+    return model.eval()
+
+
+def hub_folder(name: str) -> Path:
+    """Download (or find in the local cache) ``<name>/`` of the Hub repo named by the environment."""
+    repo, revision = os.getenv(HUB_REPO_ENV), os.getenv(HUB_REVISION_ENV)
+    if not repo:
+        raise WeightsError(f"no weights for {name!r}: {weights_dir() / name} does not exist and "
+                           f"${HUB_REPO_ENV} names no Hub repo to fetch them from")
+    if not revision or not re.fullmatch(r"[0-9a-f]{40}", revision):
+        raise WeightsError(f"${HUB_REVISION_ENV} must pin a full 40-character commit SHA of {repo}, got {revision!r}")
+    from huggingface_hub import hf_hub_download  # noqa: PLC0415 - only needed for the Hub fallback
+
+    paths = [hf_hub_download(repo, f"{name}/{file}", revision=revision) for file in (CONFIG_FILE, WEIGHTS_FILE)]
+    return Path(paths[0]).parent
+
+
+def load_pretrained(name: str, device: torch.device | str = "cpu") -> nn.Module:
+    """Load a shipped model by name, e.g. ``load_pretrained('cgan-fashion')``, in eval mode on ``device``."""
+    kind, _ = split_name(name)
+    local = weights_dir() / name
+    if local.is_dir():
+        folder, source = local, f"local folder {local}"
+    else:
+        folder = hub_folder(name)
+        source = f"Hub repo {os.environ[HUB_REPO_ENV]}@{os.environ[HUB_REVISION_ENV][:8]}"
+    model = load_folder(KINDS[kind], folder)
+    log.info("loaded %s from %s", name, source)
+    return model.to(device)
+
+
+def save_pretrained(model: nn.Module, folder: Path | str, push_to_hub: str | None = None) -> Path:
+    """Write ``config.json`` + ``model.safetensors`` (+ a model card), optionally pushing to a Hub repo."""
+    folder = Path(folder)
+    model.save_pretrained(folder)
+    if push_to_hub:
+        model.push_to_hub(push_to_hub, commit_message=f"Upload {folder.name}")
+    return folder

@@ -1,0 +1,65 @@
+"""Class-conditional GAN: conditional-BatchNorm generator and a projection discriminator.
+
+Projection discriminator (Miyato & Koyama, 2018): logit = psi(h) + <embed(y), h>, so the
+class enters as an inner product with the image features instead of an extra input channel.
+"""
+from __future__ import annotations
+
+import torch
+from huggingface_hub import PyTorchModelHubMixin
+from torch import nn
+
+from .common import HUB_CARD, dcgan_init, upsample_block
+from .dcgan import disc_features, maybe_spectral
+
+
+class ConditionalBatchNorm2d(nn.Module):
+    """BatchNorm whose gain and bias are looked up from the class label."""
+
+    def __init__(self, channels: int, num_classes: int):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(channels, affine=False)
+        self.gain = nn.Embedding(num_classes, channels)
+        self.bias = nn.Embedding(num_classes, channels)
+        nn.init.ones_(self.gain.weight)
+        nn.init.zeros_(self.bias.weight)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.bn(x) * self.gain(y)[:, :, None, None] + self.bias(y)[:, :, None, None]
+
+
+class ConditionalGenerator(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
+    """(z, class label) -> image in [-1, 1] of shape (1, 28, 28)."""
+
+    def __init__(self, latent_dim: int = 64, num_classes: int = 10, width: int = 32, channels: int = 1):
+        super().__init__()
+        self.latent_dim, self.num_classes = latent_dim, num_classes
+        self.fc = nn.Sequential(nn.Linear(latent_dim, 4 * width * 7 * 7, bias=False), nn.Unflatten(1, (4 * width, 7, 7)))
+        self.up1, self.up2 = upsample_block(4 * width, 2 * width), upsample_block(2 * width, width)
+        self.bn0 = ConditionalBatchNorm2d(4 * width, num_classes)
+        self.bn1 = ConditionalBatchNorm2d(2 * width, num_classes)
+        self.bn2 = ConditionalBatchNorm2d(width, num_classes)
+        self.out = nn.Sequential(nn.Conv2d(width, channels, 3, padding=1), nn.Tanh())
+        for m in (self.fc, self.up1, self.up2, self.out):
+            m.apply(dcgan_init)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.bn0(self.fc(z), y))  # (B, 4w, 7, 7)
+        h = torch.relu(self.bn1(self.up1(h), y))  # (B, 2w, 14, 14)
+        h = torch.relu(self.bn2(self.up2(h), y))  # (B, w, 28, 28)
+        return self.out(h)  # (B, 1, 28, 28)
+
+
+class ProjectionDiscriminator(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
+    """(image, class label) -> one real/fake logit per image."""
+
+    def __init__(self, num_classes: int = 10, width: int = 32, channels: int = 1, spectral: bool = True):
+        super().__init__()
+        self.num_classes = num_classes
+        self.features = disc_features(width, channels, spectral)
+        self.head = maybe_spectral(nn.Linear(4 * width, 1), spectral)
+        self.embed = maybe_spectral(nn.Embedding(num_classes, 4 * width), spectral)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        h = self.features(x).sum(dim=(2, 3))  # (B, 4w)
+        return self.head(h).squeeze(1) + (self.embed(y) * h).sum(dim=1)  # (B,)

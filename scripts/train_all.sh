@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Train all eight shipped models into weights/, exactly as they were made (see README, "Training").
+# Two lanes of one CPU thread each run side by side; every run resumes from checkpoints/ if interrupted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+mkdir -p runs
+train() { # name, then flags; logs CPU time per model to runs/<name>.log
+  local name=$1; shift
+  /usr/bin/time -f "$name: %U s user CPU, %e s wall" -a -o runs/times.txt \
+    "$PY" -m gan_demo.train "${name%-*}" --dataset "${name#*-}" --threads 1 "$@" > "runs/$name.log" 2>&1
+}
+(
+  train classifier-fashion --steps 3000
+  train cgan-fashion --steps 2500
+  train autoencoder-mnist --steps 1500
+  train gan-mnist --steps 1500
+) &
+(
+  train classifier-mnist --steps 1500
+  train gan-fashion --steps 2500
+  train autoencoder-fashion --steps 3000
+  train cgan-mnist --steps 1500
+) &
+wait
+cat runs/times.txt
