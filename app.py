@@ -1,0 +1,79 @@
+"""gan_demo in the browser: autoencoder, GAN, conditional GAN and a live training run.
+
+Run ``python app.py`` (``--help`` for host, port and share links) or ``gradio app.py`` to hot-reload.
+This file only lays out the page and launches it; each tab lives in ``ui/`` and the models in ``gan_demo/``.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+import gradio as gr
+
+from ui import autoencoder_tab, cgan_tab, gan_tab, train_tab
+from ui.common import DATASET_CHOICES, DEFAULT_DATASET
+
+INTRO = """
+# Autoencoders and GANs, hands on
+Real models trained on **Fashion-MNIST** and **MNIST digits** (weights ship with the app).
+Pick a dataset here; every tab follows it. Each control explains itself; the same seed always gives the same images.
+"""
+CSS = "img { image-rendering: pixelated; }"
+MAX_UPLOAD = "5mb"
+
+
+def build_demo() -> gr.Blocks:
+    with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(3600, 3600)) as demo:
+        gr.Markdown(INTRO)
+        dataset = gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset",
+                           info="Switches the models of the first three tabs.")
+        with gr.Tabs():
+            with gr.Tab("Autoencoder", id="ae"):
+                autoencoder_tab.build(dataset)
+            with gr.Tab("GAN", id="gan"):
+                gan_tab.build(dataset)
+            with gr.Tab("Conditional GAN", id="cgan"):
+                cgan_tab.build(dataset)
+            with gr.Tab("Live training", id="train"):
+                train_tab.build(demo)
+    return demo
+
+
+demo = build_demo()
+
+
+def auth_from_env() -> list[tuple[str, str]] | None:
+    """``GAN_DEMO_PASSWORD`` (and optionally ``GAN_DEMO_USER``, default 'student') protects the app."""
+    password = os.getenv("GAN_DEMO_PASSWORD")
+    return [(os.getenv("GAN_DEMO_USER", "student"), password)] if password else None
+
+
+def launch_kwargs(args: argparse.Namespace | None = None) -> dict:
+    """Everything passed to ``demo.launch``, shared by ``main`` and the tests."""
+    args = args or parse_args([])
+    return dict(server_name=args.host, server_port=args.port, share=args.share, auth=auth_from_env(),
+                auth_message="This gan_demo server is password protected.", max_file_size=MAX_UPLOAD,
+                theme=gr.themes.Soft(), css=CSS, footer_links=["api", "gradio"])
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Launch the gan_demo app.")
+    p.add_argument("--host", default=os.getenv("GRADIO_SERVER_NAME", "127.0.0.1"),
+                   help="interface to listen on; 0.0.0.0 for the local network (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=int(os.getenv("GRADIO_SERVER_PORT", "7860")))
+    p.add_argument("--share", action="store_true", default=os.getenv("GRADIO_SHARE", "").lower() in ("1", "true"),
+                   help="also open a temporary public *.gradio.live link (set GAN_DEMO_PASSWORD to protect it)")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    if args.share and not auth_from_env():
+        logging.warning("--share makes this app public; set GAN_DEMO_PASSWORD to require a password")
+    demo.launch(**launch_kwargs(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Shared fixtures. Tests run offline: no Hub, no analytics, nothing fetched at run time."""
+from __future__ import annotations
+
+import os
+
+# Read once at import by huggingface_hub and gradio, so set before anything imports them.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import contextlib  # noqa: E402
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from gan_demo import pick_device  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def device() -> torch.device:
+    """Whatever device the package picks: the same tests exercise CUDA where a GPU is present."""
+    return pick_device()
+
+
+@pytest.fixture(autouse=True)
+def gradio_tmp(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+
+
+@contextlib.contextmanager
+def launched(demo, **launch_kwargs):
+    """Launch ``demo`` on a free loopback port; yield (local_url, gradio_client.Client); close both."""
+    from gradio_client import Client  # noqa: PLC0415
+
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None,
+                            **launch_kwargs)
+    client = Client(url, verbose=False, analytics_enabled=False, download_files=str(ARTIFACTS / "downloads"))
+    try:
+        yield url, client
+    finally:
+        client.close()
+        demo.close()
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """The real app (shipped weights) on a loopback port, shared by the API and browser tests."""
+    import app  # noqa: PLC0415
+
+    kwargs = app.launch_kwargs()
+    for key in ("server_name", "server_port", "share"):
+        kwargs.pop(key)
+    with launched(app.demo, **kwargs) as (url, client):
+        yield url, client
+
+
+@pytest.fixture
+def client(app_server):
+    return app_server[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (no browser download needed)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs Debian's chromium)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_server):
+    """A fresh browser page on the app; screenshots go to artifacts/screenshots/."""
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.goto(app_server[0])
+    page.wait_for_selector("button[role='tab']", timeout=30_000)
+    yield page
+    context.close()

@@ -1,0 +1,66 @@
+"""What every tab shares: the model cache, input validation that answers with gr.Error, image display."""
+from __future__ import annotations
+
+import math
+import threading
+from functools import lru_cache
+
+import gradio as gr
+import numpy as np
+from torch import nn
+
+from gan_demo import load_pretrained, pick_device
+from gan_demo.data import DATASETS
+
+DATASET_CHOICES = [(info.title, name) for name, info in DATASETS.items()]
+DEFAULT_DATASET = "fashion"
+DISPLAY_SCALE = 4  # 28x28 pixels shown 4x larger with nearest-neighbour upscaling
+_load_lock = threading.Lock()
+
+
+@lru_cache(maxsize=None)
+def _cached_model(name: str) -> nn.Module:
+    return load_pretrained(name, pick_device())
+
+
+def get_model(name: str) -> nn.Module:
+    """A shipped model, loaded once per process and shared (read-only) by every request."""
+    with _load_lock:  # two first requests at once must not load the same weights twice
+        return _cached_model(name)
+
+
+def check_dataset(name) -> str:
+    if name not in DATASETS:
+        raise gr.Error(f"Unknown dataset {name!r}. Choose one of: {', '.join(DATASETS)}.")
+    return name
+
+
+def check_int(value, label: str, low: int, high: int) -> int:
+    """An integer in [low, high]; anything else (NaN, 2.5, '7', 10**9) gets a clear gr.Error."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise gr.Error(f"{label} must be a whole number between {low} and {high}, got {value!r}.")
+    if not math.isfinite(value) or value != int(value):
+        raise gr.Error(f"{label} must be a whole number between {low} and {high}, got {value!r}.")
+    if not low <= int(value) <= high:
+        raise gr.Error(f"{label} must be between {low} and {high}, got {int(value)}.")
+    return int(value)
+
+
+def check_float(value, label: str, low: float, high: float) -> float:
+    """A finite number in [low, high], or a clear gr.Error."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise gr.Error(f"{label} must be a number between {low} and {high}, got {value!r}.")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise gr.Error(f"{label} must be a number between {low} and {high}, got {value!r}.")
+    return float(value)
+
+
+def check_choice(value, label: str, choices) -> str:
+    if value not in choices:
+        raise gr.Error(f"Unknown {label} {value!r}. Choose one of: {', '.join(map(str, choices))}.")
+    return value
+
+
+def display(image: np.ndarray, scale: int = DISPLAY_SCALE) -> np.ndarray:
+    """uint8 (H, W) -> nearest-neighbour upscaled uint8 for crisp pixels in the browser."""
+    return np.kron(np.asarray(image, np.uint8), np.ones((scale, scale), np.uint8))
