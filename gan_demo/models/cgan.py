@@ -25,11 +25,19 @@ class ConditionalBatchNorm2d(nn.Module):
         nn.init.zeros_(self.bias.weight)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.bn(x) * self.gain(y)[:, :, None, None] + self.bias(y)[:, :, None, None]
+        """``y``: class indices (B,), or class weights (B, num_classes) to blend classes (soft labels)."""
+        if y.is_floating_point():  # a weighted mix of the class embeddings, e.g. to interpolate between classes
+            gain, bias = y @ self.gain.weight, y @ self.bias.weight  # (B, C)
+        else:
+            gain, bias = self.gain(y), self.bias(y)  # (B, C)
+        return self.bn(x) * gain[:, :, None, None] + bias[:, :, None, None]
 
 
 class ConditionalGenerator(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
-    """(z, class label) -> image in [-1, 1] of shape (1, 28, 28)."""
+    """(z, class label) -> image in [-1, 1] of shape (1, 28, 28).
+
+    The label is a class index (B,) or, to blend classes, class weights (B, num_classes) summing to 1.
+    """
 
     def __init__(self, latent_dim: int = 64, num_classes: int = 10, width: int = 32, channels: int = 1):
         super().__init__()
