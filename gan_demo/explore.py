@@ -52,6 +52,7 @@ class Reconstruction:
     output: np.ndarray  # uint8 (28, 28)
     mse: float  # against the clean input, pixels in [-1, 1]
     psnr: float  # dB
+    noisy_psnr: float  # dB of the noisy input against the clean one: what denoising has to beat
     point: np.ndarray  # (2,) the code's position on the latent map
 
 
@@ -70,9 +71,9 @@ def reconstruct(autoencoder: nn.Module, image: np.ndarray, noise: float = 0.0) -
     noisy = corrupt(image, noise)
     z = autoencoder.encode(_to_model(noisy[None], autoencoder))  # (1, latent_dim)
     x_hat = autoencoder.decode(z)  # (1, 1, 28, 28)
-    clean = _to_model(np.asarray(image)[None], autoencoder)
+    clean, corrupted = _to_model(np.asarray(image)[None], autoencoder), _to_model(noisy[None], autoencoder)
     return Reconstruction(noisy, to_uint8(x_hat)[0].numpy(), float(mse(x_hat, clean)), float(psnr(x_hat, clean)),
-                          autoencoder.to_map(z)[0].cpu().numpy())
+                          float(psnr(corrupted, clean)), autoencoder.to_map(z)[0].cpu().numpy())
 
 
 @torch.inference_mode()

@@ -37,7 +37,9 @@ def open_image(path: str | Path) -> Image.Image:
     """Open an image file, checking its size from the header before decoding any pixels."""
     try:
         image = Image.open(path)  # lazy: reads only the header
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as err:
+    except Image.DecompressionBombError as err:
+        raise ImageInputError(f"{Path(path).name} is far too large: the limit is {MAX_SIDE} pixels a side") from err
+    except (UnidentifiedImageError, OSError) as err:
         raise ImageInputError(f"{Path(path).name} is not an image PIL can read (PNG, JPEG, GIF, BMP, WebP...)") from err
     check_size(*image.size)
     try:
@@ -53,8 +55,8 @@ def _array_to_unit(a: np.ndarray) -> np.ndarray:
         return a.astype(np.float32)
     if np.issubdtype(a.dtype, np.integer):
         peak = int(a.max(initial=0))
-        top = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}.get(a.dtype) or (
-            255 if peak <= 255 else 65535 if peak <= 65535 else peak)  # PIL's 32-bit "I" mode holds 8 or 16-bit data
+        # Wider integer images (PIL's "I;16" and "I") often hold 8-bit values: PIL's convert() does not rescale.
+        top = 255 if a.dtype.itemsize == 1 or peak <= 255 else 65535 if peak <= 65535 else peak
         return np.clip(a.astype(np.float32) / top, 0, 1)
     a = np.nan_to_num(a.astype(np.float32))
     return np.clip(a / 255 if a.max(initial=0) > 1 else a, 0, 1)
