@@ -27,9 +27,12 @@ def device() -> torch.device:
     return pick_device()
 
 
-@pytest.fixture(autouse=True)
-def gradio_tmp(tmp_path, monkeypatch):
-    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+@pytest.fixture(autouse=True, scope="session")
+def gradio_tmp(tmp_path_factory):
+    """One Gradio temp dir for the session: the shared server checks uploads against the dir it started with."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
+        yield
 
 
 @contextlib.contextmanager
