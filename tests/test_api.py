@@ -1,0 +1,126 @@
+"""Every endpoint of the autoencoder, GAN and conditional GAN tabs through gradio_client, good and bad values."""
+from __future__ import annotations
+
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from ui.widgets import example_paths
+
+pytestmark = pytest.mark.e2e
+
+FASHION = [str(p) for p in example_paths("fashion")]
+MNIST = [str(p) for p in example_paths("mnist")]
+
+
+def png(path) -> Image.Image:
+    image = Image.open(path)
+    assert image.format == "PNG"  # lossless: webp would smear 28x28 pixels
+    return image
+
+
+def gallery_captions(gallery) -> list[str]:
+    return [item["caption"] for item in gallery]
+
+
+def test_reconstruct(client):
+    comparison, scores = client.predict(handle_file(FASHION[2]), 0.2, "fashion", api_name="/reconstruct")
+    assert png(comparison).width > 4 * 28 * 4 and "PSNR" in scores and "noisy input" in scores
+
+
+def test_latent_map(client):
+    map_path, manifold_path = client.predict(handle_file(MNIST[6]), 0.0, "mnist", api_name="/latent_map")
+    assert png(map_path).width >= 400 and png(manifold_path).size == (12 * 28 * 2, 12 * 28 * 2)
+
+
+def test_latent_map_without_an_image(client):
+    map_path, _ = client.predict(None, 0.0, "fashion", api_name="/latent_map")
+    assert png(map_path).width >= 400
+
+
+def test_interpolate_ae(client):
+    strip, gif = client.predict(handle_file(FASHION[0]), handle_file(FASHION[15]), 6, "fashion",
+                                api_name="/interpolate_ae")
+    assert png(strip).width > 8 * 28 * 3
+    assert Image.open(gif).format == "GIF" and Image.open(gif).n_frames == 10  # 6 frames, there and back
+
+
+def test_sample(client):
+    gallery, summary = client.predict(7, 12, 0.8, "fashion", api_name="/sample")
+    assert len(gallery) == 12 and all("%" in c for c in gallery_captions(gallery))
+    assert png(gallery[0]["image"]).size == (112, 112) and "classifier" in summary
+    again, _ = client.predict(7, 12, 0.8, "fashion", api_name="/sample")
+    assert gallery_captions(again) == gallery_captions(gallery)  # same seed, same samples
+
+
+def test_nearest(client):
+    gallery, text = client.predict(7, 12, 3, 0.8, "mnist", api_name="/nearest")
+    assert len(gallery) == 9 and gallery[0]["caption"] == "sample #3" and "distance" in text
+
+
+def test_interpolate_gan(client):
+    strip, gif = client.predict(1, 2, 5, 1.0, "mnist", api_name="/interpolate_gan")
+    assert png(strip).width > 5 * 28 * 3 and Image.open(gif).n_frames == 8
+
+
+def test_sample_conditional(client):
+    gallery, agreement = client.predict("Sneaker", 8, 3, "fashion", api_name="/sample_conditional")
+    assert len(gallery) == 8 and "of 8" in agreement
+    digits, agreement = client.predict("7", 4, 3, "mnist", api_name="/sample_conditional")
+    assert len(digits) == 4 and "*7*" in agreement
+
+
+def test_class_grid(client):
+    grid = png(client.predict(0, 3, "mnist", api_name="/class_grid"))
+    assert grid.width > 10 * 28 * 2 and grid.height > 3 * 28 * 2
+
+
+def test_interpolate_classes(client):
+    strip, gif = client.predict("T-shirt/top", "Sneaker", 4, 7, "fashion", api_name="/interpolate_classes")
+    assert png(strip).width > 7 * 28 * 3 and Image.open(gif).format == "GIF"
+
+
+BAD_CALLS = [
+    ("/sample", (1, -3, 1.0, "fashion"), "Number of samples"),
+    ("/sample", (1, 10_000, 1.0, "fashion"), "Number of samples.*64"),
+    ("/sample", (1, 4, 1.0, "cifar"), "cifar"),
+    ("/sample", (1, 4, 9.0, "fashion"), "Noise scale"),
+    ("/nearest", (1, 4, 4, 1.0, "fashion"), "Sample index"),
+    ("/interpolate_gan", (1, 2, 1000, 1.0, "mnist"), "Frames"),
+    ("/sample_conditional", ("Unicorn", 4, 0, "fashion"), "Unknown class 'Unicorn'"),
+    ("/sample_conditional", ("Sneaker", 4, 0, "mnist"), "Choose one of: 0, 1"),
+    ("/class_grid", (0, 99, "fashion"), "Rows"),
+    ("/interpolate_classes", ("Bag", "Dragon", 0, 5, "fashion"), "Dragon"),
+    ("/reconstruct", (None, 0.0, "fashion"), "pick an example"),
+    ("/reconstruct", ("IMAGE", 5.0, "fashion"), "Noise"),
+]
+
+
+@pytest.mark.parametrize("endpoint, args, message", BAD_CALLS, ids=[f"{e}-{m[:12]}" for e, _, m in BAD_CALLS])
+def test_bad_values_get_a_clear_error(client, endpoint, args, message):
+    args = tuple(handle_file(FASHION[0]) if a == "IMAGE" else a for a in args)
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name=endpoint)
+
+
+def test_non_image_and_huge_uploads_are_refused_and_the_server_keeps_serving(client, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("certainly not a picture")
+    with pytest.raises(AppError, match="could not read notes.txt as an image"):
+        client.predict(handle_file(str(text)), 0.0, "fashion", api_name="/reconstruct")
+    huge = tmp_path / "huge.png"
+    Image.new("1", (10_000, 5_000)).save(huge)  # 50 megapixels in a few kB
+    with pytest.raises(AppError, match="limit"):
+        client.predict(handle_file(str(huge)), 0.0, "fashion", api_name="/reconstruct")
+    gallery, _ = client.predict(1, 2, 1.0, "fashion", api_name="/sample")
+    assert len(gallery) == 2
+
+
+def test_odd_uploads_are_converted(client, tmp_path):
+    rgba = tmp_path / "photo.png"
+    Image.new("RGBA", (640, 480), (255, 255, 255, 255)).save(rgba)
+    Image.open(FASHION[4]).resize((200, 200)).save(tmp_path / "big.png")
+    for path in (rgba, tmp_path / "big.png"):
+        comparison, scores = client.predict(handle_file(str(path)), 0.0, "fashion", api_name="/reconstruct")
+        assert "PSNR" in scores

@@ -1,0 +1,111 @@
+"""Pieces the autoencoder, GAN and conditional GAN tabs share: explanations, uploads, seeds, GIFs, class names."""
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from gan_demo.data import DATASETS
+from gan_demo.images import ImageInputError, open_image, preprocess_image, write_gif
+from gan_demo.sampling import MAX_SEED
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+GIF_DIR = Path(tempfile.gettempdir()) / "gan_demo_gifs"  # Gradio serves files from the temp dir
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+MAX_SAMPLES = 64
+GIF_FRAME_MS = 120
+
+
+def explanation(text: str) -> gr.Markdown:
+    """Markdown that renders $inline$ and $$display$$ LaTeX."""
+    return gr.Markdown(text, latex_delimiters=LATEX)
+
+
+def guarded(component: gr.components.Component) -> gr.components.Component:
+    """Make the component's own input checks answer with errors that name the control.
+
+    Gradio checks a slider's range before our handler runs and says only 'Value 5.0 is greater than maximum
+    value 1.0'; an image upload is opened with PIL before our handler runs, and a text file raises a bare
+    PIL error. Both are caught around the component's preprocessing. (A subclass would also work, but
+    Gradio writes a .pyi stub next to the module of every Component subclass.)
+    """
+    label, preprocess = component.label or "input", component.preprocess
+
+    def checked(payload):
+        try:
+            return preprocess(payload)
+        except gr.Error as err:
+            raise gr.Error(f"{label}: {err.message}") from err
+        except Exception as err:  # PIL raises several unrelated types for bad files
+            name = getattr(payload, "orig_name", None) or "the upload"
+            raise gr.Error(f"{label}: could not read {name} as an image ({type(err).__name__}). "
+                           "Upload a PNG, JPEG, GIF, BMP or WebP picture.") from err
+
+    component.preprocess = checked
+    return component
+
+
+def image_upload(**kwargs) -> gr.Image:
+    """An upload box (a file path for the handler) that answers unreadable files with a clear gr.Error."""
+    return guarded(gr.Image(type="filepath", format="png", sources=["upload", "clipboard"], **kwargs))
+
+
+def slider(minimum: float, maximum: float, **kwargs) -> gr.Slider:
+    """A slider whose out-of-range API values get an error naming it."""
+    return guarded(gr.Slider(minimum, maximum, **kwargs))
+
+
+def class_names(dataset: str) -> list[str]:
+    return list(DATASETS[dataset].classes)
+
+
+def check_class(name, dataset: str) -> int:
+    """A class name of ``dataset`` -> its index, or a gr.Error listing the valid names."""
+    classes = class_names(dataset)
+    if name not in classes:
+        raise gr.Error(f"Unknown class {name!r} for {DATASETS[dataset].title}. Choose one of: {', '.join(classes)}.")
+    return classes.index(name)
+
+
+def example_paths(dataset: str) -> list[Path]:
+    """The shipped test images of ``dataset``, sorted by class."""
+    return sorted((EXAMPLES_DIR / dataset).glob("*.png"))
+
+
+def example_caption(path: Path | str, dataset: str) -> str:
+    """'3_dress_1.png' -> 'Dress #1'."""
+    stem = Path(path).stem
+    k, i = stem.split("_", 1)[0], stem.rsplit("_", 1)[1]
+    return f"{DATASETS[dataset].classes[int(k)]} #{i}"
+
+
+def example_gallery(dataset: str) -> list[tuple[str, str]]:
+    return [(str(p), example_caption(p, dataset)) for p in example_paths(dataset)]
+
+
+def load_upload(path: str | None, dataset: str, what: str = "an image") -> np.ndarray:
+    """An uploaded file -> uint8 (28, 28), or a gr.Error saying what went wrong."""
+    if path is None:
+        raise gr.Error(f"Give {what} first: pick an example, upload a picture or draw one.")
+    try:
+        return preprocess_image(open_image(path), dataset=dataset)
+    except ImageInputError as err:
+        raise gr.Error(f"Cannot use this image: {err}.") from err
+
+
+def random_seed() -> int:
+    """A fresh seed for the dice button (the seed, not the global RNG, makes the images reproducible)."""
+    return secrets.randbelow(MAX_SEED + 1)
+
+
+def gif_file(frames: np.ndarray) -> str:
+    """uint8 (T, 28, 28) -> path of a looping GIF Gradio can serve."""
+    return str(write_gif(frames, GIF_DIR, duration_ms=GIF_FRAME_MS))
+
+
+def seed_input(label: str = "Seed", value: int = 0) -> gr.Number:
+    return guarded(gr.Number(value=value, label=label, precision=0, minimum=0, maximum=MAX_SEED,
+                             info="same seed, same images"))
