@@ -119,17 +119,22 @@ def preprocess_image(image: Image.Image | np.ndarray, *, dataset: str = "mnist",
     """Any image -> uint8 (28, 28), a light object on a dark background like the training data.
 
     Dark-on-light images (drawings, scans) are inverted, judged by the border. ``center`` crops to the
-    object and frames it like ``dataset`` does; by default only images that are not already 28x28 are framed.
+    object and frames it like ``dataset`` does. By default a square image of 28k x 28k pixels is taken to be
+    a 28x28 image upscaled k times (such as the app's own downloads) and only shrunk back; others are framed.
     """
     a = to_grey(image)  # (H, W) in [0, 1]
     border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
     if border.mean() > 0.5:
         a = 1 - a
+    upscaled = a.shape[0] == a.shape[1] and a.shape[0] % SIZE == 0  # e.g. our own 112x112 display images
     if center is None:
-        center = a.shape != (SIZE, SIZE)
+        center = not upscaled
     if center:
         a = _frame(a, FRAMING.get(dataset, SIZE))
-    elif a.shape != (SIZE, SIZE):
+    elif upscaled:  # exact: each 28x28 pixel is the mean of its k x k block
+        k = a.shape[0] // SIZE
+        a = a.reshape(SIZE, k, SIZE, k).mean(axis=(1, 3))
+    else:
         a = _resize(a, (SIZE, SIZE))
     return np.round(a * 255).astype(np.uint8)
 
@@ -175,12 +180,14 @@ def labelled_grid(cells: list[list[np.ndarray]], *, col_labels: list[str] | None
     left = max((text_w(s) for s in row_labels), default=0) + 2 * pad if row_labels else 0
     top = line + pad if col_labels else 0
     below = line if captions else 0
-    cell_w = max([w] + [text_w(s) + pad for r in (captions or []) for s in r] + [text_w(s) + pad for s in col_labels or []])
+    texts = [s for r in captions or [] for s in r] + list(col_labels or [])
+    cell_w = max([w] + [text_w(s) + pad for s in texts])
     width, height = left + cols * (cell_w + pad) + pad, top + rows * (h + below + pad) + pad
     canvas = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(canvas)
     for c, label in enumerate(col_labels or []):
-        draw.text((left + pad + c * (cell_w + pad) + cell_w / 2, pad + line / 2), label, fill="black", font=font, anchor="mm")
+        x = left + pad + c * (cell_w + pad) + cell_w / 2
+        draw.text((x, pad + line / 2), label, fill="black", font=font, anchor="mm")
     for r, row in enumerate(cells):
         y = top + pad + r * (h + below + pad)
         if row_labels:

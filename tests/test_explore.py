@@ -47,9 +47,10 @@ def test_fashion_framing_fills_the_frame():
     assert rows[-1] - rows[0] + 1 >= 27
 
 
-def test_a_28x28_image_is_kept_as_it_is():
+def test_a_28x28_image_and_its_upscaled_copy_are_kept_as_they_are():
     a = np.random.default_rng(0).integers(0, 100, (28, 28), dtype=np.uint8)  # dark border: no inversion
     assert np.array_equal(images.preprocess_image(a), a)
+    assert np.array_equal(images.preprocess_image(images.upscale(a, 4)), a)  # a downloaded display image
 
 
 @pytest.mark.parametrize("mode", ["RGBA", "LA", "RGB", "P", "1", "I;16", "I", "F", "CMYK"])

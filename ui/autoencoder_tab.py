@@ -8,8 +8,9 @@ import torch
 from gan_demo import explore
 from gan_demo.images import error_heatmap, is_blank, labelled_grid, preprocess_image, upscale
 from gan_demo.sampling import grid
-from ui.common import check_dataset, check_float, check_int, get_model
-from ui.widgets import example_gallery, example_paths, explanation, gif_file, image_upload, load_upload, slider
+from ui.common import check_dataset, check_float, check_int, display, get_model
+from ui.widgets import (animation, example_gallery, example_image, example_paths, explanation, gif_file,
+                        image_upload, load_upload, picture, slider)
 
 EXPLAIN = r"""
 ### Compress, then rebuild
@@ -66,11 +67,11 @@ def latent_map(image: str | None, noise: float, dataset: str) -> tuple[np.ndarra
         x = explore.corrupt(load_upload(image, dataset), noise)
         point = explore.encode_to_map(model, x[None])[0]  # (2,)
     with torch.inference_mode():
-        picture = explore.map_picture(model, dataset)
+        scatter = explore.map_picture(model, dataset)
         cells = explore.manifold(model, dataset)  # (12, 12, 28, 28)
     size = len(cells)
     decoded = upscale(grid(cells.reshape(-1, 28, 28), nrow=size, padding=0), 2)
-    return explore.mark_point(picture, point, "your image" if noise == 0 else "your noisy image"), decoded
+    return explore.mark_point(scatter, point, "your image" if noise == 0 else "your noisy image"), decoded
 
 
 def interpolate_ae(image_a: str | None, image_b: str | None, frames: float, dataset: str) -> tuple[np.ndarray, str]:
@@ -86,7 +87,7 @@ def interpolate_ae(image_a: str | None, image_b: str | None, frames: float, data
 
 
 def use_drawing(drawing: dict | None, dataset: str) -> np.ndarray:
-    """The sketchpad's black-on-white drawing -> an MNIST-style uint8 (28, 28) input."""
+    """The sketchpad's black-on-white drawing -> an MNIST-style 28x28 input, shown 4x larger."""
     dataset = check_dataset(dataset)
     composite = (drawing or {}).get("composite")
     hint = "Click the brush (pen) button above the canvas, then draw with the mouse or a finger."
@@ -95,12 +96,12 @@ def use_drawing(drawing: dict | None, dataset: str) -> np.ndarray:
     x = preprocess_image(np.asarray(composite), dataset=dataset, center=True)
     if is_blank(x):
         raise gr.Error(f"The drawing is empty. {hint}")
-    return x
+    return display(x)  # upscaled exactly 4x: crisp on screen, shrunk back exactly by the handlers
 
 
-def pick_example(dataset: str, evt: gr.SelectData) -> str:
+def pick_example(dataset: str, evt: gr.SelectData) -> np.ndarray:
     """The gallery image the user clicked, as the new input."""
-    return str(example_paths(check_dataset(dataset))[evt.index])
+    return example_image(example_paths(check_dataset(dataset))[evt.index])
 
 
 def on_dataset(dataset: str):
@@ -108,8 +109,8 @@ def on_dataset(dataset: str):
     paths = [str(p) for p in example_paths(dataset)]
     choices = [(caption, path) for path, caption in example_gallery(dataset)]
     a, b = (paths[i] for i in INTERP_DEFAULTS)
-    return (example_gallery(dataset), paths[0], gr.Dropdown(choices=choices, value=a),
-            gr.Dropdown(choices=choices, value=b), a, b)
+    return (example_gallery(dataset), example_image(paths[0]), gr.Dropdown(choices=choices, value=a),
+            gr.Dropdown(choices=choices, value=b), example_image(a), example_image(b))
 
 
 def _refresh(event, inputs: list, outputs: list) -> None:
@@ -124,29 +125,28 @@ def build(dataset: gr.Radio) -> None:
     paths = [str(p) for p in example_paths(start)]
     with gr.Row():
         with gr.Column(scale=2):
-            image = image_upload(value=paths[0], label="Input image (upload any picture)", height=200,
+            image = image_upload(value=example_image(paths[0]), label="Input image (upload any picture)", height=200,
                                  elem_id="ae-input")
             with gr.Tabs():
                 with gr.Tab("Examples (real test images)"):
-                    gallery = gr.Gallery(example_gallery(start), columns=10, rows=2, height="auto", allow_preview=False,
+                    gallery = gr.Gallery(example_gallery(start), columns=4, height="auto", allow_preview=False,
                                          label="Click one to use it", format="png", elem_id="ae-gallery")
                 with gr.Tab("Draw"):
+                    gr.Markdown("Click the **brush** (pen) button left of the canvas, draw one large "
+                                "item in the middle, then press **Use my drawing**.")
                     sketch = gr.Sketchpad(type="numpy", image_mode="L", canvas_size=(280, 280), elem_id="ae-sketch",
                                           brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
-                                          label="Click the brush (pen) button, then draw one large item in the middle")
+                                          label="Sketchpad")
                     draw_btn = gr.Button("Use my drawing", elem_id="ae-use-drawing")
         with gr.Column(scale=3):
             noise = slider(0, NOISE_MAX, value=0, step=0.05, label="Noise",
                               info="standard deviation of the Gaussian noise added to the input (pixels 0..1)")
             run = gr.Button("Reconstruct", variant="primary", elem_id="ae-run")
-            comparison = gr.Image(label="Input | reconstruction | error", format="png", interactive=False,
-                                  elem_id="ae-comparison")
+            comparison = picture("Input | reconstruction | error", "ae-comparison", titled=True)
             scores = gr.Markdown(label="Scores", elem_id="ae-scores")
     with gr.Row():
-        map_image = gr.Image(label="Latent map (test images coloured by class)", format="png", interactive=False,
-                             elem_id="ae-map")
-        manifold_image = gr.Image(label="Decoded manifold: what the decoder draws across the map", format="png",
-                                  interactive=False, elem_id="ae-manifold")
+        map_image = picture("Latent map (test images coloured by class)", "ae-map", titled=True)
+        manifold_image = picture("Decoded manifold: what the decoder draws across the map", "ae-manifold")
     gr.Markdown("### Walk from one image to another")
     choices = [(caption, path) for path, caption in example_gallery(start)]
     with gr.Row():
@@ -154,11 +154,11 @@ def build(dataset: gr.Radio) -> None:
         pick_b = gr.Dropdown(choices, value=paths[INTERP_DEFAULTS[1]], label="Image B: an example")
         frames = slider(3, MAX_FRAMES, value=10, step=1, label="Frames")
     with gr.Row():
-        image_a = image_upload(value=paths[INTERP_DEFAULTS[0]], height=140, label="A (or upload)")
-        image_b = image_upload(value=paths[INTERP_DEFAULTS[1]], height=140, label="B (or upload)")
-        gif = gr.Image(label="Animation (GIF)", type="filepath", interactive=False, height=140, elem_id="ae-gif")
+        image_a = image_upload(value=example_image(paths[INTERP_DEFAULTS[0]]), height=140, label="A (or upload)")
+        image_b = image_upload(value=example_image(paths[INTERP_DEFAULTS[1]]), height=140, label="B (or upload)")
+        gif = animation("ae-gif")
     interp_btn = gr.Button("Interpolate", variant="primary", elem_id="ae-interpolate")
-    strip = gr.Image(label="Decoded codes from A to B", format="png", interactive=False, elem_id="ae-strip")
+    strip = picture("Decoded codes from A to B", "ae-strip", titled=True)
 
     inputs, outputs = [image, noise, dataset], [comparison, scores, map_image, manifold_image]
     (gr.on([run.click, image.upload, noise.release], reconstruct, inputs, outputs[:2], api_name="reconstruct")
@@ -168,6 +168,6 @@ def build(dataset: gr.Radio) -> None:
     _refresh(dataset.change(on_dataset, [dataset], [gallery, image, pick_a, pick_b, image_a, image_b],
                              api_visibility="private"),
              inputs, outputs)
-    pick_a.input(lambda p: p, pick_a, image_a, api_visibility="private")
-    pick_b.input(lambda p: p, pick_b, image_b, api_visibility="private")
+    pick_a.input(example_image, pick_a, image_a, api_visibility="private")
+    pick_b.input(example_image, pick_b, image_b, api_visibility="private")
     interp_btn.click(interpolate_ae, [image_a, image_b, frames, dataset], [strip, gif], api_name="interpolate_ae")

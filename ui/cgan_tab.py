@@ -9,8 +9,8 @@ from gan_demo import explore
 from gan_demo.images import labelled_grid
 from gan_demo.sampling import MAX_SEED, sample as sample_images
 from ui.common import check_dataset, check_int, display, get_model
-from ui.widgets import (MAX_SAMPLES, check_class, class_names, explanation, gif_file, random_seed, seed_input,
-                        slider)
+from ui.widgets import (MAX_SAMPLES, animation, check_class, class_names, explanation, gif_file, picture,
+                        random_seed, seed_input, slider)
 
 EXPLAIN = r"""
 ### Asking for a class
@@ -57,7 +57,7 @@ def class_grid(seed: float, rows: float, dataset: str) -> np.ndarray:
     with torch.inference_mode():
         cells = explore.class_grid(_generator(dataset), seed, rows)  # (rows, K, 28, 28)
     return labelled_grid([list(r) for r in cells], col_labels=class_names(dataset),
-                         row_labels=[f"z{i + 1}" for i in range(rows)], scale=2, font_size=11)
+                         row_labels=[f"z{i + 1}" for i in range(rows)], scale=3)
 
 
 def interpolate_classes(class_a: str, class_b: str, seed: float, frames: float, dataset: str) -> tuple[np.ndarray, str]:
@@ -100,16 +100,15 @@ def build(dataset: gr.Radio) -> None:
         grid_seed = seed_input("Seed of the first row", 0)
         rows = slider(1, MAX_ROWS, value=4, step=1, label="Rows (noise vectors)")
     grid_btn = gr.Button("Draw the grid", variant="primary", elem_id="cgan-grid-run")
-    grid_image = gr.Image(label="Rows: same noise z. Columns: the class label y", format="png", interactive=False,
-                          elem_id="cgan-grid")
+    grid_image = picture("Rows: same noise z. Columns: the class label y", "cgan-grid", titled=True)
     gr.Markdown("### Walk from one class to another, noise held fixed")
     with gr.Row():
         class_a, class_b = _class_menu("Class A", classes, classes[0]), _class_menu("Class B", classes, classes[7])
         walk_seed = seed_input("Seed", 0)
         frames = slider(3, MAX_FRAMES, value=10, step=1, label="Frames")
-        gif = gr.Image(label="Animation (GIF)", type="filepath", interactive=False, height=140, elem_id="cgan-gif")
+        gif = animation("cgan-gif")
     walk_btn = gr.Button("Interpolate", variant="primary", elem_id="cgan-interpolate")
-    strip = gr.Image(label="Blending the label from A to B", format="png", interactive=False, elem_id="cgan-strip")
+    strip = picture("Blending the label from A to B", "cgan-strip", titled=True)
 
     sample_io = ([wanted, n, seed, dataset], [gallery, agreement])
     run.click(sample_conditional, *sample_io, api_name="sample_conditional")

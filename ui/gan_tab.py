@@ -12,7 +12,8 @@ from gan_demo.data import DATASETS
 from gan_demo.images import labelled_grid
 from gan_demo.sampling import MAX_SEED, sample as sample_images
 from ui.common import check_dataset, check_float, check_int, display, get_model
-from ui.widgets import MAX_SAMPLES, explanation, gif_file, guarded, random_seed, seed_input, slider
+from ui.widgets import (MAX_SAMPLES, animation, explanation, gif_file, guarded, picture, random_seed, seed_input,
+                        slider)
 
 EXPLAIN = r"""
 ### A forger against a detective
@@ -75,12 +76,14 @@ def nearest(seed: float, n: float, index: float, truncation: float, dataset: str
     gallery += [(display(x), f"{d:.3f} · {classes[k]}") for x, d, k in zip(found, dist, labels)]
     typical = explore.typical_real_distance(dataset)
     verdict = "looks like a copy" if dist[0] < 0.25 * typical else "is not a copy of any training image"
-    text = (f"Nearest training image: RMS pixel distance **{dist[0]:.3f}** (pixels 0..1). Real test images are typically "
+    text = (f"Nearest training image: RMS pixel distance **{dist[0]:.3f}** (pixels 0..1). "
+            f"Real test images are typically "
             f"**{typical:.3f}** from their nearest training image, so this sample {verdict}.")
     return gallery, text
 
 
-def interpolate_gan(seed_a: float, seed_b: float, frames: float, truncation: float, dataset: str) -> tuple[np.ndarray, str]:
+def interpolate_gan(seed_a: float, seed_b: float, frames: float, truncation: float,
+                    dataset: str) -> tuple[np.ndarray, str]:
     """Images along the slerp path between the noise of two seeds: a labelled strip and a looping GIF."""
     seed_a, truncation, dataset = _check_common(seed_a, truncation, dataset)
     seed_b = check_int(seed_b, "Seed B", 0, MAX_SEED)
@@ -112,15 +115,15 @@ def build(dataset: gr.Radio) -> None:
         index = guarded(gr.Number(value=0, precision=0, minimum=0, label="Sample index", scale=0, min_width=140))
         check = gr.Button("Find nearest training images", elem_id="gan-nearest-run")
     neighbours = gr.Gallery(label="The sample, then its nearest training images (distance · class)", columns=9,
-                            height="auto", format="png", allow_preview=False, elem_id="gan-nearest")
+                            height=200, format="png", allow_preview=False, elem_id="gan-nearest")
     verdict = gr.Markdown(label="Memorisation verdict", elem_id="gan-memorisation")
     gr.Markdown("### Walk from one seed to another")
     with gr.Row():
         seed_a, seed_b = seed_input("Seed A", 0), seed_input("Seed B", 1)
         frames = slider(3, MAX_FRAMES, value=10, step=1, label="Frames")
-        gif = gr.Image(label="Animation (GIF)", type="filepath", interactive=False, height=140, elem_id="gan-gif")
+        gif = animation("gan-gif")
     interp_btn = gr.Button("Interpolate", variant="primary", elem_id="gan-interpolate")
-    strip = gr.Image(label="Slerp from seed A to seed B", format="png", interactive=False, elem_id="gan-strip")
+    strip = picture("Slerp from seed A to seed B", "gan-strip", titled=True)
 
     sample_io = ([seed, n, truncation, dataset], [gallery, summary])
     nearest_io = ([seed, n, index, truncation, dataset], [neighbours, verdict])

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from PIL import Image
 
 from gan_demo.data import DATASETS
 from gan_demo.images import ImageInputError, open_image, preprocess_image, write_gif
 from gan_demo.sampling import MAX_SEED
+from ui.common import display
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 GIF_DIR = Path(tempfile.gettempdir()) / "gan_demo_gifs"  # Gradio serves files from the temp dir
@@ -82,6 +84,11 @@ def example_caption(path: Path | str, dataset: str) -> str:
     return f"{DATASETS[dataset].classes[int(k)]} #{i}"
 
 
+def example_image(path: Path | str) -> np.ndarray:
+    """A shipped 28x28 example, upscaled for display (the handlers shrink it back exactly)."""
+    return display(np.asarray(Image.open(path).convert("L")))
+
+
 def example_gallery(dataset: str) -> list[tuple[str, str]]:
     return [(str(p), example_caption(p, dataset)) for p in example_paths(dataset)]
 
@@ -104,6 +111,17 @@ def random_seed() -> int:
 def gif_file(frames: np.ndarray) -> str:
     """uint8 (T, 28, 28) -> path of a looping GIF Gradio can serve."""
     return str(write_gif(frames, GIF_DIR, duration_ms=GIF_FRAME_MS))
+
+
+def picture(label: str, elem_id: str, *, titled: bool = False, **kwargs) -> gr.Image:
+    """A lossless output image. ``titled``: the picture carries its own titles, so Gradio's floating label
+    (which would cover them) is hidden; the label still names the output in the API docs."""
+    return gr.Image(label=label, format="png", interactive=False, show_label=not titled, elem_id=elem_id, **kwargs)
+
+
+def animation(elem_id: str) -> gr.Image:
+    """A looping GIF (a file path, served as it is)."""
+    return gr.Image(label="Animation (GIF)", type="filepath", interactive=False, height=140, elem_id=elem_id)
 
 
 def seed_input(label: str = "Seed", value: int = 0) -> gr.Number:

@@ -1,0 +1,105 @@
+"""Headless Chromium opens the autoencoder, GAN and conditional GAN tabs and performs their main actions.
+
+Screenshots go to artifacts/screenshots/: look at them, a passing test cannot tell an ugly page.
+"""
+from __future__ import annotations
+
+import pytest
+
+from conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow]
+
+TIMEOUT = 30_000  # ms: the first request of a dataset loads models and builds the latent map
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"{name}.png"), full_page=True)
+
+
+def text_of(page, selector: str) -> str:
+    return page.locator(selector).inner_text()
+
+
+def wait_for_text(page, selector: str, needle: str) -> None:
+    page.wait_for_function("([s, n]) => (document.querySelector(s)?.innerText || '').includes(n)",
+                           arg=[selector, needle], timeout=TIMEOUT)
+
+
+def wait_for_images(page, selector: str, count: int = 1) -> None:
+    page.wait_for_function("([s, n]) => document.querySelectorAll(s + ' img').length >= n",
+                           arg=[selector, count], timeout=TIMEOUT)
+
+
+def test_autoencoder_example_and_reconstruction(page):
+    page.locator("#ae-gallery img").nth(9).click()  # the 10th example: Coat #2
+    wait_for_text(page, "#ae-scores", "PSNR")
+    wait_for_images(page, "#ae-comparison")
+    wait_for_images(page, "#ae-map")
+    wait_for_images(page, "#ae-manifold")
+    shot(page, "autoencoder_example")
+
+
+def test_autoencoder_drawing(page):
+    page.get_by_role("tab", name="Draw", exact=True).click()
+    page.locator("#ae-use-drawing").click()  # nothing drawn yet: a friendly message, not a crash
+    page.get_by_text("Nothing drawn yet").first.wait_for(timeout=TIMEOUT)
+    page.locator("#ae-sketch button[aria-label='Brush']").click()
+    canvas = page.locator("#ae-sketch canvas").last
+    box = canvas.bounding_box()
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x0 + 0.3 * w, y0 + 0.25 * h)
+    page.mouse.down()
+    for fx, fy in ((0.7, 0.25), (0.45, 0.8)):  # a '7'
+        page.mouse.move(x0 + fx * w, y0 + fy * h, steps=12)
+    page.mouse.up()
+    shot(page, "autoencoder_drawing_before")
+    page.locator("#ae-use-drawing").click()
+    wait_for_text(page, "#ae-scores", "PSNR")
+    wait_for_images(page, "#ae-comparison")
+    page.locator("#ae-comparison").scroll_into_view_if_needed()
+    shot(page, "autoencoder_drawing")
+
+
+def test_autoencoder_interpolation(page):
+    page.locator("#ae-interpolate").click()
+    wait_for_images(page, "#ae-strip")
+    wait_for_images(page, "#ae-gif")
+    assert page.locator("#ae-gif img").first.get_attribute("src").endswith(".gif")
+    shot(page, "autoencoder_interpolation")
+
+
+def test_gan_samples_and_memorisation_check(page):
+    page.get_by_role("tab", name="GAN", exact=True).click()
+    page.locator("#gan-run").click()
+    wait_for_images(page, "#gan-gallery", 16)
+    wait_for_text(page, "#gan-summary", "classifier sees")
+    assert "%" in text_of(page, "#gan-gallery")  # the verdict under each sample
+    page.locator("#gan-gallery img").nth(3).click()
+    wait_for_images(page, "#gan-nearest", 9)
+    wait_for_text(page, "#gan-memorisation", "Nearest training image")
+    assert "sample #3" in text_of(page, "#gan-nearest")
+    page.locator("#gan-interpolate").click()
+    wait_for_images(page, "#gan-strip")
+    shot(page, "gan")
+
+
+def test_conditional_gan_samples_and_grid(page):
+    page.get_by_role("tab", name="Conditional GAN").click()
+    page.locator("#cgan-run").click()
+    wait_for_images(page, "#cgan-gallery", 16)
+    wait_for_text(page, "#cgan-agreement", "Agreement")
+    page.locator("#cgan-grid-run").click()
+    wait_for_images(page, "#cgan-grid")
+    page.locator("#cgan-interpolate").click()
+    wait_for_images(page, "#cgan-strip")
+    shot(page, "conditional_gan")
+
+
+def test_dataset_switch_reaches_the_tabs(page):
+    page.get_by_role("radio", name="MNIST digits").check()
+    wait_for_text(page, "#ae-gallery", "9 #2")
+    wait_for_text(page, "#ae-scores", "PSNR")
+    page.get_by_role("tab", name="Conditional GAN").click()
+    wait_for_text(page, "#cgan-agreement", "sees 7 in")
+    shot(page, "dataset_switch_mnist")

@@ -1,0 +1,158 @@
+"""The handlers of the autoencoder, GAN and conditional GAN tabs, called directly (no server)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+from PIL import Image
+
+from gan_demo.images import upscale
+from ui import autoencoder_tab as ae
+from ui import cgan_tab as cgan
+from ui import gan_tab as gan
+from ui.widgets import example_caption, example_gallery, example_paths, random_seed
+
+FASHION = [str(p) for p in example_paths("fashion")]
+
+
+def select(index: int) -> gr.SelectData:
+    return gr.SelectData(None, {"index": index, "value": None})
+
+
+def test_examples_cover_every_class_twice():
+    for dataset in ("fashion", "mnist"):
+        paths = example_paths(dataset)
+        assert len(paths) == 20
+        assert all(Image.open(p).size == (28, 28) and Image.open(p).mode == "L" for p in paths)
+    assert example_caption(FASHION[19], "fashion") == "Ankle boot #2"
+    assert [c for _, c in example_gallery("mnist")][:2] == ["0 #1", "0 #2"]
+
+
+def test_reconstruct_shows_four_panels_with_noise_and_three_without():
+    with_noise, text = ae.reconstruct(FASHION[4], 0.3, "fashion")
+    without, _ = ae.reconstruct(FASHION[4], 0.0, "fashion")
+    assert with_noise.shape[1] > without.shape[1] > 3 * 28 * 4 and with_noise.dtype == np.uint8
+    assert "PSNR" in text and "noisy input" in text
+
+
+@pytest.mark.parametrize("args, message", [
+    ((None, 0.0, "fashion"), "pick an example"),
+    ((FASHION[0], -0.1, "fashion"), "Noise"),
+    ((FASHION[0], float("nan"), "fashion"), "Noise"),
+    ((FASHION[0], 0.0, "svhn"), "Unknown dataset 'svhn'"),
+])
+def test_reconstruct_refuses_bad_input(args, message):
+    with pytest.raises(gr.Error, match=message):
+        ae.reconstruct(*args)
+
+
+def test_reconstruct_refuses_a_text_file(tmp_path):
+    path = tmp_path / "x.png"
+    path.write_text("not really a png")
+    with pytest.raises(gr.Error, match="not an image"):
+        ae.reconstruct(str(path), 0.0, "fashion")
+
+
+def test_latent_map_marks_the_input():
+    plain, manifold = ae.latent_map(None, 0.0, "mnist")
+    marked, _ = ae.latent_map(str(example_paths("mnist")[0]), 0.0, "mnist")
+    assert plain.shape == marked.shape and not np.array_equal(plain, marked)
+    assert manifold.shape == (12 * 28 * 2, 12 * 28 * 2)
+
+
+def test_interpolate_ae_gives_a_strip_and_a_gif():
+    strip, gif = ae.interpolate_ae(FASHION[0], FASHION[15], 5, "fashion")
+    assert strip.shape[1] > 7 * 28 * 3 and Path(gif).suffix == ".gif" and Image.open(gif).n_frames == 8
+    with pytest.raises(gr.Error, match="Frames"):
+        ae.interpolate_ae(FASHION[0], FASHION[15], 2.5, "fashion")
+    with pytest.raises(gr.Error, match="image B"):
+        ae.interpolate_ae(FASHION[0], None, 5, "fashion")
+
+
+def test_drawing_is_centred_and_an_empty_one_is_refused():
+    canvas = np.full((280, 280), 255, np.uint8)  # the sketchpad's composite: black strokes on white
+    with pytest.raises(gr.Error, match="Nothing drawn yet.*brush"):
+        ae.use_drawing({"background": None, "layers": [], "composite": None}, "mnist")
+    with pytest.raises(gr.Error, match="empty"):
+        ae.use_drawing({"composite": canvas}, "mnist")
+    canvas[40:240, 60:80] = 0  # a '1' near the left edge
+    shown = ae.use_drawing({"composite": canvas}, "mnist")  # 4x upscaled for display
+    x = shown[::4, ::4]
+    cols = np.flatnonzero(x.max(0) > 25)
+    assert shown.shape == (112, 112) and np.array_equal(upscale(x, 4), shown)
+    assert x[0].max() == 0 and abs((cols[0] + cols[-1]) / 2 - 13.5) <= 1.5
+
+
+def test_gallery_click_and_dataset_switch():
+    first = np.asarray(Image.open(example_paths("mnist")[3]))
+    assert np.array_equal(ae.pick_example("mnist", select(3)), upscale(first, 4))
+    gallery, image, _, _, a, b = ae.on_dataset("mnist")
+    assert len(gallery) == 20 and image.shape == (112, 112) and not np.array_equal(a, b)
+    wanted, class_a, class_b = cgan.on_dataset("mnist")
+    assert wanted.choices[0][0] == "0" and wanted.value == "7"
+
+
+def test_sample_captions_every_image_with_a_verdict_and_is_seeded():
+    gallery, summary = gan.sample(5, 6, 1.0, "fashion")
+    again, _ = gan.sample(5, 6, 1.0, "fashion")
+    other, _ = gan.sample(6, 6, 1.0, "fashion")
+    assert len(gallery) == 6 and all(img.shape == (112, 112) and "%" in cap for img, cap in gallery)
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(gallery, again))
+    assert not all(np.array_equal(a[0], b[0]) for a, b in zip(gallery, other))
+    assert summary.startswith("**The classifier sees:**")
+
+
+@pytest.mark.parametrize("args, message", [
+    ((1, 0, 1.0, "fashion"), "Number of samples must be between 1 and 64, got 0"),
+    ((1, 10_000, 1.0, "fashion"), "between 1 and 64"),
+    ((1, 4.5, 1.0, "fashion"), "whole number"),
+    ((-1, 4, 1.0, "fashion"), "Seed"),
+    ((1, 4, 0.0, "fashion"), "Noise scale"),
+])
+def test_sample_refuses_bad_values(args, message):
+    with pytest.raises(gr.Error, match=message):
+        gan.sample(*args)
+
+
+def test_nearest_starts_with_the_sample_itself():
+    gallery, text = gan.nearest(5, 6, 2, 1.0, "mnist")
+    samples, _ = gan.sample(5, 6, 1.0, "mnist")
+    assert np.array_equal(gallery[0][0], samples[2][0]) and len(gallery) == 1 + gan.NEAREST_K
+    distances = [float(cap.split(" ")[0]) for _, cap in gallery[1:]]
+    assert distances == sorted(distances) and "Real test images" in text
+    with pytest.raises(gr.Error, match="Sample index must be between 0 and 5"):
+        gan.nearest(5, 6, 6, 1.0, "mnist")
+
+
+def test_interpolate_gan():
+    strip, gif = gan.interpolate_gan(3, 4, 4, 0.7, "fashion")
+    assert strip.ndim == 3 and Image.open(gif).n_frames == 6
+    with pytest.raises(gr.Error, match="Seed B"):
+        gan.interpolate_gan(3, 2**40, 4, 0.7, "fashion")
+
+
+def test_dice_gives_valid_seeds():
+    seeds = {random_seed() for _ in range(20)}
+    assert len(seeds) > 1 and all(0 <= s < 2**31 for s in seeds)
+
+
+def test_sample_conditional_reports_agreement():
+    gallery, text = cgan.sample_conditional("Trouser", 5, 0, "fashion")
+    assert len(gallery) == 5 and "of 5" in text and "Trouser" in text
+    with pytest.raises(gr.Error, match="Unknown class 'Trouser' for MNIST digits"):
+        cgan.sample_conditional("Trouser", 5, 0, "mnist")
+    with pytest.raises(gr.Error, match="Number of samples"):
+        cgan.sample_conditional("Trouser", -1, 0, "fashion")
+
+
+def test_class_grid_and_class_walk():
+    grid = cgan.class_grid(1, 2, "mnist")
+    assert grid.shape[0] > 2 * 28 * 2 and grid.shape[1] > 10 * 28 * 2
+    with pytest.raises(gr.Error, match="Rows"):
+        cgan.class_grid(1, 9, "mnist")
+    strip, gif = cgan.interpolate_classes("1", "7", 0, 5, "mnist")
+    assert strip.ndim == 3 and Image.open(gif).n_frames == 8
+    with pytest.raises(gr.Error, match="Unknown class 'Sneaker'"):
+        cgan.interpolate_classes("1", "Sneaker", 0, 5, "mnist")
