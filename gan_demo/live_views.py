@@ -1,0 +1,189 @@
+"""Pictures, plot tables and exports for live training: pure numpy/pandas, no torch models, no gradio.
+
+Kept apart from ``live.py`` so that file stays about training; everything here turns records and grids
+into things a browser can show or a user can download.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+LOG2 = math.log(2.0)
+RECORD_COLUMNS = ("step", "value", "loss_d", "loss_g", "d_real", "d_fake")
+
+# A blue-white-red ramp: D(x) = 0 ("fake") is blue, 1/2 is white, 1 ("real") is red.
+_RAMP = np.array([[59, 76, 192], [245, 245, 245], [180, 4, 38]], dtype=np.float64)
+REAL_COLOR, FAKE_COLOR = (20, 20, 20), (0, 170, 60)
+
+SERIES = {
+    "value": "V(D, G): E log D(x) + E log(1 - D(G(z)))",
+    "theory": "2 JSD - 2 log 2: V(D*, G), the theory",
+    "loss_d": "D loss: -V, summed cross-entropy",
+    "loss_g_ns": "G loss: -log D(G(z)), non-saturating",
+    "loss_g_mm": "G loss: log(1 - D(G(z))), minimax",
+    "ref_value": "-2 log 2: V at equilibrium",
+    "ref_loss_d": "2 log 2: D loss at equilibrium",
+    "ref_loss_g_ns": "log 2: G loss at equilibrium",
+    "ref_loss_g_mm": "-log 2: G loss at equilibrium",
+    "d_real": "D(x) on real data",
+    "d_fake": "D(G(z)) on generated data",
+    "ref_half": "1/2: equilibrium",
+}
+COLORS = {
+    SERIES["value"]: "#1f77b4", SERIES["theory"]: "#9467bd", SERIES["loss_d"]: "#d62728",
+    SERIES["loss_g_ns"]: "#2ca02c", SERIES["loss_g_mm"]: "#2ca02c",
+    SERIES["ref_value"]: "#7fb3d5", SERIES["ref_loss_d"]: "#f1948a", SERIES["ref_loss_g_ns"]: "#82e0aa",
+    SERIES["ref_loss_g_mm"]: "#82e0aa", SERIES["d_real"]: "#d62728", SERIES["d_fake"]: "#2ca02c",
+    SERIES["ref_half"]: "#999999",
+}
+
+
+# -- 2-D pictures -------------------------------------------------------------------------------------
+def colorize(values: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] (H, W) -> RGB uint8 (H, W, 3) on the blue-white-red ramp; NaN shows as white."""
+    v = np.clip(np.nan_to_num(values, nan=0.5), 0.0, 1.0)[..., None] * 2  # 0..2 along the ramp
+    lower = np.minimum(v.astype(int), 1)
+    t = v - lower
+    rgb = _RAMP[lower[..., 0]] * (1 - t) + _RAMP[lower[..., 0] + 1] * t
+    return rgb.round().astype(np.uint8)
+
+
+def draw_points(image: np.ndarray, points: np.ndarray, lim: float, color, radius: int) -> None:
+    """Draw (P, 2) points in [-lim, lim]^2 onto ``image`` (y up) as small squares, in place."""
+    h, w = image.shape[:2]
+    points = points[np.isfinite(points).all(axis=1)]
+    cols = np.round((points[:, 0] + lim) / (2 * lim) * (w - 1)).astype(int)
+    rows = np.round((lim - points[:, 1]) / (2 * lim) * (h - 1)).astype(int)
+    for dy in range(-radius, radius + 1):
+        for dx in range(-radius, radius + 1):
+            r, c = rows + dy, cols + dx
+            ok = (r >= 0) & (r < h) & (c >= 0) & (c < w)
+            image[r[ok], c[ok]] = color
+
+
+def d_image(values: np.ndarray, lim: float, *, real: np.ndarray | None = None, fake: np.ndarray | None = None,
+            scale: int = 5) -> np.ndarray:
+    """A discriminator map on the grid (N, N), rows from y = -lim upwards, as an RGB picture with points."""
+    image = colorize(values[::-1])  # image rows run top-down, the grid bottom-up
+    image = np.kron(image, np.ones((scale, scale, 1), dtype=np.uint8))
+    if real is not None:
+        draw_points(image, real, lim, REAL_COLOR, radius=1)
+    if fake is not None:
+        draw_points(image, fake, lim, FAKE_COLOR, radius=1)
+    return image
+
+
+# -- plot tables --------------------------------------------------------------------------------------
+def records_frame(records: list[dict]) -> pd.DataFrame:
+    """The history as a wide table with every record column (jsd/theory NaN where not estimated)."""
+    df = pd.DataFrame.from_records(records)
+    for column in ("jsd", "theory"):
+        if column in df and df[column].notna().any():
+            df[column] = df[column].astype(float)
+    return df
+
+
+def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
+    """Exponential moving average with weight ``smoothing`` on the past (0 = raw)."""
+    if smoothing <= 0 or len(values) == 0:
+        return values
+    out = np.empty_like(values, dtype=np.float64)
+    acc = values[0]
+    for i, v in enumerate(values):
+        acc = smoothing * acc + (1 - smoothing) * v
+        out[i] = acc
+    return out
+
+
+def thin(steps: np.ndarray, values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``max_points`` evenly spaced points, always keeping the last: the browser needs no more."""
+    if len(steps) <= max_points:
+        return steps, values
+    idx = np.unique(np.linspace(0, len(steps) - 1, max_points).round().astype(int))
+    return steps[idx], values[idx]
+
+
+def long_table(parts: list[tuple[str, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """[(series, steps, values)] -> the long format gr.LinePlot wants: step, value, series."""
+    frames = [pd.DataFrame({"step": s.astype(np.int64), "value": v.astype(np.float64), "series": name})
+              for name, s, v in parts if len(s)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        {"step": pd.Series(dtype=np.int64), "value": pd.Series(dtype=np.float64), "series": pd.Series(dtype=str)})
+
+
+def reference(name: str, level: float, steps: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
+    """A horizontal line across the run."""
+    ends = np.array([steps[0], steps[-1]]) if len(steps) else np.array([], dtype=np.int64)
+    return name, ends, np.full(len(ends), level)
+
+
+def series(df: pd.DataFrame, column: str, smoothing: float, max_points: int, name: str):
+    values = df[column].to_numpy(np.float64)
+    return (name, *thin(df["step"].to_numpy(), smooth(values, smoothing), max_points))
+
+
+def loss_table(df: pd.DataFrame, g_loss: str, smoothing: float = 0.0, max_points: int = 300) -> pd.DataFrame:
+    """V, the theory curve 2 JSD - 2 log 2 (2-D), both losses and their equilibrium lines."""
+    if df.empty:
+        return long_table([])
+    steps = df["step"].to_numpy()
+    tag = "mm" if g_loss == "minimax" else "ns"
+    parts = [series(df, "value", smoothing, max_points, SERIES["value"]),
+             series(df, "loss_d", smoothing, max_points, SERIES["loss_d"]),
+             series(df, "loss_g", smoothing, max_points, SERIES[f"loss_g_{tag}"])]
+    if "theory" in df:
+        known = df[df["theory"].notna()]
+        parts.append((SERIES["theory"], *thin(known["step"].to_numpy(), known["theory"].to_numpy(np.float64), max_points)))
+    parts += [reference(SERIES["ref_value"], -2 * LOG2, steps), reference(SERIES["ref_loss_d"], 2 * LOG2, steps),
+              reference(SERIES[f"ref_loss_g_{tag}"], LOG2 if tag == "ns" else -LOG2, steps)]
+    return long_table(parts)
+
+
+def d_table(df: pd.DataFrame, smoothing: float = 0.0, max_points: int = 300) -> pd.DataFrame:
+    """D(x) and D(G(z)) with the line at 1/2."""
+    if df.empty:
+        return long_table([])
+    return long_table([series(df, "d_real", smoothing, max_points, SERIES["d_real"]),
+                       series(df, "d_fake", smoothing, max_points, SERIES["d_fake"]),
+                       reference(SERIES["ref_half"], 0.5, df["step"].to_numpy())])
+
+
+# -- exports ------------------------------------------------------------------------------------------
+def history_csv(df: pd.DataFrame, g_loss: str, path: Path | str) -> Path:
+    """The loss history with the equilibrium levels as reference columns (and jsd, theory in 2-D)."""
+    out = df.reindex(columns=[*RECORD_COLUMNS, *(c for c in ("jsd", "theory") if c in df)]).copy()
+    out["value_equilibrium"] = -2 * LOG2
+    out["loss_d_equilibrium"] = 2 * LOG2
+    out["loss_g_equilibrium"] = -LOG2 if g_loss == "minimax" else LOG2
+    out["d_equilibrium"] = 0.5
+    out.to_csv(path, index=False, float_format="%.6g")
+    return Path(path)
+
+
+@dataclass
+class GifFrames:
+    """At most ``cap`` evenly spread frames of a run of any length: when full, drop every other one."""
+
+    cap: int = 60
+    stride: int = 1
+    seen: int = 0
+    frames: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, image: np.ndarray) -> None:
+        if self.seen % self.stride == 0:
+            self.frames.append(image)
+            if len(self.frames) > self.cap:
+                self.frames, self.stride = self.frames[::2], self.stride * 2
+        self.seen += 1
+
+    def save(self, path: Path | str, frame_ms: int = 120) -> Path | None:
+        if not self.frames:
+            return None
+        images = [Image.fromarray(f) for f in self.frames]
+        images[0].save(path, save_all=True, append_images=images[1:], duration=frame_ms, loop=0)
+        return Path(path)
