@@ -1,0 +1,103 @@
+"""Steps per second of the live-training loop inside the app versus the same loop run bare.
+
+    .venv/bin/python scripts/bench_training.py [--repeats 3] [--steps-2d 600] [--steps-images 30] [--no-server]
+
+For each mode it runs, interleaved so background load hits all alike:
+  bare     GANTrainer.run(steps) from gan_demo.live.build_trainer, nothing else;
+  handler  the tab's /train handler (ui.train_tab.train) iterated directly: frames, plots, pictures, exports;
+  server   the real app launched on a loopback port, /train called through gradio_client (adds the queue,
+           JSON and PNG encoding of every yield, and the websocket).
+Every timing includes building the models, so all three pay the same fixed costs. It prints the median
+steps/s of each and the ratio to bare (the issue asks for at least 85%).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gan_demo import live  # noqa: E402
+from gan_demo.device import configure_threads, pick_device  # noqa: E402
+
+
+def bare(settings: live.LiveSettings) -> float:
+    start = time.perf_counter()
+    trainer, _ = live.build_trainer(settings, pick_device())
+    for _ in trainer.run(settings.steps):
+        pass
+    return settings.steps / (time.perf_counter() - start)
+
+
+def api_kwargs(settings: live.LiveSettings) -> dict:
+    values = {k: v for k, v in vars(settings).items()}
+    return dict(preset="custom", **values)
+
+
+def handler(settings: live.LiveSettings) -> float:
+    from ui.train_tab import train  # noqa: PLC0415
+
+    start = time.perf_counter()
+    for _ in train(**api_kwargs(settings)):
+        pass
+    return settings.steps / (time.perf_counter() - start)
+
+
+def server(client, settings: live.LiveSettings) -> float:
+    start = time.perf_counter()
+    client.predict(**api_kwargs(settings), api_name="/train")
+    return settings.steps / (time.perf_counter() - start)
+
+
+def bench(name: str, settings: live.LiveSettings, repeats: int, client) -> dict[str, float]:
+    runners = {"bare": bare, "handler": handler}
+    if client is not None:
+        runners["server"] = lambda s: server(client, s)
+    for run in runners.values():  # warm-up: data loading, first-call allocations
+        run(live.LiveSettings(**{**vars(settings), "steps": max(2, settings.steps // 10)}))
+    rates: dict[str, list[float]] = {k: [] for k in runners}
+    for i in range(repeats):
+        for key, run in runners.items():
+            rates[key].append(run(settings))
+            print(f"  {name} repeat {i + 1}: {key:8s} {rates[key][-1]:7.1f} steps/s", flush=True)
+    return {k: statistics.median(v) for k, v in rates.items()}
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--steps-2d", type=int, default=600)
+    p.add_argument("--steps-images", type=int, default=30)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
+    p.add_argument("--no-server", action="store_true", help="skip the launched-app measurement")
+    args = p.parse_args(argv)
+    threads = configure_threads(args.threads)
+    cases = {"2-D (ring, MLP)": live.make_settings("balanced", **live.mode_defaults("2d") | {"steps": args.steps_2d}),
+             "images (Fashion-MNIST, DCGAN)": live.make_settings(
+                 "balanced", **live.mode_defaults("images") | {"steps": args.steps_images})}
+    client = None
+    if not args.no_server:
+        import app  # noqa: PLC0415
+        from gradio_client import Client  # noqa: PLC0415
+
+        _, url, _ = app.demo.launch(prevent_thread_lock=True, quiet=True)
+        client = Client(url, verbose=False, analytics_enabled=False)
+    print(f"device {pick_device()}, {threads} torch threads, {args.repeats} repeats (median shown)")
+    results = {name: bench(name, s, args.repeats, client) for name, s in cases.items()}
+    print("\n| mode | bare steps/s | handler steps/s (ratio) | server steps/s (ratio) |\n|---|---|---|---|")
+    for name, r in results.items():
+        cells = [f"{r[k]:.1f} ({r[k] / r['bare']:.0%})" if k in r else "-" for k in ("handler", "server")]
+        print(f"| {name} | {r['bare']:.1f} | {cells[0]} | {cells[1]} |")
+    if client is not None:
+        client.close()
+        app.demo.close()
+
+
+if __name__ == "__main__":
+    main()
