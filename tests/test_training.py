@@ -1,0 +1,118 @@
+"""The training loop and the training CLI: dry runs of every kind, resuming, divergence, DDP."""
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from gan_demo import data
+from gan_demo.checkpoint import load_checkpoint, save_checkpoint
+from gan_demo.losses import discriminator_loss, generator_loss, value_function
+from gan_demo.models import create_model
+from gan_demo.train import main as train_main
+from gan_demo.training import DivergenceError, GANConfig, GANTrainer, tensor_sampler
+from tests.helpers import write_fake_dataset
+
+RECORD_KEYS = {"step", "loss_d", "loss_g", "d_real", "d_fake", "value"}
+
+
+@pytest.fixture
+def fake_fashion(tmp_path, monkeypatch):
+    """A tiny Fashion-MNIST stand-in so dry runs take seconds."""
+    monkeypatch.setenv("GAN_DEMO_FASHION_DIR", str(write_fake_dataset(tmp_path / "fashion", n_train=96)))
+    data.load_split.cache_clear()
+    yield tmp_path
+    data.load_split.cache_clear()
+
+
+def tiny_trainer(g_loss="non-saturating", lr=2e-4, seed=0, conditional=False) -> GANTrainer:
+    with torch.random.fork_rng():  # weight init is seeded too, without touching the caller's RNG
+        torch.manual_seed(seed)
+        G = create_model("cond_generator" if conditional else "generator", latent_dim=8, width=4)
+        D = create_model("cond_discriminator" if conditional else "discriminator", width=4)
+    x = torch.rand(32, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    y = torch.arange(32) % 10
+    cfg = GANConfig(g_loss=g_loss, lr_d=lr, lr_g=lr, batch_size=8, seed=seed)
+    return GANTrainer(G, D, tensor_sampler(x, y if conditional else None), cfg, num_classes=10 if conditional else 0)
+
+
+def test_losses_at_the_equilibrium():
+    """With D = 1/2 everywhere (logit 0): V = -2 log 2, BCE loss of D = 2 log 2, NS loss of G = log 2."""
+    zero = torch.zeros(16)
+    assert value_function(zero, zero).item() == pytest.approx(-2 * math.log(2))
+    assert discriminator_loss(zero, zero, "minimax").item() == pytest.approx(2 * math.log(2))
+    assert generator_loss(zero, "non-saturating").item() == pytest.approx(math.log(2))
+    assert generator_loss(zero, "minimax").item() == pytest.approx(-math.log(2))
+
+
+@pytest.mark.parametrize("g_loss", ["minimax", "non-saturating", "hinge"])
+@pytest.mark.parametrize("conditional", [False, True])
+def test_run_yields_finite_records(g_loss, conditional):
+    records = list(tiny_trainer(g_loss, conditional=conditional).run(3))
+    assert [r["step"] for r in records] == [1, 2, 3]
+    for r in records:
+        assert set(r) == RECORD_KEYS and all(math.isfinite(v) for v in r.values())
+        assert 0 <= r["d_real"] <= 1 and 0 <= r["d_fake"] <= 1
+
+
+def test_same_seed_same_run():
+    a = [r["loss_d"] for r in tiny_trainer(seed=3).run(3)]
+    b = [r["loss_d"] for r in tiny_trainer(seed=3).run(3)]
+    assert a == b
+
+
+def test_divergence_stops_with_a_message():
+    trainer = tiny_trainer(lr=1e6)
+    with pytest.raises(DivergenceError, match="diverged at step"):
+        for _ in trainer.run(200):
+            pass
+
+
+def test_checkpoint_round_trip_resumes_the_same_stream(tmp_path):
+    a = tiny_trainer(seed=5)
+    list(a.run(2))
+    save_checkpoint(a.state_dict(), tmp_path / "ck.safetensors")
+    after_a = [r["loss_d"] for r in a.run(2)]
+    b = tiny_trainer(seed=99)
+    b.load_state_dict(load_checkpoint(tmp_path / "ck.safetensors"))
+    assert b.step == 2
+    assert [r["loss_d"] for r in b.run(2)] == pytest.approx(after_a)
+
+
+@pytest.mark.parametrize("kind", ["gan", "cgan", "autoencoder", "classifier"])
+def test_cli_dry_run_of_every_kind(kind, fake_fashion):
+    out = fake_fashion / "weights" / kind
+    train_main([kind, "--dataset", "fashion", "--steps", "3", "--batch-size", "8", "--width", "4",
+                "--out", str(out), "--checkpoint-dir", str(fake_fashion / "ck" / kind), "--preview-every", "3"])
+    assert (out / "config.json").is_file() and (out / "model.safetensors").is_file()
+    if kind in ("gan", "cgan"):
+        assert (fake_fashion / "ck" / kind / "preview_000003.png").is_file()
+
+
+def test_cli_resumes_from_checkpoint(fake_fashion, caplog):
+    args = ["gan", "--dataset", "fashion", "--batch-size", "8", "--width", "4", "--out", str(fake_fashion / "w"),
+            "--checkpoint-dir", str(fake_fashion / "ck"), "--checkpoint-every", "1"]
+    train_main([*args, "--steps", "2"])
+    assert load_checkpoint(fake_fashion / "ck" / "checkpoint.safetensors")["step"] == 2
+    caplog.set_level("INFO", logger="gan_demo.train")
+    train_main([*args, "--steps", "4"])
+    assert "resumed from" in caplog.text and "at step 2" in caplog.text
+    assert load_checkpoint(fake_fashion / "ck" / "checkpoint.safetensors")["step"] == 4
+
+
+@pytest.mark.slow
+def test_torchrun_two_cpu_processes_with_gloo(fake_fashion):
+    """The same CLI under torchrun: DistributedDataParallel over two CPU processes (gloo)."""
+    out = fake_fashion / "ddp"
+    env = {**os.environ, "CPU_CORES": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           "-m", "gan_demo.train", "cgan", "--dataset", "fashion", "--steps", "3", "--batch-size", "8",
+           "--width", "4", "--out", str(out), "--checkpoint-dir", str(fake_fashion / "ck-ddp"), "--device", "cpu"]
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (out / "model.safetensors").is_file()
+    assert load_checkpoint(fake_fashion / "ck-ddp" / "checkpoint.safetensors")["step"] == 3
