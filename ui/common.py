@@ -9,7 +9,7 @@ import gradio as gr
 import numpy as np
 from torch import nn
 
-from gan_demo import load_pretrained, pick_device
+from gan_demo import WeightsError, load_pretrained, pick_device
 from gan_demo.data import DATASETS
 
 DATASET_CHOICES = [(info.title, name) for name, info in DATASETS.items()]
@@ -26,7 +26,11 @@ def _cached_model(name: str) -> nn.Module:
 def get_model(name: str) -> nn.Module:
     """A shipped model, loaded once per process and shared (read-only) by every request."""
     with _load_lock:  # two first requests at once must not load the same weights twice
-        return _cached_model(name)
+        try:
+            return _cached_model(name)
+        except WeightsError as err:  # not cached, so a repaired file is picked up by the next request
+            raise gr.Error(f"The {name} model cannot be loaded: {err}. Reinstall its weights "
+                           f"(git checkout weights/{name}) and try again; other models keep working.") from err
 
 
 def check_dataset(name) -> str:
