@@ -11,6 +11,7 @@ import os
 
 import gradio as gr
 
+from gan_demo.device import configure_threads
 from ui import autoencoder_tab, cgan_tab, gan_tab, train_tab
 from ui.common import DATASET_CHOICES, DEFAULT_DATASET
 
@@ -40,6 +41,7 @@ def build_demo() -> gr.Blocks:
     return demo
 
 
+configure_threads()  # torch threads follow $CPU_CORES (2 on a basic Space), not the host's core count
 demo = build_demo()
 
 
