@@ -161,7 +161,7 @@ def history_csv(df: pd.DataFrame, g_loss: str, path: Path | str) -> Path:
     out["loss_d_equilibrium"] = 2 * LOG2
     out["loss_g_equilibrium"] = -LOG2 if g_loss == "minimax" else LOG2
     out["d_equilibrium"] = 0.5
-    out.to_csv(path, index=False, float_format="%.6g")
+    out.to_csv(path, index=False, float_format="%.8g")
     return Path(path)
 
 

@@ -145,8 +145,9 @@ def drive(settings: live.LiveSettings, run: SessionRun, progress: gr.Progress):
 
 
 # -- event handlers -------------------------------------------------------------------------------
-def train(mode, dataset, preset, k_disc, g_loss, optimizer, lr_d, lr_g, batch_size, latent_dim, hidden, steps,
-          seed, run: SessionRun | None = None, smoothing: float = 0.0, progress=gr.Progress()):
+def train(mode="2d", dataset="ring", preset="balanced", k_disc=1, g_loss="non-saturating", optimizer="adam",
+          lr_d=1e-3, lr_g=1e-3, batch_size=512, latent_dim=2, hidden=128, steps=1500, seed=0,
+          run: SessionRun | None = None, smoothing: float = 0.0, progress=gr.Progress()):
     """Train a small GAN from scratch and stream its losses, D(x), D(G(z)) and pictures; the last yield has the CSV."""
     settings = parse_settings(mode, dataset, preset, k_disc, g_loss, optimizer, lr_d, lr_g, batch_size,
                               latent_dim, hidden, steps, seed)
@@ -229,7 +230,7 @@ def controls() -> dict[str, gr.components.Component]:
                                     info="Size of the noise z the generator starts from.")
         c["hidden"] = gr.Slider(8, live.MAX_HIDDEN["2d"], value=d["hidden"], step=8, label="hidden",
                                 info="Width: MLP units (2-D) or DCGAN base channels (images).")
-        c["steps"] = gr.Slider(10, live.MAX_STEPS["2d"], value=d["steps"], step=10, label="steps",
+        c["steps"] = gr.Slider(1, live.MAX_STEPS["2d"], value=d["steps"], step=1, label="steps",
                                info="Generator steps for Start, or extra steps for Continue.")
         c["seed"] = gr.Number(0, precision=0, label="seed", minimum=0, maximum=live.LIMITS["seed"][1],
                               info="Same seed, same run.")

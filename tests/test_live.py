@@ -1,0 +1,131 @@
+"""gan_demo.live and gan_demo.live_views: settings, runs streamed as frames, health, exports."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from gan_demo import live, metrics, toy
+from gan_demo.live_views import GifFrames, d_table, history_csv, loss_table, records_frame
+
+LOG2 = math.log(2)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny MLPs run fastest on one thread, and the machine is shared."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def run_all(settings: live.LiveSettings, **kw) -> tuple[list[dict], list[live.Frame]]:
+    frames = list(live.stream(settings, device="cpu", **kw))
+    return [r for f in frames for r in f.records], frames
+
+
+def last_mean(records: list[dict], key: str, n: int = 100) -> float:
+    return float(np.mean([r[key] for r in records[-n:]]))
+
+
+@pytest.mark.parametrize("bad, words", [
+    (dict(dataset="mnist"), ["dataset", "ring"]),
+    (dict(mode="3d"), ["mode", "images"]),
+    (dict(g_loss="hinge"), ["g_loss", "non-saturating"]),
+    (dict(steps=10**6), ["steps", "5000"]),
+    (dict(lr_d=float("nan")), ["lr_d", "learning rate"]),
+    (dict(mode="images", dataset="fashion", batch_size=64, hidden=128), ["hidden", "64"]),
+])
+def test_bad_settings_name_the_value_and_the_choices(bad, words):
+    with pytest.raises(ValueError) as err:
+        live.LiveSettings(**bad)
+    assert all(w in str(err.value) for w in words), str(err.value)
+
+
+def test_preset_fills_only_its_fields():
+    s = live.make_settings("strong-discriminator", steps=7, seed=3, hidden=64)
+    assert (s.k_disc, s.g_loss, s.steps, s.seed, s.hidden) == (5, "minimax", 7, 3, 64)
+    assert live.make_settings("custom", lr_d=0.01).lr_d == 0.01
+    with pytest.raises(ValueError, match="preset"):
+        live.make_settings("fast")
+
+
+def test_run_yields_finite_records_and_a_snapshot():
+    records, frames = run_all(live.LiveSettings(steps=30, batch_size=64, hidden=32), frame_seconds=0.0)
+    assert [r["step"] for r in records] == list(range(1, 31))
+    assert all(math.isfinite(v) for r in records for v in r.values() if v is not None)
+    assert 0 <= frames[-1].jsd <= LOG2 + 1e-6 and frames[-1].done and frames[-1].state is not None
+    assert frames[0].heatmap.shape == frames[0].optimal.shape and frames[0].heatmap.dtype == np.uint8
+    assert records[-1]["theory"] == pytest.approx(2 * frames[-1].jsd - 2 * LOG2)
+
+
+def test_continue_from_a_snapshot_matches_one_long_run():
+    s = live.LiveSettings(steps=20, batch_size=64, hidden=32, seed=5)
+    long, _ = run_all(s.__class__(**{**vars(s), "steps": 40}), frame_seconds=10.0)
+    first, frames = run_all(s, frame_seconds=10.0)
+    second, _ = run_all(s, state=frames[-1].state, frame_seconds=10.0)
+    assert [r["step"] for r in second] == list(range(21, 41))
+    assert second[-1]["loss_d"] == pytest.approx(long[-1]["loss_d"], rel=1e-4)
+
+
+@pytest.mark.slow
+def test_balanced_ring_approaches_the_equilibrium():
+    """The theory made visible: D(x) and D(G(z)) end near 1/2 and the JSD falls far below log 2."""
+    records, frames = run_all(live.make_settings("balanced", dataset="ring", steps=800, seed=0), frame_seconds=1.0)
+    assert abs(last_mean(records, "d_real") - 0.5) < 0.1
+    assert abs(last_mean(records, "d_fake") - 0.5) < 0.1
+    jsds = [f.jsd for f in frames]
+    assert jsds[0] > 0.6 and jsds[-1] < 0.5 * jsds[0], jsds
+    assert frames[-1].modes[0] >= 6  # no mode collapse
+
+
+def test_diverging_preset_ends_with_a_message_not_an_exception():
+    records, frames = run_all(live.make_settings("diverging-lr", steps=300, seed=0))
+    last = frames[-1]
+    assert last.done and last.diverged and last.state is None
+    assert "diverged" in last.message and "lr_d=1" in last.message and "Start" in last.message
+    assert len(records) < 300 and all(math.isfinite(r["loss_d"]) for r in records)
+
+
+def test_strong_discriminator_is_diagnosed():
+    records, frames = run_all(live.make_settings("strong-discriminator", steps=150, seed=0), frame_seconds=10.0)
+    assert last_mean(records, "d_fake", 20) < 0.1
+    assert any("discriminator is winning" in h and "non-saturating" in h for h in frames[-1].health)
+
+
+def test_binned_kde_matches_the_exact_kde():
+    points = toy.ring().sample(1000, torch.Generator().manual_seed(0)) * 1.1
+    grid, _ = toy.eval_grid(live.GRID_LIM, live.GRID_N)
+    fast = live.binned_kde(points, live.GRID_LIM, live.GRID_N, 0.1)
+    assert metrics.jsd(fast, metrics.kde(points, grid, 0.1)) < 0.005
+
+
+def test_csv_has_the_issue_columns_and_reference_levels(tmp_path):
+    records, _ = run_all(live.LiveSettings(steps=12, batch_size=32, hidden=16), frame_seconds=0.0)
+    df = pd.read_csv(history_csv(records_frame(records), "non-saturating", tmp_path / "h.csv"))
+    assert list(df.columns[:7]) == ["step", "value", "loss_d", "loss_g", "d_real", "d_fake", "jsd"]
+    assert {"theory", "value_equilibrium", "loss_d_equilibrium", "loss_g_equilibrium"} <= set(df.columns)
+    assert df["value_equilibrium"].iloc[0] == pytest.approx(-2 * LOG2)
+    assert df["loss_g_equilibrium"].iloc[0] == pytest.approx(LOG2)
+    assert len(df) == 12 and df["jsd"].notna().sum() >= 2
+
+
+def test_plot_tables_are_long_thinned_and_carry_reference_lines():
+    records = [dict(step=i, value=-1.0, loss_d=1.0, loss_g=0.7, d_real=0.6, d_fake=0.4) for i in range(1, 2001)]
+    losses = loss_table(records_frame(records), "minimax", smoothing=0.9, max_points=100)
+    assert list(losses.columns) == ["step", "value", "series"]
+    assert losses.groupby("series").size().max() <= 100
+    assert any(np.isclose(losses["value"], -LOG2)) and any(np.isclose(losses["value"], -2 * LOG2))
+    assert any(np.isclose(d_table(records_frame(records))["value"], 0.5))
+
+
+def test_gif_keeps_a_bounded_even_sample(tmp_path):
+    gif = GifFrames(cap=10)
+    for i in range(100):
+        gif.add(np.full((8, 8), i, np.uint8))
+    assert 5 <= len(gif.frames) <= 10 and gif.frames[0][0, 0] == 0
+    assert gif.save(tmp_path / "a.gif").stat().st_size > 0

@@ -1,0 +1,116 @@
+"""The /train endpoint of the Live training tab: through gradio_client, and its handler called directly."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+import pytest
+import torch
+from gradio_client.exceptions import AppError
+from gradio_client.utils import Status
+from safetensors.torch import load_model
+
+from gan_demo.live_views import SERIES
+from gan_demo.models import MLPGenerator
+from ui import train_tab
+
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: the tiny models gain nothing from more, and on a loaded 2-core machine two threads
+    spin-wait on each other (20 steps took a minute instead of half a second). The server runs in this process."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+SHORT = dict(mode="2d", dataset="ring", preset="balanced", steps=60, seed=1, hidden=32, batch_size=64)
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.1)
+
+
+# -- the handler, called directly (gr.Progress is a no-op outside a request) -------------------------
+def test_handler_streams_frames_and_ends_with_exports():
+    outputs = list(train_tab.train(**{**SHORT, "steps": 20}))
+    status, losses, d_plot, heat, optimal, preview, csv, files, run = outputs[-1]
+    assert "Finished 20 steps" in status and len(run.records) == 20 and preview is None
+    assert set(losses["series"]) >= {SERIES["value"], SERIES["theory"], SERIES["ref_value"]}
+    assert heat.ndim == 3 and optimal.shape == heat.shape
+    assert [Path(f).name for f in files] == ["model.safetensors", "config.json", "training.gif"]
+    assert all(o[6] is None for o in outputs[:-1])  # only the last yield writes files
+
+
+@pytest.mark.parametrize("change, words", [
+    (dict(k_disc=0), ["k_disc", "1 and 10"]),
+    (dict(dataset="fashion"), ["dataset", "ring"]),
+    (dict(preset="fastest"), ["preset", "balanced"]),
+    (dict(lr_g=100.0), ["lr_g", "10.0"]),
+    (dict(steps=2.5), ["steps", "whole number"]),
+])
+def test_bad_inputs_raise_teaching_errors(change, words):
+    with pytest.raises(gr.Error) as err:
+        next(train_tab.train(**{**SHORT, **change}))
+    assert all(w in str(err.value) for w in words), str(err.value)
+
+
+def test_continue_without_a_run_is_a_clear_error():
+    with pytest.raises(gr.Error, match="press Start"):
+        next(train_tab.continue_training(10, None))
+
+
+# -- through a launched server ----------------------------------------------------------------------
+@pytest.mark.e2e
+def test_train_api_streams_and_returns_the_csv(client):
+    job = client.submit(**SHORT, api_name="/train")
+    status, losses, d_plot, heat, optimal, preview, csv, files = job.result(timeout=180)
+    assert len(job.outputs()) >= 2, "the run should stream several frames"
+    assert "Finished 60 steps" in status
+    df = pd.read_csv(csv)
+    assert list(df.columns[:7]) == ["step", "value", "loss_d", "loss_g", "d_real", "d_fake", "jsd"]
+    assert len(df) == 60 and "value_equilibrium" in df
+    assert set(losses["columns"]) == {"step", "value", "series"}
+    model_file = next(f for f in files if f.endswith("model.safetensors"))
+    config = json.loads(Path(next(f for f in files if f.endswith("config.json"))).read_text())
+    assert config == {"latent_dim": 2, "hidden": 32, "depth": 3, "out_dim": 2}
+    load_model(MLPGenerator(**config), model_file, strict=True)
+
+
+@pytest.mark.e2e
+def test_stop_cancels_a_running_job(client):
+    job = client.submit(**{**SHORT, "steps": 5000}, api_name="/train")
+    wait_for(lambda: len(job.outputs()) >= 2, 120, "the first frames")
+    assert job.cancel()
+    wait_for(lambda: job.status().code == Status.CANCELLED, 5, "the job to be cancelled")
+    seen = len(job.outputs())
+    time.sleep(1.5)
+    assert len(job.outputs()) == seen, "a cancelled run must stop streaming"
+    last_status = job.outputs()[-1][0]
+    assert "Finished" not in last_status
+
+
+@pytest.mark.e2e
+def test_api_rejects_bad_settings_by_name(client):
+    with pytest.raises(AppError, match="batch_size"):
+        client.predict(**{**SHORT, "mode": "images", "dataset": "fashion", "preset": "custom",
+                          "batch_size": 1024}, api_name="/train")
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_image_mode_streams_a_preview_grid(client):
+    job = client.submit(mode="images", dataset="mnist", preset="balanced", steps=3, seed=0, latent_dim=16,
+                        hidden=8, batch_size=16, api_name="/train")
+    status, *_, preview, csv, files = job.result(timeout=180)
+    assert "Finished 3 steps" in status and preview is not None and Path(preview).exists()
+    assert "jsd" not in pd.read_csv(csv).columns
