@@ -119,7 +119,8 @@ def test_sample_refuses_bad_values(args, message):
 def test_nearest_starts_with_the_sample_itself():
     gallery, text = gan.nearest(5, 6, 2, 1.0, "mnist")
     samples, _ = gan.sample(5, 6, 1.0, "mnist")
-    assert np.array_equal(gallery[0][0], samples[2][0]) and len(gallery) == 1 + gan.NEAREST_K
+    # the same image as in the batch, up to the last bit of a different conv algorithm for batch size 1
+    assert np.abs(gallery[0][0].astype(int) - samples[2][0]).max() <= 1 and len(gallery) == 1 + gan.NEAREST_K
     distances = [float(cap.split(" ")[0]) for _, cap in gallery[1:]]
     assert distances == sorted(distances) and "Real test images" in text
     with pytest.raises(gr.Error, match="Sample index must be between 0 and 5"):

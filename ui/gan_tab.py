@@ -10,7 +10,7 @@ import torch
 from gan_demo import explore
 from gan_demo.data import DATASETS
 from gan_demo.images import labelled_grid
-from gan_demo.sampling import MAX_SEED, sample as sample_images
+from gan_demo.sampling import MAX_SEED, generate, make_noise, sample as sample_images
 from ui.common import check_dataset, check_float, check_int, display, get_model
 from ui.widgets import (MAX_SAMPLES, animation, explanation, gif_file, guarded, picture, random_seed, seed_input,
                         slider)
@@ -47,6 +47,17 @@ def _samples(seed: int, n: int, truncation: float, dataset: str) -> np.ndarray:
         return sample_images(get_model(f"gan-{dataset}"), n, seed, scale=truncation).numpy()
 
 
+def _one_sample(seed: int, n: int, index: int, truncation: float, dataset: str) -> np.ndarray:
+    """Sample ``index`` of the batch (seed, n) as uint8 (28, 28), without generating the other n - 1.
+
+    The generator is in eval mode (BatchNorm uses its running statistics), so each image depends only on its
+    own noise row.
+    """
+    generator = get_model(f"gan-{dataset}")
+    z = make_noise(n, generator.latent_dim, seed, truncation)[index:index + 1]  # (1, latent_dim)
+    return generate(generator, z).numpy()[0]
+
+
 def _verdicts(images: np.ndarray, dataset: str) -> tuple[list[str], np.ndarray]:
     labels, confidence = explore.classify(get_model(f"classifier-{dataset}"), images)
     return explore.verdicts(labels, confidence, DATASETS[dataset].classes), labels
@@ -68,7 +79,7 @@ def nearest(seed: float, n: float, index: float, truncation: float, dataset: str
     seed, truncation, dataset = _check_common(seed, truncation, dataset)
     n = check_int(n, "Number of samples", 1, MAX_SAMPLES)
     index = check_int(index, "Sample index", 0, n - 1)
-    image = _samples(seed, n, truncation, dataset)[index]
+    image = _one_sample(seed, n, index, truncation, dataset)
     idx, dist = explore.nearest(dataset, image, NEAREST_K)
     found, labels = explore.training_images(dataset, idx)
     classes = DATASETS[dataset].classes
