@@ -21,18 +21,18 @@ _RAMP = np.array([[59, 76, 192], [245, 245, 245], [180, 4, 38]], dtype=np.float6
 REAL_COLOR, FAKE_COLOR = (20, 20, 20), (0, 170, 60)
 
 SERIES = {
-    "value": "V(D, G): E log D(x) + E log(1 - D(G(z)))",
-    "theory": "2 JSD - 2 log 2: V(D*, G), the theory",
-    "loss_d": "D loss: -V, summed cross-entropy",
-    "loss_g_ns": "G loss: -log D(G(z)), non-saturating",
-    "loss_g_mm": "G loss: log(1 - D(G(z))), minimax",
-    "ref_value": "-2 log 2: V at equilibrium",
-    "ref_loss_d": "2 log 2: D loss at equilibrium",
-    "ref_loss_g_ns": "log 2: G loss at equilibrium",
-    "ref_loss_g_mm": "-log 2: G loss at equilibrium",
-    "d_real": "D(x) on real data",
-    "d_fake": "D(G(z)) on generated data",
-    "ref_half": "1/2: equilibrium",
+    "value": "V(D, G)",
+    "theory": "2 JSD - 2 log 2 (theory)",
+    "loss_d": "D loss (summed BCE)",
+    "loss_g_ns": "G loss -log D(G(z))",
+    "loss_g_mm": "G loss log(1 - D(G(z)))",
+    "ref_value": "-2 log 2 (V optimum)",
+    "ref_loss_d": "2 log 2 (D loss optimum)",
+    "ref_loss_g_ns": "log 2 (G loss optimum)",
+    "ref_loss_g_mm": "-log 2 (G loss optimum)",
+    "d_real": "D(x), real",
+    "d_fake": "D(G(z)), generated",
+    "ref_half": "1/2 (optimum)",
 }
 COLORS = {
     SERIES["value"]: "#1f77b4", SERIES["theory"]: "#9467bd", SERIES["loss_d"]: "#d62728",

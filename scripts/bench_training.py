@@ -77,7 +77,6 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     p.add_argument("--no-server", action="store_true", help="skip the launched-app measurement")
     args = p.parse_args(argv)
-    threads = configure_threads(args.threads)
     cases = {"2-D (ring, MLP)": live.make_settings("balanced", **live.mode_defaults("2d") | {"steps": args.steps_2d}),
              "images (Fashion-MNIST, DCGAN)": live.make_settings(
                  "balanced", **live.mode_defaults("images") | {"steps": args.steps_images})}
@@ -88,6 +87,7 @@ def main(argv=None) -> None:
 
         _, url, _ = app.demo.launch(prevent_thread_lock=True, quiet=True)
         client = Client(url, verbose=False, analytics_enabled=False)
+    threads = configure_threads(args.threads)  # after importing app, which sets its own thread count
     print(f"device {pick_device()}, {threads} torch threads, {args.repeats} repeats (median shown)")
     results = {name: bench(name, s, args.repeats, client) for name, s in cases.items()}
     print("\n| mode | bare steps/s | handler steps/s (ratio) | server steps/s (ratio) |\n|---|---|---|---|")

@@ -38,6 +38,10 @@ In **2-D** mode the true density is known, so the tab also estimates the JSD on 
 $2\,\mathrm{JSD} - 2\log 2$ next to $V$: when $D$ is close to optimal, the two curves meet.
 Pick a **preset** to see a phenomenon, or change any setting (the preset then becomes *custom*).
 """
+LOSS_CAPTION = ("Conventions: V(D, G) = E log D(x) + E log(1 - D(G(z))), optimum -2 log 2. D loss = -V, the "
+                "cross-entropies on real and on generated data summed, optimum 2 log 2. G loss: non-saturating "
+                "-log D(G(z)), optimum log 2, or minimax log(1 - D(G(z))), optimum -log 2. 2-D mode: "
+                "2 JSD - 2 log 2 is V(D*, G) from the grid estimate of the JSD. Faint lines: the optima.")
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 PRESET_CHOICES = [("Custom", "custom")] + [(p.title, name) for name, p in live.PRESETS.items()]
 DATASET_LABELS = {"ring": "Ring of 8 Gaussians", "grid": "Grid of 25 Gaussians", "spiral": "Spiral",
@@ -239,11 +243,13 @@ def controls() -> dict[str, gr.components.Component]:
 
 def views():
     """Plots, pictures, status and downloads, in the order every training handler yields them."""
-    status = gr.Markdown("Press **Start** to train.", latex_delimiters=LATEX)
+    status = gr.Markdown("Press **Start** to train.", latex_delimiters=LATEX, elem_id="live-status")
     with gr.Row():
-        loss_plot = gr.LinePlot(x="step", y="value", color="series", color_map=COLORS, height=360,
-                                title="Losses and V(D, G) against the theory", y_title="nats", label="losses")
-        d_plot = gr.LinePlot(x="step", y="value", color="series", color_map=COLORS, height=360, y_lim=[0, 1],
+        loss_plot = gr.LinePlot(x="step", y="value", color="series", color_map=COLORS, height=460,
+                                title="Losses and V(D, G) against the theory", y_title="nats", label="losses",
+                                caption=LOSS_CAPTION,
+                                elem_id="live-losses")
+        d_plot = gr.LinePlot(x="step", y="value", color="series", color_map=COLORS, height=460, y_lim=[0, 1],
                              title="What the discriminator says", y_title="probability", label="D outputs")
     with gr.Row(visible=True) as toy_row:
         heat = gr.Image(label="D(x) with real (black) and generated (green) points", format="png",
@@ -266,9 +272,9 @@ def build(demo: gr.Blocks) -> None:
     c = controls()
     about = gr.Markdown(f"**{live.PRESETS['balanced'].title}.** {live.PRESETS['balanced'].about}")
     with gr.Row():
-        start = gr.Button("Start", variant="primary")
-        stop = gr.Button("Stop", variant="stop")
-        cont = gr.Button("Continue")
+        start = gr.Button("Start", variant="primary", elem_id="live-start")
+        stop = gr.Button("Stop", variant="stop", elem_id="live-stop")
+        cont = gr.Button("Continue", elem_id="live-continue")
         smoothing = gr.Slider(0, 0.99, value=0.0, step=0.01, label="Smoothing",
                               info="Moving average of the curves (display only; the CSV keeps raw values).")
     status, loss_plot, d_plot, heat, optimal, preview, csv, files, toy_row, image_row = views()

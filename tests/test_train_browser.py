@@ -1,0 +1,58 @@
+"""The Live training tab in headless Chromium: start a run, watch the plot update, stop it.
+
+Screenshots go to artifacts/screenshots/live_*.png: look at them, a passing test cannot tell an ugly page.
+"""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import torch
+
+from conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """The server runs in this process; one torch thread keeps the tiny models fast on a shared machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"live_{name}.png"), full_page=True)
+
+
+def current_step(page) -> int:
+    match = re.search(r"Step (\d+) /", page.locator("#live-status").inner_text())
+    return int(match.group(1)) if match else -1
+
+
+def test_start_watch_and_stop_a_run(page):
+    page.get_by_role("tab", name="Live training").click()
+    page.locator("#live-start").click()
+    page.wait_for_function(
+        "() => /Step \\d+ \\//.test(document.querySelector('#live-status')?.innerText ?? '')", timeout=60_000)
+    first = current_step(page)
+    deadline = time.monotonic() + 30
+    while current_step(page) <= first + 20:  # the status and plot keep updating during the run
+        assert time.monotonic() < deadline, "the live view stopped updating"
+        time.sleep(0.2)
+    assert page.locator("#live-losses canvas, #live-losses svg").count() > 0, "the loss plot did not render"
+    shot(page, "running")
+
+    page.locator("#live-stop").click()
+    page.wait_for_function(
+        "() => (document.querySelector('#live-status')?.innerText ?? '').includes('Stopped at step')",
+        timeout=10_000)
+    stopped = page.locator("#live-status").inner_text()
+    time.sleep(2)
+    assert page.locator("#live-status").inner_text() == stopped, "a stopped run must not keep updating"
+    assert int(re.search(r"Stopped at step (\d+)", stopped).group(1)) < 1500
+    page.wait_for_timeout(500)
+    shot(page, "stopped")
