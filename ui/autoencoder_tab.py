@@ -24,7 +24,7 @@ The space of codes is the **latent space**.
 * **Reconstruct** an example, your own picture or a drawing. The error map shows where the decoder fails;
   $\mathrm{PSNR} = 10 \log_{10}(2^2 / \mathrm{MSE})$ in dB, for pixels in $[-1, 1]$ (higher is better).
 * **Noise** corrupts the input first: the decoder can only draw what it has learned, so it often cleans it up.
-* **Latent map**: the codes of 3,000 test images projected onto the two directions that best separate the
+* **Latent map**: the codes of (up to) 3,000 test images projected onto the two directions that best separate the
   classes (Fisher's discriminant), $p = P(z - \bar z)$. The **decoded manifold** decodes a grid of map points,
   $\hat x = g(\bar z + L p)$, with $L$ the most likely code for a map point.
 * **Interpolate**: decode the straight line between two codes, $z_t = (1 - t)\, z_A + t\, z_B$.
