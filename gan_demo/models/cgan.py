@@ -6,6 +6,7 @@ class enters as an inner product with the image features instead of an extra inp
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
@@ -42,7 +43,10 @@ class ConditionalGenerator(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
     def __init__(self, latent_dim: int = 64, num_classes: int = 10, width: int = 32, channels: int = 1):
         super().__init__()
         self.latent_dim, self.num_classes = latent_dim, num_classes
-        self.fc = nn.Sequential(nn.Linear(latent_dim, 4 * width * 7 * 7, bias=False), nn.Unflatten(1, (4 * width, 7, 7)))
+        # the label enters twice: one-hot beside z (a strong signal from the first step) and through
+        # conditional BatchNorm at every resolution (class-specific feature statistics)
+        self.fc = nn.Sequential(nn.Linear(latent_dim + num_classes, 4 * width * 7 * 7, bias=False),
+                                nn.Unflatten(1, (4 * width, 7, 7)))
         self.up1, self.up2 = upsample_block(4 * width, 2 * width), upsample_block(2 * width, width)
         self.bn0 = ConditionalBatchNorm2d(4 * width, num_classes)
         self.bn1 = ConditionalBatchNorm2d(2 * width, num_classes)
@@ -52,7 +56,8 @@ class ConditionalGenerator(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
             m.apply(dcgan_init)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = torch.relu(self.bn0(self.fc(z), y))  # (B, 4w, 7, 7)
+        onehot = y if y.is_floating_point() else F.one_hot(y, self.num_classes).to(z.dtype)  # (B, K)
+        h = torch.relu(self.bn0(self.fc(torch.cat([z, onehot], dim=1)), y))  # (B, 4w, 7, 7)
         h = torch.relu(self.bn1(self.up1(h), y))  # (B, 2w, 14, 14)
         h = torch.relu(self.bn2(self.up2(h), y))  # (B, w, 28, 28)
         return self.out(h)  # (B, 1, 28, 28)
