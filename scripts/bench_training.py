@@ -86,7 +86,8 @@ def main(argv=None) -> None:
         from gradio_client import Client  # noqa: PLC0415
 
         _, url, _ = app.demo.launch(prevent_thread_lock=True, quiet=True)
-        client = Client(url, verbose=False, analytics_enabled=False)
+        # download_files=False: the client shares this process, and a browser would not fetch every frame here
+        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
     threads = configure_threads(args.threads)  # after importing app, which sets its own thread count
     print(f"device {pick_device()}, {threads} torch threads, {args.repeats} repeats (median shown)")
     results = {name: bench(name, s, args.repeats, client) for name, s in cases.items()}
