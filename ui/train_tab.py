@@ -173,6 +173,8 @@ def continue_training(steps, run: SessionRun | None, smoothing: float = 0.0, pro
     settings = live.settings_from_dict(run.settings)
     settings = replace(settings, steps=check_int(steps, "steps", 1, live.MAX_STEPS[settings.mode]))
     run.smoothing = float(smoothing or 0.0)
+    # after Stop the snapshot can be a little older than the last record: resume the history from it
+    run.records = [r for r in run.records if r["step"] <= run.state["step"]]
     yield from drive(settings, run, progress)
 
 
