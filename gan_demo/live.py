@@ -25,6 +25,7 @@ from torch import nn
 from . import metrics, toy
 from .data import dataset_info, image_tensors, to_uint8
 from .device import pick_device
+from .hub import WeightsError, load_pretrained
 from .models.dcgan import Discriminator, Generator
 from .models.mlp import MLPDiscriminator, MLPGenerator
 from .sampling import grid, upscale
@@ -208,6 +209,7 @@ class Frame:
     heatmap: np.ndarray | None = None  # (H, W, 3) D(x) with real and generated points, 2-D mode
     optimal: np.ndarray | None = None  # (H, W, 3) D*(x) with generated points, 2-D mode
     preview: np.ndarray | None = None  # (H, W) uint8 grid of fixed-noise samples, image mode
+    class_share: list[float] | None = None  # the classifier's class histogram of the preview, image mode
     health: list[str] = field(default_factory=list)
     done: bool = False
     message: str = ""  # why the run ended: finished, time limit, diverged
@@ -263,9 +265,34 @@ class ToyViews:
                     optimal=d_image(d_star.reshape(shape).numpy(), GRID_LIM, fake=fake_np))
 
 
-def preview_grid(trainer: GANTrainer) -> np.ndarray:
-    """8x8 fixed-noise samples as one uint8 image, upscaled 2x."""
-    return upscale(grid(to_uint8(trainer.preview()), nrow=8), 2)
+class ImageViews:
+    """Image mode: the fixed-noise grid and, where the shipped classifier exists, its class histogram."""
+
+    def __init__(self, dataset: str, device: torch.device | str):
+        self.classes = dataset_info(dataset).classes
+        try:
+            self.classifier = load_pretrained(f"classifier-{dataset}", device)
+        except WeightsError as err:  # the tab still trains and draws; only the class check is skipped
+            log.warning("no class histogram in live training: %s", err)
+            self.classifier = None
+
+    @torch.no_grad()
+    def frame_fields(self, trainer: GANTrainer) -> dict:
+        samples = trainer.preview()  # (64, 1, 28, 28) in [-1, 1]
+        fields_ = dict(preview=upscale(grid(to_uint8(samples), nrow=8), 2))
+        if self.classifier is not None:
+            predicted = self.classifier(samples.to(trainer.device)).argmax(1).cpu()
+            fields_["class_share"] = metrics.class_histogram(predicted, len(self.classes)).tolist()
+        return fields_
+
+    def collapse_note(self, share: list[float]) -> str | None:
+        """A lopsided histogram (one class over 40%, or fewer than half the classes seen) in plain words."""
+        top = int(np.argmax(share))
+        seen = sum(v > 0 for v in share)
+        if share[top] > 0.4 or seen < len(share) / 2:
+            return (f"Mode collapse: the classifier sees only {seen} of {len(share)} classes in the samples, and "
+                    f"{share[top]:.0%} of them look like '{self.classes[top]}'. Try lr_g equal to lr_d.")
+        return None
 
 
 def window_mean(records: list[dict], key: str) -> float:
@@ -320,6 +347,7 @@ def stream(settings: LiveSettings, state: dict | None = None, *, frame_seconds: 
     if state is not None:
         trainer.load_state_dict(state)
     views = ToyViews(dist, settings.seed) if dist is not None else None
+    image_views = ImageViews(settings.dataset, device) if dist is None else None
     last_step = trainer.step + settings.steps
     pacer, snap_due, started = _Pacer(frame_seconds), time.monotonic() + snapshot_seconds, time.monotonic()
     pending: list[dict] = []
@@ -338,9 +366,12 @@ def stream(settings: LiveSettings, state: dict | None = None, *, frame_seconds: 
                 pending[-1].update(jsd=out.jsd, theory=metrics.minimax_value_at_optimum(out.jsd))
                 out.records = pending.copy()
         else:
-            out.preview = preview_grid(trainer)
+            for key, value in image_views.frame_fields(trainer).items():
+                setattr(out, key, value)
         if recent:
             out.health = health(recent, out.modes, settings, trainer.step)
+            note = image_views.collapse_note(out.class_share) if out.class_share and trainer.step >= 200 else None
+            out.health += [note] if note else []
         if snapshot and not diverged:
             out.state = cpu_snapshot(trainer)
         pending.clear()

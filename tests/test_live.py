@@ -129,3 +129,14 @@ def test_gif_keeps_a_bounded_even_sample(tmp_path):
         gif.add(np.full((8, 8), i, np.uint8))
     assert 5 <= len(gif.frames) <= 10 and gif.frames[0][0, 0] == 0
     assert gif.save(tmp_path / "a.gif").stat().st_size > 0
+
+
+def test_image_mode_reports_the_classifier_histogram_and_names_a_collapse():
+    """Image frames carry the shipped classifier's class histogram; a lopsided one is called mode collapse."""
+    settings = live.make_settings("balanced", **{**live.mode_defaults("images"), "dataset": "mnist", "steps": 2})
+    frames = list(live.stream(settings, device="cpu"))
+    share = frames[-1].class_share
+    assert share is not None and len(share) == 10 and abs(sum(share) - 1) < 1e-6
+    views = live.ImageViews("mnist", "cpu")
+    assert "Mode collapse" in views.collapse_note([0.9] + [0.1 / 9] * 9)
+    assert views.collapse_note([0.1] * 10) is None
