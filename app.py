@@ -14,6 +14,7 @@ import gradio as gr
 from gan_demo.device import configure_threads
 from ui import autoencoder_tab, cgan_tab, gan_tab, train_tab
 from ui.common import DATASET_CHOICES, DEFAULT_DATASET
+from ui.widgets import guarded
 
 INTRO = """
 # Autoencoders and GANs, hands on
@@ -27,8 +28,8 @@ MAX_UPLOAD = "5mb"
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(INTRO)
-        dataset = gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset",
-                           info="Switches the models of the first three tabs.")
+        dataset = guarded(gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset",
+                                   info="Switches the models of the first three tabs."))
         with gr.Tabs():
             with gr.Tab("Autoencoder", id="ae"):
                 autoencoder_tab.build(dataset)

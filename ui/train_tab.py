@@ -21,6 +21,7 @@ from gan_demo.device import gpu
 from gan_demo.hub import save_pretrained
 from gan_demo.live_views import COLORS, GifFrames, d_table, history_csv, loss_table, records_frame
 from ui.common import check_choice, check_float, check_int
+from ui.widgets import guarded
 
 # One training run at a time by default: a 2-CPU Space stays responsive; others wait and see their place.
 TRAIN_CONCURRENCY = int(os.getenv("GAN_DEMO_TRAIN_CONCURRENCY", "1"))
@@ -245,6 +246,8 @@ def controls() -> dict[str, gr.components.Component]:
                                info="Generator steps for Start, or extra steps for Continue.")
         c["seed"] = gr.Number(0, precision=0, label="seed", minimum=0, maximum=live.LIMITS["seed"][1],
                               info="Same seed, same run.")
+    for component in c.values():  # Gradio's own range and choice checks would not name the setting
+        guarded(component)
     return c
 
 

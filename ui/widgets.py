@@ -18,6 +18,7 @@ EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 GIF_DIR = Path(tempfile.gettempdir()) / "gan_demo_gifs"  # Gradio serves files from the temp dir
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 MAX_SAMPLES = 64
+MIN_UPLOAD_SIDE = 8
 GIF_FRAME_MS = 120
 
 
@@ -42,12 +43,30 @@ def guarded(component: gr.components.Component) -> gr.components.Component:
         except gr.Error as err:
             raise gr.Error(f"{label}: {err.message}") from err
         except Exception as err:  # PIL raises several unrelated types for bad files
+            if not isinstance(component, gr.Image):  # e.g. the string '7' sent to a slider
+                raise gr.Error(f"{label}: {payload!r} is not {_allowed(component)}.") from err
             name = getattr(payload, "orig_name", None) or "the upload"
             raise gr.Error(f"{label}: could not read {name} as an image ({type(err).__name__}). "
                            "Upload a PNG, JPEG, GIF, BMP or WebP picture.") from err
 
     component.preprocess = checked
     return component
+
+
+def _allowed(component: gr.components.Component) -> str:
+    """What a non-image control accepts, in words, for error messages."""
+    low, high = getattr(component, "minimum", None), getattr(component, "maximum", None)
+    if low is not None and high is not None:
+        return f"a number between {_number(low)} and {_number(high)}"
+    choices = getattr(component, "choices", None)
+    if choices:
+        return "one of: " + ", ".join(str(value) for _, value in choices)
+    return f"a valid value for this {type(component).__name__}"
+
+
+def _number(x: float) -> str:
+    """2147483647 stays whole, 1e-05 stays short."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def image_upload(**kwargs) -> gr.Image:
@@ -98,7 +117,11 @@ def load_upload(path: str | None, dataset: str, what: str = "an image") -> np.nd
     if path is None:
         raise gr.Error(f"Give {what} first: pick an example, upload a picture or draw one.")
     try:
-        return preprocess_image(open_image(path), dataset=dataset)
+        image = open_image(path)
+        if min(image.size) < MIN_UPLOAD_SIDE:  # a few pixels hold no object: say so rather than answer a blank
+            raise ImageInputError(f"it is {image.width}x{image.height} pixels; upload one at least "
+                                  f"{MIN_UPLOAD_SIDE}x{MIN_UPLOAD_SIDE} pixels (28x28 or larger works best)")
+        return preprocess_image(image, dataset=dataset)
     except ImageInputError as err:
         raise gr.Error(f"Cannot use this image: {err}.") from err
 
