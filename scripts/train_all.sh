@@ -12,7 +12,7 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
 }
 (
   train classifier-fashion --steps 3000
-  train cgan-fashion --steps 2500
+  train cgan-fashion --steps 4500
   train autoencoder-mnist --steps 1500
   train gan-mnist --steps 1500
 ) &
@@ -20,7 +20,7 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
   train classifier-mnist --steps 1500
   train gan-fashion --steps 2500
   train autoencoder-fashion --steps 3000
-  train cgan-mnist --steps 1500
+  train cgan-mnist --steps 3000
 ) &
 wait
 cat runs/times.txt
