@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from gan_demo import explore
+from gan_demo.device import gpu
 from gan_demo.images import error_heatmap, is_blank, labelled_grid, preprocess_image, upscale
 from gan_demo.sampling import grid
 from ui.common import check_dataset, check_float, check_int, display, get_model
@@ -39,6 +40,7 @@ def _autoencoder(dataset: str):
     return get_model(f"autoencoder-{dataset}")
 
 
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def reconstruct(image: str | None, noise: float, dataset: str) -> tuple[np.ndarray, str]:
     """Input | (noisy input) | reconstruction | error map as one labelled PNG, and the scores in Markdown."""
     dataset = check_dataset(dataset)
@@ -57,6 +59,7 @@ def reconstruct(image: str | None, noise: float, dataset: str) -> tuple[np.ndarr
     return labelled_grid([cells], col_labels=titles, scale=4), text
 
 
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def latent_map(image: str | None, noise: float, dataset: str) -> tuple[np.ndarray, np.ndarray]:
     """The latent map with the (noisy) input marked, and the decoded manifold. With no image, just the map."""
     dataset = check_dataset(dataset)
@@ -74,6 +77,7 @@ def latent_map(image: str | None, noise: float, dataset: str) -> tuple[np.ndarra
     return explore.mark_point(scatter, point, "your image" if noise == 0 else "your noisy image"), decoded
 
 
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def interpolate_ae(image_a: str | None, image_b: str | None, frames: float, dataset: str) -> tuple[np.ndarray, str]:
     """Decodes along the line between the codes of two images: a labelled strip and a looping GIF."""
     dataset = check_dataset(dataset)

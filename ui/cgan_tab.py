@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from gan_demo import explore
+from gan_demo.device import gpu
 from gan_demo.images import labelled_grid
 from gan_demo.sampling import MAX_SEED, sample as sample_images
 from ui.common import check_dataset, check_int, display, get_model
@@ -35,6 +36,7 @@ def _generator(dataset: str):
     return get_model(f"cgan-{dataset}")
 
 
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def sample_conditional(class_name: str, n: float, seed: float, dataset: str) -> tuple[list, str]:
     """``n`` samples of one class with the classifier's verdicts, and the share it agrees with."""
     dataset = check_dataset(dataset)
@@ -50,6 +52,7 @@ def sample_conditional(class_name: str, n: float, seed: float, dataset: str) -> 
     return [(display(x), c) for x, c in zip(images, captions)], text
 
 
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def class_grid(seed: float, rows: float, dataset: str) -> np.ndarray:
     """Rows share one noise vector, columns are the classes: one labelled PNG."""
     dataset = check_dataset(dataset)
@@ -60,6 +63,7 @@ def class_grid(seed: float, rows: float, dataset: str) -> np.ndarray:
                          row_labels=[f"z{i + 1}" for i in range(rows)], scale=3)
 
 
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def interpolate_classes(class_a: str, class_b: str, seed: float, frames: float, dataset: str) -> tuple[np.ndarray, str]:
     """Fixed noise, the label blended from class A to class B: a labelled strip and a looping GIF."""
     dataset = check_dataset(dataset)

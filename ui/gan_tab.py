@@ -9,6 +9,7 @@ import torch
 
 from gan_demo import explore
 from gan_demo.data import DATASETS
+from gan_demo.device import gpu
 from gan_demo.images import labelled_grid
 from gan_demo.sampling import MAX_SEED, generate, make_noise, sample as sample_images
 from ui.common import check_dataset, check_float, check_int, display, get_model
@@ -63,6 +64,7 @@ def _verdicts(images: np.ndarray, dataset: str) -> tuple[list[str], np.ndarray]:
     return explore.verdicts(labels, confidence, DATASETS[dataset].classes), labels
 
 
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def sample(seed: float, n: float, truncation: float, dataset: str) -> tuple[list, str]:
     """``n`` samples, each captioned with the classifier's verdict, and a summary of the verdicts."""
     seed, truncation, dataset = _check_common(seed, truncation, dataset)
@@ -74,6 +76,7 @@ def sample(seed: float, n: float, truncation: float, dataset: str) -> tuple[list
     return [(display(x), f"#{i} {c}") for i, (x, c) in enumerate(zip(images, captions))], summary
 
 
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def nearest(seed: float, n: float, index: float, truncation: float, dataset: str) -> tuple[list, str]:
     """Sample ``index`` of the batch (seed, n) next to its nearest training images (RMS pixel distance)."""
     seed, truncation, dataset = _check_common(seed, truncation, dataset)
@@ -93,6 +96,7 @@ def nearest(seed: float, n: float, index: float, truncation: float, dataset: str
     return gallery, text
 
 
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def interpolate_gan(seed_a: float, seed_b: float, frames: float, truncation: float,
                     dataset: str) -> tuple[np.ndarray, str]:
     """Images along the slerp path between the noise of two seeds: a labelled strip and a looping GIF."""
