@@ -13,6 +13,7 @@ from gan_demo import data
 from gan_demo.checkpoint import load_checkpoint, save_checkpoint
 from gan_demo.losses import discriminator_loss, generator_loss, value_function
 from gan_demo.models import create_model
+from gan_demo.toy import toy_distribution
 from gan_demo.train import main as train_main
 from gan_demo.training import DivergenceError, GANConfig, GANTrainer, tensor_sampler
 from tests.helpers import write_fake_dataset
@@ -66,7 +67,13 @@ def test_same_seed_same_run():
 
 
 def test_divergence_stops_with_a_message():
-    trainer = tiny_trainer(lr=1e6)
+    """Plain SGD with a huge learning rate on the 2-D ring: the losses overflow within a few steps."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        G, D = create_model("mlp_generator", latent_dim=2, hidden=32), create_model("mlp_discriminator", hidden=32)
+    ring = toy_distribution("ring")
+    cfg = GANConfig(g_loss="non-saturating", optimizer="sgd", lr_d=100.0, lr_g=100.0, batch_size=64, ema_decay=0)
+    trainer = GANTrainer(G, D, lambda n, rng: (ring.sample(n, rng), None), cfg)
     with pytest.raises(DivergenceError, match="diverged at step"):
         for _ in trainer.run(200):
             pass
