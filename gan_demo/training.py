@@ -175,6 +175,10 @@ class GANTrainer:
         unwrap(self.D).load_state_dict(state["D"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
+        # the learning rates come from this run's settings, so a resumed run can anneal them
+        for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
         self.rng.set_state(state["rng"])
         self.step = int(state["step"])
         if self.G_ema is not None:

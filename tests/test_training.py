@@ -123,3 +123,11 @@ def test_torchrun_two_cpu_processes_with_gloo(fake_fashion):
     assert result.returncode == 0, result.stderr[-3000:]
     assert (out / "model.safetensors").is_file()
     assert load_checkpoint(fake_fashion / "ck-ddp" / "checkpoint.safetensors")["step"] == 3
+
+
+def test_resumed_run_takes_this_runs_learning_rates(tmp_path):
+    a = tiny_trainer(seed=1)
+    list(a.run(1))
+    b = tiny_trainer(seed=1, lr=5e-5)
+    b.load_state_dict(a.state_dict())
+    assert [g["lr"] for g in b.opt_d.param_groups + b.opt_g.param_groups] == [5e-5, 5e-5]
