@@ -14,7 +14,7 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
   train classifier-fashion --steps 3000
   train cgan-fashion --steps 4500
   train autoencoder-mnist --steps 1500
-  train gan-mnist --steps 1500
+  train gan-mnist --steps 3000
 ) &
 (
   train classifier-mnist --steps 1500
