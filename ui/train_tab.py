@@ -242,7 +242,7 @@ def controls() -> dict[str, gr.components.Component]:
                                     info="Size of the noise z the generator starts from.")
         c["hidden"] = gr.Slider(8, live.MAX_HIDDEN["2d"], value=d["hidden"], step=8, label="hidden",
                                 info="Width: MLP units (2-D) or DCGAN base channels (images).")
-        c["steps"] = gr.Slider(1, live.MAX_STEPS["2d"], value=d["steps"], step=1, label="steps",
+        c["steps"] = gr.Slider(1, live.MAX_STEPS["2d"], value=d["steps"], step=1, label="steps", elem_id="live-steps",
                                info="Generator steps for Start, or extra steps for Continue.")
         c["seed"] = gr.Number(0, precision=0, label="seed", minimum=0, maximum=live.LIMITS["seed"][1],
                               info="Same seed, same run.")
@@ -291,7 +291,8 @@ def build(demo: gr.Blocks) -> None:
     run, smooth_state = gr.State(None), gr.State(0.0)
     outputs = [status, loss_plot, d_plot, heat, optimal, preview, csv, files, run]
     inputs = [c[name] for name in CONTROL_NAMES]
-    limits = dict(concurrency_limit=TRAIN_CONCURRENCY, concurrency_id="live_training")
+    # the progress bar (and the queue position) goes on the status line only, so the plots stay visible as they update
+    limits = dict(concurrency_limit=TRAIN_CONCURRENCY, concurrency_id="live_training", show_progress_on=[status])
     start_ev = start.click(train, [*inputs, run, smooth_state], outputs, api_name="train", **limits)
     cont_ev = cont.click(continue_training, [c["steps"], run, smooth_state], outputs,
                          api_name="continue_training", **limits)
