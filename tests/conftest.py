@@ -27,6 +27,16 @@ def device() -> torch.device:
     return pick_device()
 
 
+@pytest.fixture
+def one_torch_thread():
+    """One torch thread for the live-training tests: the tiny models gain nothing from more, and on a loaded
+    2-core machine two threads spin-wait on each other (20 steps took a minute instead of half a second)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def gradio_tmp(tmp_path_factory):
     """One Gradio temp dir for the session: the shared server checks uploads against the dir it started with."""

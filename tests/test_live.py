@@ -11,16 +11,9 @@ import torch
 from gan_demo import live, metrics, toy
 from gan_demo.live_views import GifFrames, d_table, history_csv, loss_table, records_frame
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 LOG2 = math.log(2)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny MLPs run fastest on one thread, and the machine is shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def run_all(settings: live.LiveSettings, **kw) -> tuple[list[dict], list[live.Frame]]:

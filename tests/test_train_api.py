@@ -8,7 +8,6 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 import pytest
-import torch
 from gradio_client.exceptions import AppError
 from gradio_client.utils import Status
 from safetensors.torch import load_model
@@ -17,16 +16,7 @@ from gan_demo.live_views import SERIES
 from gan_demo.models import MLPGenerator
 from ui import train_tab
 
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: the tiny models gain nothing from more, and on a loaded 2-core machine two threads
-    spin-wait on each other (20 steps took a minute instead of half a second). The server runs in this process."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 SHORT = dict(mode="2d", dataset="ring", preset="balanced", steps=60, seed=1, hidden=32, batch_size=64)

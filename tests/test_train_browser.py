@@ -8,20 +8,10 @@ import re
 import time
 
 import pytest
-import torch
 
 from conftest import ARTIFACTS
 
-pytestmark = [pytest.mark.browser, pytest.mark.e2e]
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """The server runs in this process; one torch thread keeps the tiny models fast on a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = [pytest.mark.usefixtures("one_torch_thread"), pytest.mark.browser, pytest.mark.e2e]
 
 
 def shot(page, name: str) -> None:
