@@ -39,8 +39,8 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = START_TIMEO
 
 
 @contextlib.contextmanager
-def app_process(env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
-    """Run ``python app.py --port N`` with extra environment ``env``; yield its URL, then stop it."""
+def app_process(env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[tuple[str, int]]:
+    """Run ``python app.py --port N`` with extra environment ``env``; yield its URL and pid, then stop it."""
     port = free_port()
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, stdout=out,
@@ -48,7 +48,7 @@ def app_process(env: dict[str, str] | None = None, log: Path | None = None) -> I
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_until_up(url, proc)
-        yield url
+        yield url, proc.pid
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)  # its own session: only this app and its children

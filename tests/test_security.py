@@ -122,7 +122,7 @@ def test_auth_from_env(app_server, monkeypatch):
 def protected_url(tmp_path_factory):
     """``python app.py`` with GAN_DEMO_PASSWORD set, in its own process."""
     log = tmp_path_factory.mktemp("auth") / "app.log"
-    with app_process({"GAN_DEMO_PASSWORD": PASSWORD, "GAN_DEMO_USER": "student"}, log=log) as url:
+    with app_process({"GAN_DEMO_PASSWORD": PASSWORD, "GAN_DEMO_USER": "student"}, log=log) as (url, _):
         yield url
 
 
