@@ -1,0 +1,52 @@
+"""scripts/benchmark.py --quick runs (as CI runs it) and writes well-formed results without machine paths."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from servers import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def positive(x) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x) and x > 0
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> tuple[dict, str]:
+    out = tmp_path_factory.mktemp("bench")
+    subprocess.run([sys.executable, "scripts/benchmark.py", "--quick", "--out-dir", str(out)], cwd=ROOT, check=True,
+                   timeout=600, capture_output=True)
+    return json.loads((out / "results.json").read_text()), (out / "results.md").read_text()
+
+
+def test_json_has_every_section(results):
+    r, _ = results
+    assert r["mode"] == "quick" and r["command"] == "python scripts/benchmark.py --quick"
+    assert r["machine"]["cpu"] and r["machine"]["cores"] >= 1 and r["machine"]["torch"]
+    actions = [s["action"] for s in r["server_time"]]
+    assert {"sample (1)", "sample (16)", "sample (64)", "reconstruct (1)"} <= set(actions)
+    assert any(a.startswith("class_grid") for a in actions)
+    assert all(positive(s["bare_ms"]) and positive(s["server_ms"]) and positive(s["ratio"]) for s in r["server_time"])
+    clients = r["settings"]["clients"]
+    for e in r["latency"]:
+        for key in ("one_client", f"{clients}_clients"):
+            assert e[key]["p95_ms"] >= e[key]["p50_ms"] > 0 and e[key]["n"] >= 1
+    assert clients == 16 and {e["endpoint"] for e in r["latency"]} >= {"/sample", "/reconstruct", "/class_grid"}
+    assert [t["mode"][:6] for t in r["training"]] == ["2-D (r", "images"]
+    assert all(positive(t["bare_steps_per_s"]) and positive(t["app_steps_per_s"]) for t in r["training"])
+    assert 0 < r["cold_start"]["listening_s"] <= r["cold_start"]["first_answer_s"]
+
+
+def test_markdown_has_the_tables_and_no_machine_paths(results):
+    r, md = results
+    for heading in ("Server time against the bare forward pass", "End-to-end latency", "Live training", "Cold start"):
+        assert heading in md
+    assert r["machine"]["cpu"] in md and "python scripts/benchmark.py --quick" in md
+    text = md + json.dumps(r)
+    assert not any(p in text for p in ("/tmp", "/work", "/root", "/home", str(ROOT)))
