@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data import DATASETS, image_tensors
+from .data import DATASETS, image_tensors, to_model_range
 from .device import pick_device
 from .hub import load_pretrained
 from .metrics import class_histogram, frechet_distance, psnr
@@ -35,16 +35,12 @@ def batched(fn, x: torch.Tensor, device: torch.device, batch: int = 500) -> torc
     return torch.cat([fn(chunk.to(device)).cpu() for chunk in x.split(batch)])
 
 
-def uint8_to_model(images: torch.Tensor) -> torch.Tensor:
-    return images.float().div(127.5).sub(1).unsqueeze(1)
-
-
 def generate_many(G: nn.Module, n: int, seed: int, labels: torch.Tensor | None) -> torch.Tensor:
     """``n`` generated images (n, 1, 28, 28) in [-1, 1], in chunks of 1,000 with consecutive seeds."""
     out = []
     for i, idx in enumerate(torch.arange(n).split(1000)):
         z = make_noise(len(idx), G.latent_dim, seed + i)
-        out.append(uint8_to_model(generate(G, z, None if labels is None else labels[idx])))
+        out.append(to_model_range(generate(G, z, None if labels is None else labels[idx])))
     return torch.cat(out)
 
 

@@ -28,7 +28,8 @@ from .device import pick_device
 from .hub import WeightsError, load_pretrained
 from .models.dcgan import Discriminator, Generator
 from .models.mlp import MLPDiscriminator, MLPGenerator
-from .sampling import grid, upscale
+from .images import upscale
+from .sampling import grid
 from .training import DivergenceError, GANConfig, GANTrainer, tensor_sampler
 from .live_views import d_image
 

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from .images import upscale
+
 LOG2 = math.log(2.0)
 RECORD_COLUMNS = ("step", "value", "loss_d", "loss_g", "d_real", "d_fake")
 
@@ -70,7 +72,7 @@ def d_image(values: np.ndarray, lim: float, *, real: np.ndarray | None = None, f
             scale: int = 5) -> np.ndarray:
     """A discriminator map on the grid (N, N), rows from y = -lim upwards, as an RGB picture with points."""
     image = colorize(values[::-1])  # image rows run top-down, the grid bottom-up
-    image = np.kron(image, np.ones((scale, scale, 1), dtype=np.uint8))
+    image = upscale(image, scale)
     if real is not None:
         draw_points(image, real, lim, REAL_COLOR, radius=1)
     if fake is not None:

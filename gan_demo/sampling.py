@@ -13,6 +13,7 @@ from PIL import Image
 from torch import nn
 
 from .data import to_uint8
+from .images import upscale
 
 MAX_SEED = 2**31 - 1
 
@@ -75,11 +76,6 @@ def grid(images: torch.Tensor | np.ndarray, nrow: int = 8, padding: int = 2, pad
         y, x = padding + r * (h + padding), padding + c * (w + padding)
         out[y:y + h, x:x + w] = img
     return out
-
-
-def upscale(image: np.ndarray, factor: int = 4) -> np.ndarray:
-    """Nearest-neighbour upscaling so 28x28 pixels stay crisp on screen."""
-    return np.kron(image, np.ones((factor, factor), dtype=image.dtype)) if factor > 1 else image
 
 
 def save_grid(x: torch.Tensor, path: Path | str, nrow: int = 8) -> None:

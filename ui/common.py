@@ -11,6 +11,7 @@ from torch import nn
 
 from gan_demo import WeightsError, load_pretrained, pick_device
 from gan_demo.data import DATASETS
+from gan_demo.images import upscale
 
 DATASET_CHOICES = [(info.title, name) for name, info in DATASETS.items()]
 DEFAULT_DATASET = "fashion"
@@ -39,11 +40,15 @@ def check_dataset(name) -> str:
     return name
 
 
+def _finite_number(value) -> bool:
+    """A real, finite number (bools and strings are not)."""
+    numeric = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+    return numeric and math.isfinite(value)
+
+
 def check_int(value, label: str, low: int, high: int) -> int:
     """An integer in [low, high]; anything else (NaN, 2.5, '7', 10**9) gets a clear gr.Error."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise gr.Error(f"{label} must be a whole number between {low} and {high}, got {value!r}.")
-    if not math.isfinite(value) or value != int(value):
+    if not _finite_number(value) or value != int(value):
         raise gr.Error(f"{label} must be a whole number between {low} and {high}, got {value!r}.")
     if not low <= int(value) <= high:
         raise gr.Error(f"{label} must be between {low} and {high}, got {int(value)}.")
@@ -52,9 +57,7 @@ def check_int(value, label: str, low: int, high: int) -> int:
 
 def check_float(value, label: str, low: float, high: float) -> float:
     """A finite number in [low, high], or a clear gr.Error."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise gr.Error(f"{label} must be a number between {low} and {high}, got {value!r}.")
-    if not math.isfinite(value) or not low <= value <= high:
+    if not _finite_number(value) or not low <= value <= high:
         raise gr.Error(f"{label} must be a number between {low} and {high}, got {value!r}.")
     return float(value)
 
@@ -67,4 +70,4 @@ def check_choice(value, label: str, choices) -> str:
 
 def display(image: np.ndarray, scale: int = DISPLAY_SCALE) -> np.ndarray:
     """uint8 (H, W) -> nearest-neighbour upscaled uint8 for crisp pixels in the browser."""
-    return np.kron(np.asarray(image, np.uint8), np.ones((scale, scale), np.uint8))
+    return upscale(np.asarray(image, np.uint8), scale)
