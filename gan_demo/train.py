@@ -53,6 +53,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--k-disc", type=int, default=1, help="discriminator steps per generator step")
     p.add_argument("--g-loss", choices=["minimax", "non-saturating", "hinge"], default="hinge")
     p.add_argument("--ema-decay", type=float, default=0.999)
+    p.add_argument("--aux-weight", type=float, default=0.0,
+                   help="cgan: weight of an auxiliary class loss on the discriminator's features (AC-GAN)")
     p.add_argument("--latent-dim", type=int, help="size of z (GANs) or of the code (autoencoder)")
     p.add_argument("--width", type=int, help="base channel width")
     p.add_argument("--seed", type=int, default=0)
@@ -96,11 +98,14 @@ def build_gan(args, images, labels, num_classes, device, world) -> GANTrainer:
     over = model_overrides(args, num_classes)
     G = create_model("cond_generator" if conditional else "generator", **over).to(device)
     d_over = {k: v for k, v in over.items() if k != "latent_dim"}
+    if conditional and args.aux_weight > 0:
+        d_over["aux_classifier"] = True
     D = create_model("cond_discriminator" if conditional else "discriminator", **d_over).to(device)
     if world > 1:
         G, D = DistributedDataParallel(G), DistributedDataParallel(D)
     cfg = GANConfig(k_disc=args.k_disc, g_loss=args.g_loss, lr_d=args.lr_d, lr_g=args.lr_g, beta1=args.beta1,
                     beta2=args.beta2, batch_size=args.batch_size, ema_decay=args.ema_decay,
+                    aux_weight=args.aux_weight if conditional else 0.0,
                     seed=args.seed + (dist.get_rank() if world > 1 else 0))
     sampler = tensor_sampler(images, labels if conditional else None)
     return GANTrainer(G, D, sampler, cfg, num_classes=num_classes if conditional else 0, device=device)

@@ -39,12 +39,15 @@ class GANConfig:
     beta2: float = 0.9
     batch_size: int = 64
     ema_decay: float = 0.999  # 0 disables the EMA copy of the generator
+    aux_weight: float = 0.0  # conditional runs: weight of the auxiliary class loss (AC-GAN); 0 disables it
     seed: int = 0
 
     def __post_init__(self):
         check_g_loss(self.g_loss)
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose 'adam' or 'sgd'")
+        if self.aux_weight < 0:
+            raise ValueError(f"aux_weight must be >= 0, got {self.aux_weight}")
         if self.k_disc < 1 or self.batch_size < 1:
             raise ValueError(f"k_disc and batch_size must be >= 1, got {self.k_disc} and {self.batch_size}")
 
@@ -87,8 +90,17 @@ class GANTrainer:
     def generate(self, model: nn.Module, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         return model(z, y) if y is not None else model(z)
 
-    def discriminate(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-        return self.D(x, y) if y is not None else self.D(x)
+    def discriminate(self, x: torch.Tensor, y: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(real/fake logits, class logits of the auxiliary head or None when the run has none)."""
+        if y is None:
+            return self.D(x), None
+        if not self.cfg.aux_weight:
+            return self.D(x, y), None
+        return self.D(x, y, with_classes=True)
+
+    def class_loss(self, class_logits: torch.Tensor | None, y: torch.Tensor) -> torch.Tensor | float:
+        """The weighted auxiliary classification loss (AC-GAN), 0 when the run has no auxiliary head."""
+        return 0.0 if class_logits is None else self.cfg.aux_weight * F.cross_entropy(class_logits, y)
 
     def d_step(self) -> tuple[float, float, float, float]:
         x, y_real = self.sample_real(self.cfg.batch_size, self.rng)
@@ -100,9 +112,11 @@ class GANTrainer:
         # real and fake go through D in one batch: one forward, one backward (and DDP-friendly)
         both = torch.cat([x, fake])
         labels = torch.cat([y_real, y_fake]) if self.num_classes else None
-        logits = self.discriminate(both, labels)
+        logits, class_logits = self.discriminate(both, labels)
         real_logits, fake_logits = logits[: len(x)], logits[len(x):]
         loss = discriminator_loss(real_logits, fake_logits, self.cfg.g_loss)
+        if class_logits is not None:  # the class head learns from real images only
+            loss = loss + self.class_loss(class_logits[: len(x)], y_real)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
@@ -111,7 +125,10 @@ class GANTrainer:
 
     def g_step(self) -> float:
         z, y = self.noise(self.cfg.batch_size)
-        loss = generator_loss(self.discriminate(self.generate(self.G, z, y), y), self.cfg.g_loss)
+        logits, class_logits = self.discriminate(self.generate(self.G, z, y), y)
+        loss = generator_loss(logits, self.cfg.g_loss)
+        if class_logits is not None:  # and the generator is asked to draw images it classifies as y
+            loss = loss + self.class_loss(class_logits, y)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()

@@ -30,14 +30,15 @@ def fake_fashion(tmp_path, monkeypatch):
     data.load_split.cache_clear()
 
 
-def tiny_trainer(g_loss="non-saturating", lr=2e-4, seed=0, conditional=False) -> GANTrainer:
+def tiny_trainer(g_loss="non-saturating", lr=2e-4, seed=0, conditional=False, aux_weight=0.0) -> GANTrainer:
     with torch.random.fork_rng():  # weight init is seeded too, without touching the caller's RNG
         torch.manual_seed(seed)
         G = create_model("cond_generator" if conditional else "generator", latent_dim=8, width=4)
-        D = create_model("cond_discriminator" if conditional else "discriminator", width=4)
+        D = (create_model("cond_discriminator", width=4, aux_classifier=aux_weight > 0) if conditional
+             else create_model("discriminator", width=4))
     x = torch.rand(32, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
     y = torch.arange(32) % 10
-    cfg = GANConfig(g_loss=g_loss, lr_d=lr, lr_g=lr, batch_size=8, seed=seed)
+    cfg = GANConfig(g_loss=g_loss, lr_d=lr, lr_g=lr, batch_size=8, seed=seed, aux_weight=aux_weight)
     return GANTrainer(G, D, tensor_sampler(x, y if conditional else None), cfg, num_classes=10 if conditional else 0)
 
 
@@ -58,6 +59,29 @@ def test_run_yields_finite_records(g_loss, conditional):
     for r in records:
         assert set(r) == RECORD_KEYS and all(math.isfinite(v) for v in r.values())
         assert 0 <= r["d_real"] <= 1 and 0 <= r["d_fake"] <= 1
+
+
+def test_auxiliary_class_loss_trains_the_class_head_and_changes_the_run():
+    """AC-GAN term: the discriminator's class head learns, and the generator's loss includes it."""
+    aux = tiny_trainer(conditional=True, aux_weight=1.0, lr=1e-2)
+    head = aux.D.classify.weight.detach().clone()
+    aux_records = list(aux.run(3))
+    assert not torch.equal(head, aux.D.classify.weight)
+    plain_records = list(tiny_trainer(conditional=True, lr=1e-2).run(3))
+    assert all(math.isfinite(v) for r in aux_records for v in r.values())
+    # same seed and weights, only the class loss differs: the generator losses are larger by that term
+    assert aux_records[0]["loss_g"] > plain_records[0]["loss_g"]
+
+
+def test_class_logits_need_an_auxiliary_head():
+    D = create_model("cond_discriminator", width=4)
+    x, y = torch.zeros(2, 1, 28, 28), torch.tensor([0, 1])
+    with pytest.raises(ValueError, match="aux_classifier=True"):
+        D(x, y, with_classes=True)
+    logits, classes = create_model("cond_discriminator", width=4, aux_classifier=True)(x, y, with_classes=True)
+    assert logits.shape == (2,) and classes.shape == (2, 10)
+    with pytest.raises(ValueError, match="aux_weight"):
+        GANConfig(aux_weight=-1)
 
 
 def test_same_seed_same_run():
@@ -90,10 +114,12 @@ def test_checkpoint_round_trip_resumes_the_same_stream(tmp_path):
     assert [r["loss_d"] for r in b.run(2)] == pytest.approx(after_a)
 
 
-@pytest.mark.parametrize("kind", ["gan", "cgan", "autoencoder", "classifier"])
+@pytest.mark.parametrize("kind", ["gan", "cgan", "cgan-aux", "autoencoder", "classifier"])
 def test_cli_dry_run_of_every_kind(kind, fake_fashion):
     out = fake_fashion / "weights" / kind
-    train_main([kind, "--dataset", "fashion", "--steps", "3", "--batch-size", "8", "--width", "4",
+    extra = ["--aux-weight", "1"] if kind == "cgan-aux" else []
+    kind = kind.removesuffix("-aux")
+    train_main([kind, "--dataset", "fashion", "--steps", "3", "--batch-size", "8", "--width", "4", *extra,
                 "--out", str(out), "--checkpoint-dir", str(fake_fashion / "ck" / kind), "--preview-every", "3"])
     assert (out / "config.json").is_file() and (out / "model.safetensors").is_file()
     if kind in ("gan", "cgan"):
@@ -118,7 +144,8 @@ def test_torchrun_two_cpu_processes_with_gloo(fake_fashion):
     env = {**os.environ, "CPU_CORES": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            "-m", "gan_demo.train", "cgan", "--dataset", "fashion", "--steps", "3", "--batch-size", "8",
-           "--width", "4", "--out", str(out), "--checkpoint-dir", str(fake_fashion / "ck-ddp"), "--device", "cpu"]
+           "--width", "4", "--aux-weight", "1", "--out", str(out), "--checkpoint-dir", str(fake_fashion / "ck-ddp"),
+           "--device", "cpu"]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert (out / "model.safetensors").is_file()

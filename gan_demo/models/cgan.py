@@ -64,15 +64,27 @@ class ConditionalGenerator(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
 
 
 class ProjectionDiscriminator(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
-    """(image, class label) -> one real/fake logit per image."""
+    """(image, class label) -> one real/fake logit per image.
 
-    def __init__(self, num_classes: int = 10, width: int = 32, channels: int = 1, spectral: bool = True):
+    With ``aux_classifier=True`` it also has a class head on the same features (AC-GAN, Odena et al.,
+    2017): trained on real images, it gives the generator a second, direct signal to draw the asked class.
+    """
+
+    def __init__(self, num_classes: int = 10, width: int = 32, channels: int = 1, spectral: bool = True,
+                 aux_classifier: bool = False):
         super().__init__()
         self.num_classes = num_classes
         self.features = disc_features(width, channels, spectral)
         self.head = maybe_spectral(nn.Linear(4 * width, 1), spectral)
         self.embed = maybe_spectral(nn.Embedding(num_classes, 4 * width), spectral)
+        self.classify = nn.Linear(4 * width, num_classes) if aux_classifier else None
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, y: torch.Tensor, with_classes: bool = False):
+        """Logits (B,); with ``with_classes`` also the class logits (B, num_classes) of the auxiliary head."""
         h = self.features(x).sum(dim=(2, 3))  # (B, 4w)
-        return self.head(h).squeeze(1) + (self.embed(y) * h).sum(dim=1)  # (B,)
+        logits = self.head(h).squeeze(1) + (self.embed(y) * h).sum(dim=1)  # (B,)
+        if not with_classes:
+            return logits
+        if self.classify is None:
+            raise ValueError("this discriminator has no auxiliary classifier (create it with aux_classifier=True)")
+        return logits, self.classify(h)
