@@ -19,12 +19,15 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_demo import live  # noqa: E402
-from gan_demo.device import configure_threads, pick_device  # noqa: E402
+from gan_demo.device import pick_device  # noqa: E402
+from ui import train_tab  # noqa: E402
 
 
 def bare(settings: live.LiveSettings) -> float:
@@ -41,10 +44,8 @@ def api_kwargs(settings: live.LiveSettings) -> dict:
 
 
 def handler(settings: live.LiveSettings) -> float:
-    from ui.train_tab import train  # noqa: PLC0415
-
     start = time.perf_counter()
-    for _ in train(**api_kwargs(settings)):
+    for _ in train_tab.train(**api_kwargs(settings)):
         pass
     return settings.steps / (time.perf_counter() - start)
 
@@ -74,7 +75,9 @@ def main(argv=None) -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--steps-2d", type=int, default=600)
     p.add_argument("--steps-images", type=int, default=30)
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
+    p.add_argument("--threads", type=int, default=train_tab.LIVE_THREADS,
+                   help="torch CPU threads of the bare loop (default: the app's training threads, "
+                        "$GAN_DEMO_LIVE_THREADS or 1)")
     p.add_argument("--no-server", action="store_true", help="skip the launched-app measurement")
     args = p.parse_args(argv)
     cases = {"2-D (ring, MLP)": live.make_settings("balanced", **live.mode_defaults("2d") | {"steps": args.steps_2d}),
@@ -88,8 +91,9 @@ def main(argv=None) -> None:
         _, url, _ = app.demo.launch(prevent_thread_lock=True, quiet=True)
         # download_files=False: the client shares this process, and a browser would not fetch every frame here
         client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
-    threads = configure_threads(args.threads)  # after importing app, which sets its own thread count
-    print(f"device {pick_device()}, {threads} torch threads, {args.repeats} repeats (median shown)")
+    torch.set_num_threads(args.threads)  # after importing app, which sets its own thread count
+    print(f"device {pick_device()}, {args.threads} torch threads bare, {train_tab.LIVE_THREADS} in the app, "
+          f"{args.repeats} repeats (median shown)")
     results = {name: bench(name, s, args.repeats, client) for name, s in cases.items()}
     print("\n| mode | bare steps/s | handler steps/s (ratio) | server steps/s (ratio) |\n|---|---|---|---|")
     for name, r in results.items():

@@ -201,7 +201,7 @@ def training(url: str, repeats: int, steps_2d: int, steps_images: int) -> list[d
              "images (Fashion-MNIST, DCGAN)": live.make_settings(
                  "balanced", **live.mode_defaults("images") | {"steps": steps_images})}
     threads = torch.get_num_threads()
-    torch.set_num_threads(getattr(train_tab, "LIVE_THREADS", threads))  # bare gets the app's training threads
+    torch.set_num_threads(train_tab.LIVE_THREADS)  # bare gets the app's training threads
     rows = []
     try:
         for name, settings in cases.items():

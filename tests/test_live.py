@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -133,3 +135,24 @@ def test_image_mode_reports_the_classifier_histogram_and_names_a_collapse():
     views = live.ImageViews("mnist", "cpu")
     assert "Mode collapse" in views.collapse_note([0.9] + [0.1 / 9] * 9)
     assert views.collapse_note([0.1] * 10) is None
+
+
+def test_closing_the_stream_stops_the_training_thread():
+    """Training runs in its own thread; closing the stream (Stop in the tab) ends it at the next step."""
+    frames = live.stream(live.LiveSettings(steps=5000, batch_size=64, hidden=32), device="cpu", frame_seconds=0.0)
+    first = next(frames)
+    assert not first.done and first.heatmap is not None and first.raw is None
+    frames.close()
+    deadline = time.monotonic() + 2
+    while any(t.name == "live-training" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not any(t.name == "live-training" for t in threading.enumerate())
+
+
+def test_a_failure_in_the_training_thread_reaches_the_consumer(monkeypatch):
+    def broken(self, trainer):
+        raise RuntimeError("measuring failed")
+
+    monkeypatch.setattr(live.ToyViews, "measure", broken)
+    with pytest.raises(RuntimeError, match="measuring failed"):
+        run_all(live.LiveSettings(steps=3, batch_size=32, hidden=16), frame_seconds=0.0)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
-import torch
 
 from gan_demo import live
 from gan_demo.device import gpu
@@ -25,8 +24,9 @@ from ui.widgets import guarded
 
 # One training run at a time by default: a 2-CPU Space stays responsive; others wait and see their place.
 TRAIN_CONCURRENCY = int(os.getenv("GAN_DEMO_TRAIN_CONCURRENCY", "1"))
-# Torch threads for a CPU training run. The models are tiny, so more threads gain little, and on a busy 2-core
-# host two threads spin-wait on each other: 20 steps took 50-90 s instead of 0.6 s on the development machine.
+# Torch threads of the training thread of a CPU run (the other tabs keep theirs). The models are tiny, so more
+# threads gain little, and on a busy 2-core host two threads spin-wait on each other: 20 steps took 50-90 s
+# instead of 0.6 s on the development machine. The second core draws and sends the frames.
 LIVE_THREADS = int(os.getenv("GAN_DEMO_LIVE_THREADS", "1"))
 # On ZeroGPU all training state lives in this function's forked worker; frames are pickled out.
 gpu_stream = gpu(duration=int(live.MAX_SECONDS) + 30)(live.stream)
@@ -138,8 +138,7 @@ def export(run: SessionRun) -> tuple[str | None, list[str] | None]:
 def drive(settings: live.LiveSettings, run: SessionRun, progress: gr.Progress):
     """Stream one run (fresh or continued) into the tab's outputs, ending with the exports."""
     first, started, steps_seen = None, time.monotonic(), 0
-    torch.set_num_threads(LIVE_THREADS)  # in this worker thread, before any training op runs
-    for frame in gpu_stream(settings, run.state):
+    for frame in gpu_stream(settings, run.state, threads=LIVE_THREADS):
         run.records.extend(frame.records)
         run.state = frame.state if frame.state is not None else run.state
         run.diverged = frame.diverged
