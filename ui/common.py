@@ -1,7 +1,9 @@
 """What every tab shares: the model cache, input validation that answers with gr.Error, image display."""
 from __future__ import annotations
 
+import logging
 import math
+import re
 import threading
 from functools import lru_cache
 
@@ -17,6 +19,13 @@ DATASET_CHOICES = [(info.title, name) for name, info in DATASETS.items()]
 DEFAULT_DATASET = "fashion"
 DISPLAY_SCALE = 4  # 28x28 pixels shown 4x larger with nearest-neighbour upscaling
 _load_lock = threading.Lock()
+log = logging.getLogger(__name__)
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.])(?:/[^\s/'\"]+){2,}")
+
+
+def without_server_paths(message: str) -> str:
+    """A message fit for the browser: absolute paths cut to their last two parts (model folder and file)."""
+    return _ABSOLUTE_PATH.sub(lambda m: "/".join(m.group(0).rsplit("/", 2)[-2:]), message)
 
 
 @lru_cache(maxsize=None)
@@ -30,7 +39,8 @@ def get_model(name: str) -> nn.Module:
         try:
             return _cached_model(name)
         except WeightsError as err:  # not cached, so a repaired file is picked up by the next request
-            raise gr.Error(f"The {name} model cannot be loaded: {err}. Reinstall its weights "
+            log.error("cannot load %s: %s", name, err)  # the full story for the operator, the gist for the user
+            raise gr.Error(f"The {name} model cannot be loaded: {without_server_paths(str(err))}. Reinstall its weights "
                            f"(git checkout weights/{name}) and try again; other models keep working.") from err
 
 
