@@ -220,4 +220,6 @@ def write_gif(frames: np.ndarray, folder: str | Path, **kwargs) -> Path:
         tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)  # atomic: a concurrent reader never sees half a file
+    else:
+        os.utime(path)  # reused: fresh again for whoever prunes old files
     return path

@@ -1,6 +1,9 @@
 """The handlers of the autoencoder, GAN and conditional GAN tabs, called directly (no server)."""
 from __future__ import annotations
 
+import os
+import tempfile
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -12,7 +15,8 @@ from gan_demo.images import upscale
 from ui import autoencoder_tab as ae
 from ui import cgan_tab as cgan
 from ui import gan_tab as gan
-from ui.widgets import example_caption, example_gallery, example_paths, random_seed
+from ui.common import SCRATCH_MAX_AGE, scratch_dir
+from ui.widgets import example_caption, example_gallery, example_paths, gif_file, random_seed
 
 FASHION = [str(p) for p in example_paths("fashion")]
 
@@ -157,3 +161,16 @@ def test_class_grid_and_class_walk():
     assert strip.ndim == 3 and Image.open(gif).n_frames == 8
     with pytest.raises(gr.Error, match="Unknown class 'Sneaker'"):
         cgan.interpolate_classes("1", "Sneaker", 0, 5, "mnist")
+
+
+def test_files_handed_to_gradio_are_pruned_after_an_hour(tmp_path, monkeypatch):
+    """GIFs and live-training exports go to $TMPDIR/gan_demo_*, where entries older than an hour are removed."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old = Path(gif_file(np.zeros((2, 28, 28), np.uint8)))
+    (folder := scratch_dir("live") / "run1").mkdir()
+    stale = time.time() - SCRATCH_MAX_AGE - 10
+    for path in (old, folder):
+        os.utime(path, (stale, stale))
+    fresh = Path(gif_file(np.full((2, 28, 28), 255, np.uint8)))
+    assert fresh.is_file() and not old.exists()
+    assert scratch_dir("live").is_dir() and not folder.exists()

@@ -4,8 +4,12 @@ from __future__ import annotations
 import logging
 import math
 import re
+import shutil
+import tempfile
 import threading
+import time
 from functools import lru_cache
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -18,6 +22,7 @@ from gan_demo.images import upscale
 DATASET_CHOICES = [(info.title, name) for name, info in DATASETS.items()]
 DEFAULT_DATASET = "fashion"
 DISPLAY_SCALE = 4  # 28x28 pixels shown 4x larger with nearest-neighbour upscaling
+SCRATCH_MAX_AGE = 3600  # seconds, as long as Gradio keeps its cache (delete_cache in app.py)
 _load_lock = threading.Lock()
 log = logging.getLogger(__name__)
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.])(?:/[^\s/'\"]+){2,}")
@@ -26,6 +31,21 @@ _ABSOLUTE_PATH = re.compile(r"(?<![\w.])(?:/[^\s/'\"]+){2,}")
 def without_server_paths(message: str) -> str:
     """A message fit for the browser: absolute paths cut to their last two parts (model folder and file)."""
     return _ABSOLUTE_PATH.sub(lambda m: "/".join(m.group(0).rsplit("/", 2)[-2:]), message)
+
+
+def scratch_dir(name: str) -> Path:
+    """``$TMPDIR/gan_demo_<name>`` for files handed to Gradio (which copies them into its own cache), with
+    whatever in it is older than ``SCRATCH_MAX_AGE`` removed, so a long-running server does not fill the disk."""
+    folder = Path(tempfile.gettempdir()) / f"gan_demo_{name}"
+    folder.mkdir(exist_ok=True)
+    cutoff = time.time() - SCRATCH_MAX_AGE
+    for entry in folder.iterdir():
+        try:
+            if entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        except OSError:  # another request or process removed it first
+            pass
+    return folder
 
 
 @lru_cache(maxsize=None)

@@ -19,7 +19,7 @@ from gan_demo import live
 from gan_demo.device import gpu
 from gan_demo.hub import save_pretrained
 from gan_demo.live_views import COLORS, GifFrames, d_table, history_csv, loss_table, records_frame
-from ui.common import check_choice, check_float, check_int
+from ui.common import check_choice, check_float, check_int, scratch_dir
 from ui.widgets import guarded
 
 # One training run at a time by default: a 2-CPU Space stays responsive; others wait and see their place.
@@ -120,7 +120,7 @@ def export(run: SessionRun) -> tuple[str | None, list[str] | None]:
     """Write the CSV, the generator (safetensors + config.json) and the GIF into a fresh temp folder."""
     if not run.records or run.settings is None:
         return None, None
-    folder = Path(tempfile.mkdtemp(prefix="gan_demo_live_"))
+    folder = Path(tempfile.mkdtemp(dir=scratch_dir("live")))
     settings = live.settings_from_dict(run.settings)
     csv = history_csv(records_frame(run.records), settings.g_loss, folder / "loss_history.csv")
     files = []

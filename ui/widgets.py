@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import secrets
-import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -12,10 +11,9 @@ from PIL import Image
 from gan_demo.data import DATASETS
 from gan_demo.images import ImageInputError, open_image, preprocess_image, write_gif
 from gan_demo.sampling import MAX_SEED
-from ui.common import display
+from ui.common import display, scratch_dir
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
-GIF_DIR = Path(tempfile.gettempdir()) / "gan_demo_gifs"  # Gradio serves files from the temp dir
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 MAX_SAMPLES = 64
 MIN_UPLOAD_SIDE = 8
@@ -133,7 +131,7 @@ def random_seed() -> int:
 
 def gif_file(frames: np.ndarray) -> str:
     """uint8 (T, 28, 28) -> path of a looping GIF Gradio can serve."""
-    return str(write_gif(frames, GIF_DIR, duration_ms=GIF_FRAME_MS))
+    return str(write_gif(frames, scratch_dir("gifs"), duration_ms=GIF_FRAME_MS))
 
 
 def picture(label: str, elem_id: str, *, titled: bool = False, **kwargs) -> gr.Image:
