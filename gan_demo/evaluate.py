@@ -23,7 +23,7 @@ from .data import DATASETS, image_tensors, to_model_range
 from .device import pick_device
 from .hub import load_pretrained
 from .metrics import class_histogram, frechet_distance, psnr
-from .sampling import generate, make_noise
+from .sampling import sample_many
 
 log = logging.getLogger("gan_demo.evaluate")
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -36,12 +36,8 @@ def batched(fn, x: torch.Tensor, device: torch.device, batch: int = 500) -> torc
 
 
 def generate_many(G: nn.Module, n: int, seed: int, labels: torch.Tensor | None) -> torch.Tensor:
-    """``n`` generated images (n, 1, 28, 28) in [-1, 1], in chunks of 1,000 with consecutive seeds."""
-    out = []
-    for i, idx in enumerate(torch.arange(n).split(1000)):
-        z = make_noise(len(idx), G.latent_dim, seed + i)
-        out.append(to_model_range(generate(G, z, None if labels is None else labels[idx])))
-    return torch.cat(out)
+    """``n`` generated images (n, 1, 28, 28) in [-1, 1], made as the sample CLI makes them (uint8 first)."""
+    return to_model_range(sample_many(G, n, seed, labels=labels))
 
 
 def evaluate_dataset(dataset: str, n: int, device: torch.device) -> dict:

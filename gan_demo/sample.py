@@ -17,7 +17,7 @@ from PIL import Image
 from .data import dataset_info
 from .device import pick_device
 from .hub import WeightsError, load_pretrained, split_name
-from .sampling import MAX_SEED, grid, sample
+from .sampling import MAX_SEED, grid, sample_many
 
 MAX_N = 100_000
 
@@ -67,9 +67,7 @@ def run(args: argparse.Namespace) -> Path:
         raise ValueError(f"--out must end in .png or .npz, got {args.out}")
     labels = labels_for(args, dataset_info(dataset).classes)
     model = load_pretrained(args.name, pick_device(args.device))
-    chunks = [sample(model, len(idx), args.seed + i, labels=None if labels is None else labels[idx])
-              for i, idx in enumerate(torch.arange(args.n).split(1024))]  # bounded memory; seed per chunk
-    images = torch.cat(chunks).numpy()
+    images = sample_many(model, args.n, args.seed, labels=labels).numpy()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.out.suffix == ".npz":
         np.savez_compressed(args.out, images=images,

@@ -50,6 +50,15 @@ def sample(generator: nn.Module, n: int, seed: int, *, labels: torch.Tensor | li
     return generate(generator, make_noise(n, generator.latent_dim, seed, scale), labels)
 
 
+def sample_many(generator: nn.Module, n: int, seed: int, *, labels: torch.Tensor | None = None,
+                chunk: int = 1000) -> torch.Tensor:
+    """Like :func:`sample` for any ``n``: chunks of ``chunk`` images with seeds ``seed``, ``seed + 1``, ...,
+    so memory stays bounded and the first images do not depend on ``n``."""
+    parts = [sample(generator, len(idx), seed + i, labels=None if labels is None else labels[idx])
+             for i, idx in enumerate(torch.arange(n).split(chunk))]
+    return torch.cat(parts)
+
+
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """Spherical interpolation between noise vectors a, b (D,) at fractions t (T,) -> (T, D).
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from gan_demo import load_pretrained
-from gan_demo.sampling import grid, make_noise, sample, slerp, upscale
+from gan_demo.sampling import grid, make_noise, sample, sample_many, slerp, upscale
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +22,16 @@ def test_same_seed_same_images(generators):
     assert a.dtype == torch.uint8 and a.shape == (16, 28, 28)
     assert torch.equal(a, b)
     assert not torch.equal(a, sample(G, 16, seed=43))
+
+
+def test_many_samples_come_in_seeded_chunks(generators):
+    """The first images do not depend on how many are asked for; chunk i uses seed + i."""
+    _, cG = generators
+    labels = torch.arange(25) % 10
+    many = sample_many(cG, 25, seed=3, labels=labels, chunk=10)
+    assert torch.equal(many[:10], sample(cG, 10, seed=3, labels=labels[:10]))
+    assert torch.equal(many[10:20], sample(cG, 10, seed=4, labels=labels[10:20]))
+    assert torch.equal(sample_many(cG, 12, seed=3, labels=labels[:12], chunk=10), many[:12])
 
 
 def test_seed_is_independent_of_the_global_rng_and_of_other_threads(generators):
