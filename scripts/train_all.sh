@@ -12,7 +12,7 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
 }
 (
   train classifier-fashion --steps 3000
-  train cgan-fashion --steps 4500
+  train cgan-fashion --steps 4500 --aux-weight 1
   train autoencoder-mnist --steps 1500
   train gan-mnist --steps 3000
 ) &

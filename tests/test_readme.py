@@ -32,16 +32,9 @@ def test_model_card_table_is_the_latest_evaluation():
 
 
 RESULTS = {r["dataset"]: r for r in json.loads((ROOT / "weights" / "evaluation.json").read_text())}
-KNOWN_SHORT = {  # strict: the day this passes, the marker must go
-    ("fashion", "cGAN agreement >= classifier accuracy"):
-        "Fashion cGAN agreement 92.1% vs classifier accuracy 92.3% (issue 2 stays open for it)",
-}
-
 
 @pytest.mark.parametrize("dataset, check", [(d, c) for d, r in RESULTS.items() for c in bar_checks(r)])
-def test_shipped_models_meet_the_quality_bar(dataset, check, request):
-    if (dataset, check) in KNOWN_SHORT:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN_SHORT[dataset, check], strict=True))
+def test_shipped_models_meet_the_quality_bar(dataset, check):
     assert bar_checks(RESULTS[dataset])[check], f"{dataset}: {check}"
 
 

@@ -18,9 +18,11 @@ EXPLAIN = r"""
 A conditional GAN shows both players the label $y$: the generator draws $G(z, y)$ and the discriminator judges
 image-label pairs,
 $$\min_G \max_D \; \mathbb{E}_{(x, y) \sim p_\text{data}}\big[\log D(x, y)\big] + \mathbb{E}_{z \sim p_z,\, y \sim p(y)}\big[\log\big(1 - D(G(z, y), y)\big)\big].$$
-Here the label enters the generator through *conditional batch normalisation*, a gain and a bias learned per class,
-$h \mapsto \gamma_y \odot \hat h + \beta_y$, and the discriminator through a *projection*,
-$D(x, y) = \psi(\phi(x)) + e_y^\top \phi(x)$ (Miyato & Koyama, 2018).
+Here the label enters the generator as a one-hot vector beside $z$ and through *conditional batch normalisation*,
+a gain and a bias learned per class, $h \mapsto \gamma_y \odot \hat h + \beta_y$, and the discriminator through a
+*projection*, $D(x, y) = \psi(\phi(x)) + e_y^\top \phi(x)$ (Miyato & Koyama, 2018). The Fashion-MNIST model's
+discriminator also learns to classify real images from $\phi(x)$, and its generator is trained to make images that
+this head assigns to $y$ (an auxiliary classifier, as in AC-GAN: Odena et al., 2017).
 
 * **Agreement**: the share of samples that an independent classifier, trained on real images, assigns to the class
   you asked for.
