@@ -13,10 +13,9 @@ import copy
 import logging
 import math
 import os
-import queue
-import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
@@ -218,7 +217,6 @@ class Frame:
     message: str = ""  # why the run ended: finished, time limit, diverged
     diverged: bool = False
     state: dict | None = None  # CPU snapshot of the trainer, for Continue
-    raw: dict | None = None  # what the training thread measured, until the views draw it into pictures
 
 
 def binned_kde(points: torch.Tensor, lim: float, n: int, bandwidth: float) -> torch.Tensor:
@@ -254,8 +252,7 @@ class ToyViews:
         return int((counts >= max(2.0, 0.2 * len(fake) / k)).sum()), k
 
     @torch.no_grad()
-    def measure(self, trainer: GANTrainer) -> dict:
-        """The quantities of one frame, from the models (so in the training thread); a few ms."""
+    def frame_fields(self, trainer: GANTrainer) -> dict:
         fake = trainer.preview().float()  # (P, 2) from the fixed noise batch
         p_gen = binned_kde(fake, GRID_LIM, GRID_N, self.bandwidth)
         d_grid = torch.sigmoid(trainer.D(self.points.to(trainer.device))).cpu()
@@ -263,22 +260,18 @@ class ToyViews:
         # where neither density has any mass D* is a ratio of rounding errors: show it as undecided (1/2)
         total = self.p_real + p_gen
         d_star = torch.where(total > 1e-3 * total.max(), d_star, torch.full_like(d_star, 0.5))
+        fake_np = fake.numpy()
         shape = (GRID_N, GRID_N)
         return dict(jsd=metrics.jsd(self.p_real, p_gen, self.cell_area), modes=self.coverage(fake),
-                    raw=dict(d=d_grid.reshape(shape).numpy(), d_star=d_star.reshape(shape).numpy(), fake=fake.numpy()))
-
-    def draw(self, frame: Frame) -> None:
-        """Turn the measured grids into the two pictures (in the consumer's thread, off the training loop)."""
-        raw = frame.raw
-        frame.heatmap = d_image(raw["d"], GRID_LIM, real=self.real, fake=raw["fake"])
-        frame.optimal = d_image(raw["d_star"], GRID_LIM, fake=raw["fake"])
+                    heatmap=d_image(d_grid.reshape(shape).numpy(), GRID_LIM, real=self.real, fake=fake_np),
+                    optimal=d_image(d_star.reshape(shape).numpy(), GRID_LIM, fake=fake_np))
 
 
 class ImageViews:
     """Image mode: the fixed-noise grid and, where the shipped classifier exists, its class histogram."""
 
     def __init__(self, dataset: str, device: torch.device | str):
-        self.classes, self.device = dataset_info(dataset).classes, device
+        self.classes = dataset_info(dataset).classes
         try:
             self.classifier = load_pretrained(f"classifier-{dataset}", device)
         except WeightsError as err:  # the tab still trains and draws; only the class check is skipped
@@ -286,18 +279,13 @@ class ImageViews:
             self.classifier = None
 
     @torch.no_grad()
-    def measure(self, trainer: GANTrainer) -> dict:
-        """The fixed-noise samples (64, 1, 28, 28) in [-1, 1], on the CPU: all a frame needs from the models."""
-        return dict(raw=dict(samples=trainer.preview()))
-
-    @torch.no_grad()
-    def draw(self, frame: Frame) -> None:
-        """The preview grid and the classifier's class histogram (in the consumer's thread)."""
-        samples = frame.raw["samples"]
-        frame.preview = upscale(grid(to_uint8(samples), nrow=8), 2)
+    def frame_fields(self, trainer: GANTrainer) -> dict:
+        samples = trainer.preview()  # (64, 1, 28, 28) in [-1, 1]
+        fields_ = dict(preview=upscale(grid(to_uint8(samples), nrow=8), 2))
         if self.classifier is not None:
-            predicted = self.classifier(samples.to(self.device)).argmax(1).cpu()
-            frame.class_share = metrics.class_histogram(predicted, len(self.classes)).tolist()
+            predicted = self.classifier(samples.to(trainer.device)).argmax(1).cpu()
+            fields_["class_share"] = metrics.class_histogram(predicted, len(self.classes)).tolist()
+        return fields_
 
     def collapse_note(self, share: list[float]) -> str | None:
         """A lopsided histogram (one class over 40%, or fewer than half the classes seen) in plain words."""
@@ -333,103 +321,33 @@ def health(recent: list[dict], modes: tuple[int, int] | None, s: LiveSettings, s
 
 
 # -- the run --------------------------------------------------------------------------------------
-IDLE_SECONDS = 1.0  # training pauses when the consumer has not been heard from for this long ...
-ABANDON_SECONDS = 60.0  # ... and ends after this long (the browser went away without closing the stream)
+class _Pacer:
+    """When to emit a frame: every ``every`` s, but frames (with the consumer's drawing and sending) take at
+    most ~1/``budget`` of the time, and a frame comes at least every ``max_gap`` s."""
+
+    def __init__(self, every: float, max_gap: float = 0.5, budget: float = 12.0):
+        self.every, self.max_gap, self.budget, self.next = every, max_gap, budget, 0.0
+
+    def due(self) -> bool:
+        return time.monotonic() >= self.next
+
+    def done(self, started: float) -> None:
+        """``started`` is when the frame began; now is when the consumer asked for the next one."""
+        cost = time.monotonic() - started
+        self.next = time.monotonic() + min(max(self.every, (self.budget - 1) * cost), self.max_gap)
 
 
-class _TrainingThread(threading.Thread):
-    """Runs the training loop off the consumer's thread and hands it a frame each time it asks.
-
-    The consumer (the tab, and behind it Gradio encoding and sending the previous frame) then never holds
-    the loop up, as long as it asks again within ``IDLE_SECONDS``; all model access stays in this thread.
-    """
-
-    def __init__(self, trainer: GANTrainer, settings: LiveSettings, views, *, frame_seconds: float,
-                 snapshot_seconds: float, max_seconds: float, threads: int | None):
-        super().__init__(name="live-training", daemon=True)
-        self.trainer, self.settings, self.views = trainer, settings, views
-        self.frame_seconds, self.snapshot_seconds, self.max_seconds = frame_seconds, snapshot_seconds, max_seconds
-        self.last_step = trainer.step + settings.steps
-        # torch's CPU thread count is per thread (OpenMP): set it in this one, leaving the caller's alone
-        self.threads = threads or torch.get_num_threads()
-        self.asked, self.closed = threading.Event(), threading.Event()
-        self.frames: queue.SimpleQueue = queue.SimpleQueue()
-        self.heard = time.monotonic()  # the consumer's last request, or the last hand-over
-
-    # -- the consumer's side
-    def take(self) -> Frame:
-        """Ask for the next frame and wait for it; re-raises whatever failed in the training thread."""
-        self.heard = time.monotonic()
-        self.asked.set()
-        item = self.frames.get()
-        if isinstance(item, BaseException):
-            raise item
-        return item
-
-    def close(self) -> None:
-        self.closed.set()
-        self.asked.set()  # wake a paused loop so it sees ``closed``
-
-    # -- the training side
-    def run(self) -> None:
-        torch.set_num_threads(self.threads)
-        try:
-            self.frames.put(self.train())
-        except BaseException as err:  # noqa: BLE001 - handed to the consumer, which raises it
-            self.frames.put(err)
-
-    def hand_over(self, frame: Frame) -> None:
-        self.asked.clear()
-        self.heard = time.monotonic()
-        self.frames.put(frame)
-
-    def consumer_gone(self) -> bool:
-        """Wait while nobody asks for frames; True when the stream was closed or abandoned."""
-        while not self.asked.is_set() and time.monotonic() - self.heard > IDLE_SECONDS:
-            if time.monotonic() - self.heard > ABANDON_SECONDS:
-                return True
-            self.asked.wait(0.05)
-        return self.closed.is_set()
-
-    def frame(self, records: list[dict], *, snapshot: bool, done: bool = False, message: str = "",
-              diverged: bool = False) -> Frame:
-        out = Frame(records=records, step=self.trainer.step, last_step=self.last_step, done=done, message=message,
-                    diverged=diverged)
-        if not diverged:  # NaN weights: nothing meaningful to measure
-            for key, value in self.views.measure(self.trainer).items():
-                setattr(out, key, value)
-            if snapshot:
-                out.state = cpu_snapshot(self.trainer)
-        return out
-
-    def train(self) -> Frame:
-        started = time.monotonic()
-        next_frame, snapshot_due = started, started + self.snapshot_seconds
-        pending: list[dict] = []
-        message = f"Finished {self.last_step} steps."
-        try:
-            for record in self.trainer.run(self.settings.steps):
-                pending.append(record)
-                now = time.monotonic()
-                if now - started > self.max_seconds:
-                    message = (f"Stopped at step {self.trainer.step}: the time limit of one run is "
-                               f"{self.max_seconds:.0f} s. Press Continue.")
-                    break
-                if self.asked.is_set() and now >= next_frame:
-                    snapshot = now >= snapshot_due
-                    snapshot_due = now + self.snapshot_seconds if snapshot else snapshot_due
-                    self.hand_over(self.frame(pending, snapshot=snapshot))
-                    pending, next_frame = [], now + self.frame_seconds
-                if self.consumer_gone():
-                    message = f"Stopped at step {self.trainer.step}."
-                    break
-        except DivergenceError as err:
-            log.info("live run diverged: %s", err)
-            return self.frame(pending, snapshot=False, done=True, diverged=True, message=(
-                f"Training diverged at step {self.trainer.step + 1}: a loss became NaN or infinite, so the run "
-                f"stopped. The learning rates (lr_d={self.settings.lr_d:g}, lr_g={self.settings.lr_g:g}) are too "
-                f"large for {self.settings.optimizer}; try 1e-3 with adam, then press Start."))
-        return self.frame(pending, snapshot=True, done=True, message=message)
+@contextmanager
+def torch_threads(n: int | None):
+    """Run the body with ``n`` torch CPU threads, then restore the count (it is per OS thread under OpenMP,
+    and a server runs other requests on the same worker threads between two frames)."""
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def stream(settings: LiveSettings, state: dict | None = None, *, frame_seconds: float = 0.25,
@@ -437,40 +355,74 @@ def stream(settings: LiveSettings, state: dict | None = None, *, frame_seconds: 
            device: torch.device | str | None = None, threads: int | None = None) -> Iterator[Frame]:
     """Train ``settings.steps`` more generator steps (from ``state`` if given), yielding frames as it goes.
 
-    Training runs in its own thread while this generator draws the frames, at most one per
-    ``frame_seconds``; closing the generator stops it at the next step. Never raises on divergence: the last
-    frame then has ``diverged=True`` and a message saying what to change. ``threads``: torch CPU threads of
-    the training thread (default: the caller's count).
+    The training happens between the yields with ``threads`` torch CPU threads (default: the caller's count).
+    Never raises on divergence: the last frame then has ``diverged=True`` and a message saying what to change.
     """
     device = device or pick_device()
     max_seconds = MAX_SECONDS if max_seconds is None else max_seconds
     trainer, dist = build_trainer(settings, device)
     if state is not None:
         trainer.load_state_dict(state)
-    views = ToyViews(dist, settings.seed) if dist is not None else ImageViews(settings.dataset, device)
+    views = ToyViews(dist, settings.seed) if dist is not None else None
+    image_views = ImageViews(settings.dataset, device) if dist is None else None
+    last_step = trainer.step + settings.steps
+    pacer, snap_due, started = _Pacer(frame_seconds), time.monotonic() + snapshot_seconds, time.monotonic()
+    pending: list[dict] = []
     recent: list[dict] = []  # the last 50 records, for health messages
-    worker = _TrainingThread(trainer, settings, views, frame_seconds=frame_seconds,
-                             snapshot_seconds=snapshot_seconds, max_seconds=max_seconds, threads=threads)
-    worker.start()
+    message, diverged = f"Finished {last_step} steps.", False
+
+    def frame(done: bool = False, snapshot: bool = False) -> Frame:
+        out = Frame(records=pending.copy(), step=trainer.step, last_step=last_step, done=done)
+        out.message, out.diverged = (message, diverged) if done else ("", False)
+        if diverged:
+            pass  # NaN weights: nothing meaningful to draw
+        elif views is not None:
+            for key, value in views.frame_fields(trainer).items():
+                setattr(out, key, value)
+            if pending:
+                pending[-1].update(jsd=out.jsd, theory=metrics.minimax_value_at_optimum(out.jsd))
+                out.records = pending.copy()
+        else:
+            for key, value in image_views.frame_fields(trainer).items():
+                setattr(out, key, value)
+        if recent:
+            out.health = health(recent, out.modes, settings, trainer.step)
+            note = image_views.collapse_note(out.class_share) if out.class_share and trainer.step >= 200 else None
+            out.health += [note] if note else []
+        if snapshot and not diverged:
+            out.state = cpu_snapshot(trainer)
+        pending.clear()
+        return out
+
+    steps, finished = trainer.run(settings.steps), False
     try:
-        while True:
-            frame = worker.take()
-            if frame.raw is not None:
-                views.draw(frame)
-                frame.raw = None
-            if frame.jsd is not None and frame.records:
-                frame.records[-1].update(jsd=frame.jsd, theory=metrics.minimax_value_at_optimum(frame.jsd))
-            recent = (recent + frame.records)[-50:]
-            if recent:
-                frame.health = health(recent, frame.modes, settings, frame.step)
-                note = (views.collapse_note(frame.class_share)
-                        if frame.class_share and frame.step >= 200 else None)
-                frame.health += [note] if note else []
-            yield frame
-            if frame.done:
-                return
-    finally:
-        worker.close()
+        while not finished:
+            out, finished = None, True
+            with torch_threads(threads):  # only while training, not while the consumer draws the frame
+                for record in steps:  # resumes the same run after each frame
+                    pending.append(record)
+                    recent.append(record)
+                    del recent[:-50]
+                    if time.monotonic() - started > max_seconds:
+                        message = (f"Stopped at step {trainer.step}: the time limit of one run is "
+                                   f"{max_seconds:.0f} s. Press Continue.")
+                        break
+                    if pacer.due():
+                        snap = time.monotonic() >= snap_due
+                        snap_due = time.monotonic() + snapshot_seconds if snap else snap_due
+                        began = time.monotonic()
+                        out, finished = frame(snapshot=snap), False
+                        break
+            if out is not None:
+                yield out
+                pacer.done(began)  # after the yield: the consumer's plotting counts as frame cost too
+    except DivergenceError as err:
+        log.info("live run diverged: %s", err)
+        diverged = True
+        message = (f"Training diverged at step {trainer.step + 1}: a loss became NaN or infinite, so the run stopped. "
+                   f"The learning rates (lr_d={settings.lr_d:g}, lr_g={settings.lr_g:g}) are too large for "
+                   f"{settings.optimizer}; try 1e-3 with adam, then press Start.")
+    yield frame(done=True, snapshot=True)
 
 
 def make_settings(preset: str = "custom", **values) -> LiveSettings:

@@ -103,19 +103,30 @@ def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
 
 
 def thin(steps: np.ndarray, values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``max_points`` evenly spaced points, always keeping the last: the browser needs no more."""
+    """Every k-th point and the last, k the smallest power of two that keeps at most ``max_points``.
+
+    A power-of-two stride keeps the same points from one frame to the next (until k doubles), so a
+    streamed plot only gains points at its end: Gradio sends each update as a diff against the previous one,
+    and a table whose every row shifts costs more to diff and send than to send whole.
+    """
     if len(steps) <= max_points:
         return steps, values
-    idx = np.unique(np.linspace(0, len(steps) - 1, max_points).round().astype(int))
+    stride = 1 << math.ceil(math.log2(len(steps) / (max_points - 1)))
+    idx = np.append(np.arange(0, len(steps) - 1, stride), len(steps) - 1)
     return steps[idx], values[idx]
 
 
 def long_table(parts: list[tuple[str, np.ndarray, np.ndarray]]) -> pd.DataFrame:
-    """[(series, steps, values)] -> the long format gr.LinePlot wants: step, value, series."""
+    """[(series, steps, values)] -> the long format gr.LinePlot wants: step, value, series.
+
+    Rows are ordered by step (series in the given order within a step), so a growing run appends rows.
+    """
     frames = [pd.DataFrame({"step": s.astype(np.int64), "value": v.astype(np.float64), "series": name})
               for name, s, v in parts if len(s)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        {"step": pd.Series(dtype=np.int64), "value": pd.Series(dtype=np.float64), "series": pd.Series(dtype=str)})
+    if not frames:
+        return pd.DataFrame({"step": pd.Series(dtype=np.int64), "value": pd.Series(dtype=np.float64),
+                             "series": pd.Series(dtype=str)})
+    return pd.concat(frames, ignore_index=True).sort_values("step", kind="stable", ignore_index=True)
 
 
 def reference(name: str, level: float, steps: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
@@ -129,7 +140,7 @@ def series(df: pd.DataFrame, column: str, smoothing: float, max_points: int, nam
     return (name, *thin(df["step"].to_numpy(), smooth(values, smoothing), max_points))
 
 
-def loss_table(df: pd.DataFrame, g_loss: str, smoothing: float = 0.0, max_points: int = 300) -> pd.DataFrame:
+def loss_table(df: pd.DataFrame, g_loss: str, smoothing: float = 0.0, max_points: int = 200) -> pd.DataFrame:
     """V, the theory curve 2 JSD - 2 log 2 (2-D), both losses and their equilibrium lines."""
     if df.empty:
         return long_table([])
@@ -146,7 +157,7 @@ def loss_table(df: pd.DataFrame, g_loss: str, smoothing: float = 0.0, max_points
     return long_table(parts)
 
 
-def d_table(df: pd.DataFrame, smoothing: float = 0.0, max_points: int = 300) -> pd.DataFrame:
+def d_table(df: pd.DataFrame, smoothing: float = 0.0, max_points: int = 200) -> pd.DataFrame:
     """D(x) and D(G(z)) with the line at 1/2."""
     if df.empty:
         return long_table([])
