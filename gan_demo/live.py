@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
@@ -267,13 +268,19 @@ class ToyViews:
                     optimal=d_image(d_star.reshape(shape).numpy(), GRID_LIM, fake=fake_np))
 
 
+@lru_cache(maxsize=None)
+def shipped_classifier(dataset: str, device: torch.device | str) -> nn.Module:
+    """The shipped classifier, loaded once per process and device; read-only, so runs can share it."""
+    return load_pretrained(f"classifier-{dataset}", device)
+
+
 class ImageViews:
     """Image mode: the fixed-noise grid and, where the shipped classifier exists, its class histogram."""
 
     def __init__(self, dataset: str, device: torch.device | str):
         self.classes = dataset_info(dataset).classes
         try:
-            self.classifier = load_pretrained(f"classifier-{dataset}", device)
+            self.classifier = shipped_classifier(dataset, device)
         except WeightsError as err:  # the tab still trains and draws; only the class check is skipped
             log.warning("no class histogram in live training: %s", err)
             self.classifier = None

@@ -1,6 +1,6 @@
 """Steps per second of the live-training loop inside the app versus the same loop run bare.
 
-    python scripts/bench_training.py [--repeats 3] [--steps-2d 1500] [--steps-images 30] [--no-server]
+    python scripts/bench_training.py [--repeats 3] [--steps-2d 1500] [--steps-images 100] [--no-server]
 
 For each mode it runs, interleaved so background load hits all alike:
   bare     GANTrainer.run(steps) from gan_demo.live.build_trainer, nothing else;
@@ -74,7 +74,7 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--steps-2d", type=int, default=1500)
-    p.add_argument("--steps-images", type=int, default=30)
+    p.add_argument("--steps-images", type=int, default=100)
     p.add_argument("--threads", type=int, default=train_tab.LIVE_THREADS,
                    help="torch CPU threads of the bare loop (default: the app's training threads, "
                         "$GAN_DEMO_LIVE_THREADS or 1)")

@@ -55,7 +55,7 @@ EXAMPLE = str(example_paths(DATASET)[4])
 SETTINGS = {  # repetitions per mode; quick keeps CI under two minutes on 2 busy cores
     "quick": dict(repeats=5, single=3, per_client=1, clients=16, train_repeats=1, steps_2d=150, steps_images=5,
                   endpoints=("sample", "reconstruct", "class_grid")),
-    "full": dict(repeats=30, single=20, per_client=2, clients=16, train_repeats=3, steps_2d=1500, steps_images=30,
+    "full": dict(repeats=30, single=20, per_client=2, clients=16, train_repeats=3, steps_2d=1500, steps_images=100,
                  endpoints=None),
 }
 # Each public endpoint of the model tabs with typical arguments (16 samples, 10 frames, 4 grid rows).
