@@ -284,15 +284,17 @@ class ImageViews:
         except WeightsError as err:  # the tab still trains and draws; only the class check is skipped
             log.warning("no class histogram in live training: %s", err)
             self.classifier = None
+        self.share: list[float] | None = None  # the latest class histogram
 
     @torch.no_grad()
-    def frame_fields(self, trainer: GANTrainer) -> dict:
+    def frame_fields(self, trainer: GANTrainer, judge: bool = True) -> dict:
+        """The preview grid, and the class histogram: fresh when ``judge``, else the last one (the classifier
+        costs more than the rest of a frame, and the histogram changes slowly)."""
         samples = trainer.preview()  # (64, 1, 28, 28) in [-1, 1]
-        fields_ = dict(preview=upscale(grid(to_uint8(samples), nrow=8), 2))
-        if self.classifier is not None:
+        if judge and self.classifier is not None:
             predicted = self.classifier(samples.to(trainer.device)).argmax(1).cpu()
-            fields_["class_share"] = metrics.class_histogram(predicted, len(self.classes)).tolist()
-        return fields_
+            self.share = metrics.class_histogram(predicted, len(self.classes)).tolist()
+        return dict(preview=upscale(grid(to_uint8(samples), nrow=8), 2), class_share=self.share)
 
     def collapse_note(self, share: list[float]) -> str | None:
         """A lopsided histogram (one class over 40%, or fewer than half the classes seen) in plain words."""
@@ -390,7 +392,7 @@ def stream(settings: LiveSettings, state: dict | None = None, *, frame_seconds: 
                 pending[-1].update(jsd=out.jsd, theory=metrics.minimax_value_at_optimum(out.jsd))
                 out.records = pending.copy()
         else:
-            for key, value in image_views.frame_fields(trainer).items():
+            for key, value in image_views.frame_fields(trainer, judge=snapshot or done).items():
                 setattr(out, key, value)
         if recent:
             out.health = health(recent, out.modes, settings, trainer.step)
