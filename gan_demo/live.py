@@ -209,6 +209,7 @@ class Frame:
     last_step: int  # the step this run stops at
     jsd: float | None = None  # JSD(p_r || p_g) in nats, 2-D mode
     modes: tuple[int, int] | None = None  # (modes covered, modes), 2-D mode
+    # pictures come with every other frame and the last (None in between: keep showing the previous ones)
     heatmap: np.ndarray | None = None  # (H, W, 3) D(x) with real and generated points, 2-D mode
     optimal: np.ndarray | None = None  # (H, W, 3) D*(x) with generated points, 2-D mode
     preview: np.ndarray | None = None  # (H, W) uint8 grid of fixed-noise samples, image mode
@@ -253,9 +254,13 @@ class ToyViews:
         return int((counts >= max(2.0, 0.2 * len(fake) / k)).sum()), k
 
     @torch.no_grad()
-    def frame_fields(self, trainer: GANTrainer) -> dict:
+    def frame_fields(self, trainer: GANTrainer, pictures: bool = True) -> dict:
+        """JSD and modes covered; with ``pictures`` also the D(x) and D*(x) maps (the costly part)."""
         fake = trainer.preview().float()  # (P, 2) from the fixed noise batch
         p_gen = binned_kde(fake, GRID_LIM, GRID_N, self.bandwidth)
+        fields_ = dict(jsd=metrics.jsd(self.p_real, p_gen, self.cell_area), modes=self.coverage(fake))
+        if not pictures:
+            return fields_
         d_grid = torch.sigmoid(trainer.D(self.points.to(trainer.device))).cpu()
         d_star = metrics.optimal_discriminator(self.p_real, p_gen)
         # where neither density has any mass D* is a ratio of rounding errors: show it as undecided (1/2)
@@ -263,9 +268,8 @@ class ToyViews:
         d_star = torch.where(total > 1e-3 * total.max(), d_star, torch.full_like(d_star, 0.5))
         fake_np = fake.numpy()
         shape = (GRID_N, GRID_N)
-        return dict(jsd=metrics.jsd(self.p_real, p_gen, self.cell_area), modes=self.coverage(fake),
-                    heatmap=d_image(d_grid.reshape(shape).numpy(), GRID_LIM, real=self.real, fake=fake_np),
-                    optimal=d_image(d_star.reshape(shape).numpy(), GRID_LIM, fake=fake_np))
+        return fields_ | dict(heatmap=d_image(d_grid.reshape(shape).numpy(), GRID_LIM, real=self.real, fake=fake_np),
+                              optimal=d_image(d_star.reshape(shape).numpy(), GRID_LIM, fake=fake_np))
 
 
 @lru_cache(maxsize=None)
@@ -287,14 +291,19 @@ class ImageViews:
         self.share: list[float] | None = None  # the latest class histogram
 
     @torch.no_grad()
-    def frame_fields(self, trainer: GANTrainer, judge: bool = True) -> dict:
-        """The preview grid, and the class histogram: fresh when ``judge``, else the last one (the classifier
-        costs more than the rest of a frame, and the histogram changes slowly)."""
+    def frame_fields(self, trainer: GANTrainer, judge: bool = True, pictures: bool = True) -> dict:
+        """With ``pictures`` the preview grid; the class histogram is fresh when ``judge``, else the last one
+        (the classifier costs more than the rest of a frame, and the histogram changes slowly)."""
+        if not (judge or pictures):
+            return dict(class_share=self.share)
         samples = trainer.preview()  # (64, 1, 28, 28) in [-1, 1]
         if judge and self.classifier is not None:
             predicted = self.classifier(samples.to(trainer.device)).argmax(1).cpu()
             self.share = metrics.class_histogram(predicted, len(self.classes)).tolist()
-        return dict(preview=upscale(grid(to_uint8(samples), nrow=8), 2), class_share=self.share)
+        fields_ = dict(class_share=self.share)
+        if pictures:
+            fields_["preview"] = upscale(grid(to_uint8(samples), nrow=8), 2)
+        return fields_
 
     def collapse_note(self, share: list[float]) -> str | None:
         """A lopsided histogram (one class over 40%, or fewer than half the classes seen) in plain words."""
@@ -379,20 +388,24 @@ def stream(settings: LiveSettings, state: dict | None = None, *, frame_seconds: 
     pending: list[dict] = []
     recent: list[dict] = []  # the last 50 records, for health messages
     message, diverged = f"Finished {last_step} steps.", False
+    frames_made = 0
 
     def frame(done: bool = False, snapshot: bool = False) -> Frame:
+        nonlocal frames_made
+        # pictures on every other frame (and the last): the curves keep their pace, pictures cost the most
+        pictures, frames_made = done or frames_made % 2 == 0, frames_made + 1
         out = Frame(records=pending.copy(), step=trainer.step, last_step=last_step, done=done)
         out.message, out.diverged = (message, diverged) if done else ("", False)
         if diverged:
             pass  # NaN weights: nothing meaningful to draw
         elif views is not None:
-            for key, value in views.frame_fields(trainer).items():
+            for key, value in views.frame_fields(trainer, pictures).items():
                 setattr(out, key, value)
             if pending:
                 pending[-1].update(jsd=out.jsd, theory=metrics.minimax_value_at_optimum(out.jsd))
                 out.records = pending.copy()
         else:
-            for key, value in image_views.frame_fields(trainer, judge=snapshot or done).items():
+            for key, value in image_views.frame_fields(trainer, snapshot or done, pictures).items():
                 setattr(out, key, value)
         if recent:
             out.health = health(recent, out.modes, settings, trainer.step)

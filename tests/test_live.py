@@ -56,6 +56,14 @@ def test_run_yields_finite_records_and_a_snapshot():
     assert records[-1]["theory"] == pytest.approx(2 * frames[-1].jsd - 2 * LOG2)
 
 
+def test_pictures_come_with_every_other_frame_and_the_last():
+    """Curves (and the JSD behind the theory curve) update every frame; the costly pictures every other one."""
+    _, frames = run_all(live.LiveSettings(steps=300, batch_size=64, hidden=32), frame_seconds=0.0)
+    assert len(frames) >= 4 and all(f.jsd is not None for f in frames)
+    assert [f.heatmap is not None for f in frames[:-1]] == [i % 2 == 0 for i in range(len(frames) - 1)]
+    assert frames[-1].heatmap is not None and frames[-1].optimal is not None
+
+
 def test_continue_from_a_snapshot_matches_one_long_run():
     s = live.LiveSettings(steps=20, batch_size=64, hidden=32, seed=5)
     long, _ = run_all(s.__class__(**{**vars(s), "steps": 40}), frame_seconds=10.0)

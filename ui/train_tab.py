@@ -150,7 +150,10 @@ def drive(settings: live.LiveSettings, run: SessionRun, progress: gr.Progress):
         progress((frame.step - first, frame.last_step - first), desc="training", unit="steps")
         status = status_text(frame, steps_seen / max(time.monotonic() - started, 1e-6))
         files = export(run) if frame.done else (None, None)
-        yield (status, *plots(run), frame.heatmap, frame.optimal, frame.preview, *files, run)
+        pictures = [frame.heatmap, frame.optimal, frame.preview]
+        if picture is None and not frame.done:  # a curves-only frame: leave the pictures as they are
+            pictures = [gr.skip()] * 3
+        yield (status, *plots(run), *pictures, *files, run)
 
 
 # -- event handlers -------------------------------------------------------------------------------
