@@ -66,6 +66,7 @@ class SessionRun:
     gif: GifFrames = field(default_factory=GifFrames)
     diverged: bool = False
     smoothing: float = 0.0
+    pictures: tuple = (None, None, None)  # the latest D(x) map, D*(x) map and preview grid shown
 
 
 def dataset_choices(mode: str) -> list[tuple[str, str]]:
@@ -150,10 +151,10 @@ def drive(settings: live.LiveSettings, run: SessionRun, progress: gr.Progress):
         progress((frame.step - first, frame.last_step - first), desc="training", unit="steps")
         status = status_text(frame, steps_seen / max(time.monotonic() - started, 1e-6))
         files = export(run) if frame.done else (None, None)
-        pictures = [frame.heatmap, frame.optimal, frame.preview]
-        if picture is None and not frame.done:  # a curves-only frame: leave the pictures as they are
-            pictures = [gr.skip()] * 3
-        yield (status, *plots(run), *pictures, *files, run)
+        if picture is not None or frame.done:
+            run.pictures = (frame.heatmap, frame.optimal, frame.preview)
+        # a curves-only frame sends the last pictures again: same bytes, same cached file, nothing to download
+        yield (status, *plots(run), *run.pictures, *files, run)
 
 
 # -- event handlers -------------------------------------------------------------------------------
