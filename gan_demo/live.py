@@ -16,8 +16,8 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
 
 import numpy as np
 import torch

@@ -98,9 +98,9 @@ class GANTrainer:
             return self.D(x, y), None
         return self.D(x, y, with_classes=True)
 
-    def class_loss(self, class_logits: torch.Tensor | None, y: torch.Tensor) -> torch.Tensor | float:
-        """The weighted auxiliary classification loss (AC-GAN), 0 when the run has no auxiliary head."""
-        return 0.0 if class_logits is None else self.cfg.aux_weight * F.cross_entropy(class_logits, y)
+    def class_loss(self, class_logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The weighted auxiliary classification loss (AC-GAN) of the discriminator's class head."""
+        return self.cfg.aux_weight * F.cross_entropy(class_logits, y)
 
     def d_step(self) -> tuple[float, float, float, float]:
         x, y_real = self.sample_real(self.cfg.batch_size, self.rng)

@@ -24,9 +24,9 @@ from ui.widgets import guarded
 
 # One training run at a time by default: a 2-CPU Space stays responsive; others wait and see their place.
 TRAIN_CONCURRENCY = int(os.getenv("GAN_DEMO_TRAIN_CONCURRENCY", "1"))
-# Torch threads of the training thread of a CPU run (the other tabs keep theirs). The models are tiny, so more
+# Torch threads of a CPU run, set only while it trains (the other tabs keep theirs). The models are tiny, so more
 # threads gain little, and on a busy 2-core host two threads spin-wait on each other: 20 steps took 50-90 s
-# instead of 0.6 s on the development machine. The second core draws and sends the frames.
+# instead of 0.6 s on the development machine.
 LIVE_THREADS = int(os.getenv("GAN_DEMO_LIVE_THREADS", "1"))
 # On ZeroGPU all training state lives in this function's forked worker; frames are pickled out.
 gpu_stream = gpu(duration=int(live.MAX_SECONDS) + 30)(live.stream)
