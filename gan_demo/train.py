@@ -70,6 +70,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         if getattr(args, key) is None:
             setattr(args, key, value)
     args.lr_d, args.lr_g = args.lr_d or args.lr, args.lr_g or args.lr
+    if args.kind in ("gan", "cgan"):
+        try:  # the loop's own checks, before any data is loaded
+            gan_config(args)
+        except ValueError as err:
+            p.error(str(err))
     name = f"{args.kind}-{args.dataset}"
     args.out = args.out or weights_dir() / name
     args.checkpoint_dir = args.checkpoint_dir or Path("checkpoints") / name
@@ -93,6 +98,13 @@ def model_overrides(args, num_classes: int) -> dict:
     return over
 
 
+def gan_config(args, rank: int = 0) -> GANConfig:
+    """The loop's options from the command line; each process of a distributed run gets its own seed."""
+    return GANConfig(k_disc=args.k_disc, g_loss=args.g_loss, lr_d=args.lr_d, lr_g=args.lr_g, beta1=args.beta1,
+                     beta2=args.beta2, batch_size=args.batch_size, ema_decay=args.ema_decay,
+                     aux_weight=args.aux_weight if args.kind == "cgan" else 0.0, seed=args.seed + rank)
+
+
 def build_gan(args, images, labels, num_classes, device, world) -> GANTrainer:
     conditional = args.kind == "cgan"
     over = model_overrides(args, num_classes)
@@ -103,10 +115,7 @@ def build_gan(args, images, labels, num_classes, device, world) -> GANTrainer:
     D = create_model("cond_discriminator" if conditional else "discriminator", **d_over).to(device)
     if world > 1:
         G, D = DistributedDataParallel(G), DistributedDataParallel(D)
-    cfg = GANConfig(k_disc=args.k_disc, g_loss=args.g_loss, lr_d=args.lr_d, lr_g=args.lr_g, beta1=args.beta1,
-                    beta2=args.beta2, batch_size=args.batch_size, ema_decay=args.ema_decay,
-                    aux_weight=args.aux_weight if conditional else 0.0,
-                    seed=args.seed + (dist.get_rank() if world > 1 else 0))
+    cfg = gan_config(args, rank=dist.get_rank() if world > 1 else 0)
     sampler = tensor_sampler(images, labels if conditional else None)
     return GANTrainer(G, D, sampler, cfg, num_classes=num_classes if conditional else 0, device=device)
 

@@ -126,6 +126,14 @@ def test_cli_dry_run_of_every_kind(kind, fake_fashion):
         assert (fake_fashion / "ck" / kind / "preview_000003.png").is_file()
 
 
+@pytest.mark.parametrize("flags, words", [(["--aux-weight", "-1"], "aux_weight must be >= 0"),
+                                          (["--k-disc", "0"], "k_disc and batch_size must be >= 1")])
+def test_cli_refuses_bad_loop_options_before_loading_data(flags, words, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        train_main(["cgan", "--dataset", "fashion", *flags])
+    assert exit_.value.code == 2 and words in capsys.readouterr().err
+
+
 def test_cli_resumes_from_checkpoint(fake_fashion, caplog):
     args = ["gan", "--dataset", "fashion", "--batch-size", "8", "--width", "4", "--out", str(fake_fashion / "w"),
             "--checkpoint-dir", str(fake_fashion / "ck"), "--checkpoint-every", "1"]
