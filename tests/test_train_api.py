@@ -6,10 +6,12 @@ import time
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
 import pandas as pd
 import pytest
 from gradio_client.exceptions import AppError
 from gradio_client.utils import Status
+from PIL import Image
 from safetensors.torch import load_model
 
 from gan_demo.live_views import SERIES
@@ -36,6 +38,7 @@ def test_handler_streams_frames_and_ends_with_exports():
     status, losses, d_plot, heat, optimal, preview, csv, files, run = outputs[-1]
     assert "Finished 20 steps" in status and len(run.records) == 20 and preview is None
     assert set(losses["series"]) >= {SERIES["value"], SERIES["theory"], SERIES["ref_value"]}
+    heat, optimal = np.asarray(Image.open(heat)), np.asarray(Image.open(optimal))  # PNG files, written once each
     assert heat.ndim == 3 and optimal.shape == heat.shape
     assert [Path(f).name for f in files] == ["model.safetensors", "config.json", "training.gif"]
     assert all(o[6] is None for o in outputs[:-1])  # only the last yield writes files
