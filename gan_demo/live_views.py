@@ -90,6 +90,20 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
     return df
 
 
+def history_columns(records: list[dict]) -> dict[str, np.ndarray]:
+    """The record columns as arrays, plus ``theory_step``/``theory`` for the records that carry the estimate.
+
+    Plain arrays rather than a DataFrame: the tab rebuilds its plot tables from the whole history every frame.
+    """
+    n = len(records)
+    cols = {key: np.fromiter((r[key] for r in records), np.float64, n) for key in RECORD_COLUMNS}
+    cols["step"] = cols["step"].astype(np.int64)
+    known = [r for r in records if r.get("theory") is not None]
+    cols["theory_step"] = np.fromiter((r["step"] for r in known), np.int64, len(known))
+    cols["theory"] = np.fromiter((r["theory"] for r in known), np.float64, len(known))
+    return cols
+
+
 def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
     """Exponential moving average with weight ``smoothing`` on the past (0 = raw)."""
     if smoothing <= 0 or len(values) == 0:
@@ -121,12 +135,13 @@ def long_table(parts: list[tuple[str, np.ndarray, np.ndarray]]) -> pd.DataFrame:
 
     Rows are ordered by step (series in the given order within a step), so a growing run appends rows.
     """
-    frames = [pd.DataFrame({"step": s.astype(np.int64), "value": v.astype(np.float64), "series": name})
-              for name, s, v in parts if len(s)]
-    if not frames:
-        return pd.DataFrame({"step": pd.Series(dtype=np.int64), "value": pd.Series(dtype=np.float64),
-                             "series": pd.Series(dtype=str)})
-    return pd.concat(frames, ignore_index=True).sort_values("step", kind="stable", ignore_index=True)
+    parts = [p for p in parts if len(p[1])]
+    names = np.array([name for name, _, _ in parts] or [""], dtype=object)
+    which = np.concatenate([np.full(len(s), i) for i, (_, s, _) in enumerate(parts)] or [np.array([], int)])
+    steps = np.concatenate([s for _, s, _ in parts] or [np.array([])]).astype(np.int64)
+    values = np.concatenate([v for _, _, v in parts] or [np.array([])]).astype(np.float64)
+    order = np.argsort(steps, kind="stable")  # parts are concatenated in order, so ties keep the series order
+    return pd.DataFrame({"step": steps[order], "value": values[order], "series": names[which[order]]})
 
 
 def reference(name: str, level: float, steps: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
@@ -135,35 +150,28 @@ def reference(name: str, level: float, steps: np.ndarray) -> tuple[str, np.ndarr
     return name, ends, np.full(len(ends), level)
 
 
-def series(df: pd.DataFrame, column: str, smoothing: float, max_points: int, name: str):
-    values = df[column].to_numpy(np.float64)
-    return (name, *thin(df["step"].to_numpy(), smooth(values, smoothing), max_points))
+def series(cols: dict[str, np.ndarray], column: str, smoothing: float, max_points: int, name: str):
+    return (name, *thin(cols["step"], smooth(cols[column], smoothing), max_points))
 
 
-def loss_table(df: pd.DataFrame, g_loss: str, smoothing: float = 0.0, max_points: int = 200) -> pd.DataFrame:
-    """V, the theory curve 2 JSD - 2 log 2 (2-D), both losses and their equilibrium lines."""
-    if df.empty:
-        return long_table([])
-    steps = df["step"].to_numpy()
+def loss_table(cols: dict[str, np.ndarray], g_loss: str, smoothing: float = 0.0, max_points: int = 200) -> pd.DataFrame:
+    """V, the theory curve 2 JSD - 2 log 2 (2-D), both losses and their equilibrium lines, from ``history_columns``."""
+    steps = cols["step"]
     tag = "mm" if g_loss == "minimax" else "ns"
-    parts = [series(df, "value", smoothing, max_points, SERIES["value"]),
-             series(df, "loss_d", smoothing, max_points, SERIES["loss_d"]),
-             series(df, "loss_g", smoothing, max_points, SERIES[f"loss_g_{tag}"])]
-    if "theory" in df:
-        known = df[df["theory"].notna()]
-        parts.append((SERIES["theory"], *thin(known["step"].to_numpy(), known["theory"].to_numpy(np.float64), max_points)))
-    parts += [reference(SERIES["ref_value"], -2 * LOG2, steps), reference(SERIES["ref_loss_d"], 2 * LOG2, steps),
-              reference(SERIES[f"ref_loss_g_{tag}"], LOG2 if tag == "ns" else -LOG2, steps)]
+    parts = [series(cols, "value", smoothing, max_points, SERIES["value"]),
+             series(cols, "loss_d", smoothing, max_points, SERIES["loss_d"]),
+             series(cols, "loss_g", smoothing, max_points, SERIES[f"loss_g_{tag}"]),
+             (SERIES["theory"], *thin(cols["theory_step"], cols["theory"], max_points)),
+             reference(SERIES["ref_value"], -2 * LOG2, steps), reference(SERIES["ref_loss_d"], 2 * LOG2, steps),
+             reference(SERIES[f"ref_loss_g_{tag}"], LOG2 if tag == "ns" else -LOG2, steps)]
     return long_table(parts)
 
 
-def d_table(df: pd.DataFrame, smoothing: float = 0.0, max_points: int = 200) -> pd.DataFrame:
-    """D(x) and D(G(z)) with the line at 1/2."""
-    if df.empty:
-        return long_table([])
-    return long_table([series(df, "d_real", smoothing, max_points, SERIES["d_real"]),
-                       series(df, "d_fake", smoothing, max_points, SERIES["d_fake"]),
-                       reference(SERIES["ref_half"], 0.5, df["step"].to_numpy())])
+def d_table(cols: dict[str, np.ndarray], smoothing: float = 0.0, max_points: int = 200) -> pd.DataFrame:
+    """D(x) and D(G(z)) with the line at 1/2, from ``history_columns``."""
+    return long_table([series(cols, "d_real", smoothing, max_points, SERIES["d_real"]),
+                       series(cols, "d_fake", smoothing, max_points, SERIES["d_fake"]),
+                       reference(SERIES["ref_half"], 0.5, cols["step"])])
 
 
 # -- exports ------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from gan_demo import live, metrics, toy
-from gan_demo.live_views import GifFrames, d_table, history_csv, loss_table, records_frame
+from gan_demo.live_views import GifFrames, d_table, history_columns, history_csv, loss_table, records_frame
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -117,11 +117,11 @@ def test_csv_has_the_issue_columns_and_reference_levels(tmp_path):
 
 def test_plot_tables_are_long_thinned_and_carry_reference_lines():
     records = [dict(step=i, value=-1.0, loss_d=1.0, loss_g=0.7, d_real=0.6, d_fake=0.4) for i in range(1, 2001)]
-    losses = loss_table(records_frame(records), "minimax", smoothing=0.9, max_points=100)
+    losses = loss_table(history_columns(records), "minimax", smoothing=0.9, max_points=100)
     assert list(losses.columns) == ["step", "value", "series"]
     assert losses.groupby("series").size().max() <= 100
     assert any(np.isclose(losses["value"], -LOG2)) and any(np.isclose(losses["value"], -2 * LOG2))
-    assert any(np.isclose(d_table(records_frame(records))["value"], 0.5))
+    assert any(np.isclose(d_table(history_columns(records))["value"], 0.5))
 
 
 def test_plot_tables_grow_at_the_end_so_streamed_updates_stay_small():
@@ -129,8 +129,8 @@ def test_plot_tables_grow_at_the_end_so_streamed_updates_stay_small():
     rng = np.random.default_rng(0)
     records = [dict(step=i, value=rng.normal(), loss_d=rng.normal(), loss_g=rng.normal(), d_real=0.5, d_fake=0.5)
                for i in range(1, 1501)]
-    before = loss_table(records_frame(records[:1400]), "non-saturating", smoothing=0.5)
-    after = loss_table(records_frame(records[:1430]), "non-saturating", smoothing=0.5)
+    before = loss_table(history_columns(records[:1400]), "non-saturating", smoothing=0.5)
+    after = loss_table(history_columns(records[:1430]), "non-saturating", smoothing=0.5)
     assert before["step"].is_monotonic_increasing and len(before) <= 3 * 200 + 6
     kept = len(before) - 6  # all but the last step's rows (the newest point and the reference lines' ends)
     pd.testing.assert_frame_equal(before.iloc[:kept], after.iloc[:kept])

@@ -19,7 +19,7 @@ from PIL import Image
 from gan_demo import live
 from gan_demo.device import gpu
 from gan_demo.hub import save_pretrained
-from gan_demo.live_views import COLORS, GifFrames, d_table, history_csv, loss_table, records_frame
+from gan_demo.live_views import COLORS, GifFrames, d_table, history_columns, history_csv, loss_table, records_frame
 from ui.common import check_choice, check_float, check_int, scratch_dir
 from ui.widgets import guarded
 
@@ -125,9 +125,9 @@ def parse_settings(mode, dataset, preset, k_disc, g_loss, optimizer, lr_d, lr_g,
 
 # -- drawing frames -----------------------------------------------------------------------------
 def plots(run: SessionRun):
-    df = records_frame(run.records)
+    cols = history_columns(run.records)
     g_loss = run.settings["g_loss"] if run.settings else "non-saturating"
-    return loss_table(df, g_loss, run.smoothing), d_table(df, run.smoothing)
+    return loss_table(cols, g_loss, run.smoothing), d_table(cols, run.smoothing)
 
 
 def status_text(frame: live.Frame, rate: float) -> str:
