@@ -1,7 +1,7 @@
 """The README's benchmarks: server time against the bare forward pass, end-to-end latency, live training, cold start.
 
     python scripts/benchmark.py --quick   # CI: about a minute; writes artifacts/benchmarks/results.{json,md}
-    python scripts/benchmark.py --full    # the README numbers; writes benchmarks/results.{json,md}
+    python scripts/benchmark.py --full    # the README numbers: writes benchmarks/results.{json,md} and the README block
 
 1. Server time: each handler (what an endpoint runs) for 1, 16 and 64 samples, one reconstruction and the class
    grid, as a ratio to the bare model forward pass for the same images, measured in the same run.
@@ -41,6 +41,7 @@ from gradio_client import Client, handle_file  # noqa: E402
 import bench_training  # noqa: E402
 from gan_demo import live  # noqa: E402
 from gan_demo.device import configure_threads, cpu_cores, pick_device  # noqa: E402
+from gan_demo.evaluate import write_readme  # noqa: E402
 from gan_demo.sampling import make_noise  # noqa: E402
 from ui import autoencoder_tab as ae  # noqa: E402
 from ui import cgan_tab as cgan  # noqa: E402
@@ -50,12 +51,14 @@ from ui.common import get_model  # noqa: E402
 from ui.widgets import example_paths  # noqa: E402
 
 DATASET = "fashion"
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 DOWNLOADS = Path(tempfile.mkdtemp(prefix="gan_demo_bench_"))  # clients download every output, as a browser would
 EXAMPLE = str(example_paths(DATASET)[4])
 SETTINGS = {  # repetitions per mode; quick keeps CI under two minutes on 2 busy cores
-    "quick": dict(repeats=5, single=3, per_client=1, clients=16, train_repeats=1, steps_2d=150, steps_images=5,
+    "quick": dict(repeats=5, single=3, per_client=1, clients=16, train_2d=(150, 1), train_images=(5, 1),
                   endpoints=("sample", "reconstruct", "class_grid")),
-    "full": dict(repeats=30, single=20, per_client=2, clients=16, train_repeats=3, steps_2d=1500, steps_images=100,
+    # live training (steps, repeats): the 2-D ratio sits nearest the issue's 85% bar, so it gets the most repeats
+    "full": dict(repeats=30, single=20, per_client=2, clients=16, train_2d=(1500, 7), train_images=(100, 3),
                  endpoints=None),
 }
 # Each public endpoint of the model tabs with typical arguments (16 samples, 10 frames, 4 grid rows).
@@ -194,32 +197,38 @@ def latency(url: str, endpoints, single: int, per_client: int, clients: int) -> 
 
 
 # -- 4. live training -------------------------------------------------------------------------------------
-def training(url: str, repeats: int, steps_2d: int, steps_images: int) -> list[dict]:
-    """Median steps/s bare and through /train, interleaved so background load hits both alike."""
-    client = new_client(url)
-    cases = {"2-D (ring, MLP)": live.make_settings("balanced", **live.mode_defaults("2d") | {"steps": steps_2d}),
-             "images (Fashion-MNIST, DCGAN)": live.make_settings(
-                 "balanced", **live.mode_defaults("images") | {"steps": steps_images})}
+def training(url: str, train_2d: tuple[int, int], train_images: tuple[int, int]) -> list[dict]:
+    """Median steps/s bare and through /train, interleaved so background load hits both alike.
+
+    ``train_2d`` and ``train_images`` are (steps per run, repeats) for each mode."""
+    # pictures are fetched once each as they stream in, as a page does (see bench_training.server)
+    client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    fetch = httpx.Client(timeout=60)
+    cases = {"2-D (ring, MLP)": ("2d", *train_2d), "images (Fashion-MNIST, DCGAN)": ("images", *train_images)}
     threads = torch.get_num_threads()
     torch.set_num_threads(train_tab.LIVE_THREADS)  # bare gets the app's training threads
     rows = []
     try:
-        for name, settings in cases.items():
+        for name, (mode, steps, repeats) in cases.items():
+            settings = live.make_settings("balanced", **live.mode_defaults(mode) | {"steps": steps})
             warm = live.LiveSettings(**{**vars(settings), "steps": max(2, settings.steps // 10)})
             bench_training.bare(warm)  # data loading, first-call allocations
-            bench_training.server(client, warm)
+            bench_training.server(client, warm, fetch)
             bare, app = [], []
             for _ in range(repeats):
                 bare.append(bench_training.bare(settings))
-                app.append(bench_training.server(client, settings))
-            rows.append({"mode": name, "steps": settings.steps, "bare_steps_per_s": round(statistics.median(bare), 1),
+                app.append(bench_training.server(client, settings, fetch))
+            rows.append({"mode": name, "steps": steps, "repeats": repeats,
+                         "bare_steps_per_s": round(statistics.median(bare), 1),
                          "app_steps_per_s": round(statistics.median(app), 1),
-                         "ratio": round(statistics.median(app) / statistics.median(bare), 2)})
+                         "ratio": round(statistics.median(app) / statistics.median(bare), 3),
+                         "bare_runs": [round(x, 1) for x in bare], "app_runs": [round(x, 1) for x in app]})
             print(f"  {name:<30} bare {rows[-1]['bare_steps_per_s']:7.1f}  app {rows[-1]['app_steps_per_s']:7.1f} "
-                  f"steps/s  ({rows[-1]['ratio']:.0%})", flush=True)
+                  f"steps/s  ({rows[-1]['ratio']:.1%})", flush=True)
     finally:
         torch.set_num_threads(threads)
         client.close()
+        fetch.close()
     return rows
 
 
@@ -257,13 +266,20 @@ def markdown(r: dict) -> str:
             f"{e[f'{clients}_clients']['p50_ms']:.0f} | {e[f'{clients}_clients']['p95_ms']:.0f} |" for e in r["latency"]]
     out += ["", f"With {clients} clients all call the same endpoint at once; each endpoint serves one request at a "
             "time (Gradio's default), so the others queue.", "", "## Live training (steps/s, medians)", "",
-            "| mode | steps | bare | in the app (/train) | ratio |", "|---|---:|---:|---:|---:|"]
-    out += [f"| {t['mode']} | {t['steps']} | {t['bare_steps_per_s']:.1f} | {t['app_steps_per_s']:.1f} | "
-            f"{t['ratio']:.0%} |" for t in r["training"]]
+            "| mode | steps per run | runs each | bare | in the app (/train) | ratio |",
+            "|---|---:|---:|---:|---:|---:|"]
+    out += [f"| {t['mode']} | {t['steps']} | {t['repeats']} | {t['bare_steps_per_s']:.1f} | {t['app_steps_per_s']:.1f} | "
+            f"{t['ratio']:.1%} |" for t in r["training"]]
     c = r["cold_start"]
     out += ["", "## Cold start", "", f"`python app.py` answers HTTP after **{c['listening_s']:.1f} s** and its first "
             f"/sample request after **{c['first_answer_s']:.1f} s** (process start to answer, models loaded on demand).", ""]
     return "\n".join(out)
+
+
+def readme_block(results_md: str) -> str:
+    """results.md as the README shows it: without its title, its sections one heading level down."""
+    body = results_md.split("\n", 2)[2]
+    return "\n".join("#" + line if line.startswith("## ") else line for line in body.splitlines())
 
 
 def main(argv=None) -> None:
@@ -288,7 +304,7 @@ def main(argv=None) -> None:
         print(f"  {result['cold_start']}\nend-to-end latency", flush=True)
         result["latency"] = latency(url, s["endpoints"] or ENDPOINTS, s["single"], s["per_client"], s["clients"])
         print("live training", flush=True)
-        result["training"] = training(url, s["train_repeats"], s["steps_2d"], s["steps_images"])
+        result["training"] = training(url, s["train_2d"], s["train_images"])
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -297,6 +313,9 @@ def main(argv=None) -> None:
     (out_dir / "results.json").write_text(json.dumps(result, indent=2) + "\n")
     (out_dir / "results.md").write_text(markdown(result))
     print(f"wrote results.json and results.md in {out_dir.name}/")
+    if args.mode == "full" and args.out_dir is None:
+        write_readme(readme_block(markdown(result)), start=README_START, end=README_END)
+        print("rewrote the README's benchmark block")
 
 
 if __name__ == "__main__":

@@ -42,3 +42,14 @@ def test_requirements_are_pinned():
     for line in (ROOT / "requirements.txt").read_text().splitlines():
         if line and not line.startswith("#"):
             assert "==" in line, line
+
+
+def test_benchmark_tables_are_the_latest_full_run():
+    """The README's benchmark block is exactly what `make bench` wrote to benchmarks/results.md."""
+    import sys  # noqa: PLC0415
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from benchmark import README_END, README_START, readme_block  # noqa: PLC0415
+
+    block = README.split(README_START, 1)[1].split(README_END, 1)[0]
+    assert block.strip() == readme_block((ROOT / "benchmarks" / "results.md").read_text()).strip()
