@@ -343,7 +343,7 @@ class _Pacer:
     """When to emit a frame: every ``every`` s, but frames (with the consumer's drawing and sending) take at
     most ~1/``budget`` of the time, and a frame comes at least every ``max_gap`` s."""
 
-    def __init__(self, every: float, max_gap: float = 0.6, budget: float = 20.0):
+    def __init__(self, every: float, max_gap: float = 0.6, budget: float = 25.0):
         self.every, self.max_gap, self.budget, self.next = every, max_gap, budget, 0.0
 
     def due(self) -> bool:
