@@ -43,7 +43,7 @@ train: setup            # retrain all eight shipped models (about 2.2 CPU-hours:
 evaluate: setup         # measure the shipped models and rewrite the README's model-card table
 	$(PY) -m gan_demo.evaluate --write-readme
 
-bench: setup-test        # the README's benchmark tables (about 7 minutes); CI runs --quick in the tests
+bench: setup-test        # the README's benchmark tables (about 12 minutes); CI runs --quick in the tests
 	$(PY) scripts/benchmark.py --full
 
 clean:

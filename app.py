@@ -45,7 +45,7 @@ def build_demo() -> gr.Blocks:
 configure_threads()  # torch threads follow $CPU_CORES (2 on a basic Space), not the host's core count
 cache_fix.install()  # identical pictures from concurrent requests must not truncate each other
 demo = build_demo()
-queue_poll.install(demo)  # Gradio's 1 ms idle poll costs a live-training run ~3% of its steps
+queue_poll.install(demo)  # Gradio's 1 ms idle poll takes the GIL from live training
 
 
 def auth_from_env() -> list[tuple[str, str]] | None:
