@@ -384,7 +384,8 @@ def stream(settings: LiveSettings, state: dict | None = None, *, frame_seconds: 
     views = ToyViews(dist, settings.seed) if dist is not None else None
     image_views = ImageViews(settings.dataset, device) if dist is None else None
     last_step = trainer.step + settings.steps
-    pacer, snap_due, started = _Pacer(frame_seconds), time.monotonic() + snapshot_seconds, time.monotonic()
+    # the first frame carries a snapshot too, so a run stopped in its first seconds can still be exported and continued
+    pacer, snap_due, started = _Pacer(frame_seconds), time.monotonic(), time.monotonic()
     pending: list[dict] = []
     recent: list[dict] = []  # the last 50 records, for health messages
     message, diverged = f"Finished {last_step} steps.", False

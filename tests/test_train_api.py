@@ -57,6 +57,17 @@ def test_bad_inputs_raise_teaching_errors(change, words):
     assert all(w in str(err.value) for w in words), str(err.value)
 
 
+def test_a_run_stopped_after_its_first_frame_exports_the_generator_and_can_continue():
+    outputs = train_tab.train(**{**SHORT, "steps": 500})
+    *_, run = next(outputs)
+    outputs.close()  # what Stop does to the handler
+    status, csv, files = train_tab.after_stop(run)
+    assert "Stopped at step" in status and Path(csv).exists()
+    assert [Path(f).name for f in files] == ["model.safetensors", "config.json", "training.gif"]
+    *_, run = list(train_tab.continue_training(5, run))[-1]
+    assert run.records[-1]["step"] == run.state["step"] == 6  # resumed from the first frame's snapshot (step 1)
+
+
 def test_continue_without_a_run_is_a_clear_error():
     with pytest.raises(gr.Error, match="press Start"):
         next(train_tab.continue_training(10, None))
