@@ -57,15 +57,25 @@ def test_bad_inputs_raise_teaching_errors(change, words):
     assert all(w in str(err.value) for w in words), str(err.value)
 
 
-def test_a_run_stopped_after_its_first_frame_exports_the_generator_and_can_continue():
-    outputs = train_tab.train(**{**SHORT, "steps": 500})
-    *_, run = next(outputs)
-    outputs.close()  # what Stop does to the handler
-    status, csv, files = train_tab.after_stop(run)
-    assert "Stopped at step" in status and Path(csv).exists()
-    assert [Path(f).name for f in files] == ["model.safetensors", "config.json", "training.gif"]
+def test_stop_ends_the_run_at_its_next_frame_with_exports_and_it_can_continue():
+    """The Stop button asks the session's run to end; it does so after the frame in flight, like a finished run."""
+    request = gr.Request(session_hash="stop-test")
+    outputs = train_tab.train(**{**SHORT, "steps": 500}, request=request)
+    next(outputs)  # the first frame: it carries a snapshot, so even an early stop has weights
+    train_tab.request_stop(request)
+    rest = list(outputs)
+    status, losses, d_plot, heat, optimal, preview, csv, files, run = rest[-1]
+    assert len(rest) == 1 and status.startswith("Stopped at step") and run.records[-1]["step"] < 500
+    assert Path(csv).exists() and [Path(f).name for f in files] == ["model.safetensors", "config.json", "training.gif"]
+    assert "stop-test" not in train_tab._STOPS  # the finished run forgets its stop request
+    snapshot = run.state["step"]  # the latest snapshot: the first frame's or one 2 s later
     *_, run = list(train_tab.continue_training(5, run))[-1]
-    assert run.records[-1]["step"] == run.state["step"] == 6  # resumed from the first frame's snapshot (step 1)
+    assert run.records[-1]["step"] == run.state["step"] == snapshot + 5
+
+
+def test_stop_without_a_running_run_does_nothing():
+    train_tab.request_stop(gr.Request(session_hash="nobody"))
+    assert "nobody" not in train_tab._STOPS
 
 
 def test_continue_without_a_run_is_a_clear_error():

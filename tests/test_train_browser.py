@@ -23,6 +23,18 @@ def current_step(page) -> int:
     return int(match.group(1)) if match else -1
 
 
+def legend(page, plot: str) -> list[str]:
+    """The plot's legend labels that are drawn inside its box (Vega draws SVG; a clipped legend is useless)."""
+    box = page.locator(plot).bounding_box()
+    labels = page.locator(f"{plot} .role-legend-label text")
+    inside = []
+    for i in range(labels.count()):
+        b = labels.nth(i).bounding_box()
+        if b and b["x"] + b["width"] <= box["x"] + box["width"] and b["y"] + b["height"] <= box["y"] + box["height"]:
+            inside.append(labels.nth(i).text_content())
+    return inside
+
+
 def test_start_watch_and_stop_a_run(page):
     page.get_by_role("tab", name="Live training").click()
     steps = page.locator("#live-steps input[type='number']")
@@ -38,6 +50,11 @@ def test_start_watch_and_stop_a_run(page):
         time.sleep(0.2)
     # the status text is cheap, the Vega plot takes a moment to draw: wait for it, with a deadline
     page.locator("#live-losses canvas, #live-losses svg").first.wait_for(state="attached", timeout=20_000)
+    page.locator("#live-losses .role-legend-label text").first.wait_for(state="attached", timeout=20_000)
+    assert legend(page, "#live-losses") == ["V(D, G)", "2 JSD - 2 log 2 (theory)", "D loss (summed BCE)",
+                                            "G loss -log D(G(z))"]
+    assert legend(page, "#live-d") == ["D(x), real", "D(G(z)), generated", "1/2 (optimum)"]
+    assert page.get_by_text("Faint lines: the optima").is_visible()  # the conventions, not cut off
     shot(page, "running")
 
     page.locator("#live-stop").click()

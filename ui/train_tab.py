@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from PIL import Image
 from gan_demo import live
 from gan_demo.device import gpu
 from gan_demo.hub import save_pretrained
-from gan_demo.live_views import COLORS, GifFrames, d_table, history_columns, history_csv, loss_table, records_frame
+from gan_demo.live_views import COLORS, SERIES, GifFrames, d_table, history_columns, history_csv, loss_table, records_frame
 from ui.common import check_choice, check_float, check_int, scratch_dir
 from ui.widgets import guarded
 
@@ -44,7 +45,7 @@ In **2-D** mode the true density is known, so the tab also estimates the JSD on 
 $2\,\mathrm{JSD} - 2\log 2$ next to $V$: when $D$ is close to optimal, the two curves meet.
 Pick a **preset** to see a phenomenon, or change any setting (the preset then becomes *custom*).
 """
-LOSS_CAPTION = ("Conventions: V(D, G) = E log D(x) + E log(1 - D(G(z))), optimum -2 log 2. D loss = -V, the "
+LOSS_CAPTION = ("**Conventions.** V(D, G) = E log D(x) + E log(1 - D(G(z))), optimum -2 log 2. D loss = -V, the "
                 "cross-entropies on real and on generated data summed, optimum 2 log 2. G loss: non-saturating "
                 "-log D(G(z)), optimum log 2, or minimax log(1 - D(G(z))), optimum -log 2. 2-D mode: "
                 "2 JSD - 2 log 2 is V(D*, G) from the grid estimate of the JSD. Faint lines: the optima.")
@@ -130,6 +131,13 @@ def plots(run: SessionRun):
     return loss_table(cols, g_loss, run.smoothing), d_table(cols, run.smoothing)
 
 
+def loss_legend(g_loss: str, mode: str) -> list[str]:
+    """The loss plot's legend: the curves of this run only, so it fits one row (the caption says that the
+    faint lines are the optima). Only 2-D mode has the theory curve."""
+    tag = "mm" if g_loss == "minimax" else "ns"
+    return [SERIES[k] for k in ("value", "theory", "loss_d", f"loss_g_{tag}") if k != "theory" or mode == "2d"]
+
+
 def status_text(frame: live.Frame, rate: float) -> str:
     lines = [f"**Step {frame.step} / {frame.last_step}** · {rate:.0f} steps/s"]
     if frame.jsd is not None:
@@ -160,40 +168,74 @@ def export(run: SessionRun) -> tuple[str | None, list[str] | None]:
     return str(csv), files
 
 
-def drive(settings: live.LiveSettings, run: SessionRun, progress: gr.Progress):
-    """Stream one run (fresh or continued) into the tab's outputs, ending with the exports."""
+# Stop requests of the runs in progress, by browser session. Stop ends a run at its next frame, through the
+# generator itself, so the run finishes like any other (exports included). Cancelling the event instead raced
+# with Gradio's own bookkeeping: now and then the status line showed "Error" after a clean stop.
+_STOPS: dict[str, threading.Event] = {}
+
+
+def drive(settings: live.LiveSettings, run: SessionRun, progress: gr.Progress, session: str | None = None):
+    """Stream one run (fresh or continued) into the tab's outputs, ending with the exports.
+
+    ``session`` (the browser session's hash) lets the Stop button end the run at its next frame."""
     first, started, steps_seen, saved = None, time.monotonic(), 0, PictureFiles()
-    for frame in gpu_stream(settings, run.state, threads=LIVE_THREADS):
-        run.records.extend(frame.records)
-        run.state = frame.state if frame.state is not None else run.state
-        run.diverged = frame.diverged
-        picture = frame.heatmap if frame.heatmap is not None else frame.preview
-        if picture is not None:
-            run.gif.add(picture[::2, ::2])  # half size: the GIF stays small and quick to write
-        first = frame.step - len(frame.records) if first is None else first
-        steps_seen += len(frame.records)
-        progress((frame.step - first, frame.last_step - first), desc="training", unit="steps")
-        status = status_text(frame, steps_seen / max(time.monotonic() - started, 1e-6))
-        files = export(run) if frame.done else (None, None)
-        if picture is not None or frame.done:
-            run.pictures = tuple(saved.save(new, old) for new, old in
-                                 zip((frame.heatmap, frame.optimal, frame.preview), run.pictures))
-        # a curves-only frame sends the last pictures again: same file, already in Gradio's cache
-        yield (status, *plots(run), *run.pictures, *files, run)
+    stop = threading.Event()
+    if session:
+        _STOPS[session] = stop
+    frames = gpu_stream(settings, run.state, threads=LIVE_THREADS)
+    try:
+        for frame in frames:
+            run.records.extend(frame.records)
+            run.state = frame.state if frame.state is not None else run.state
+            run.diverged = frame.diverged
+            picture = frame.heatmap if frame.heatmap is not None else frame.preview
+            if picture is not None:
+                run.gif.add(picture[::2, ::2])  # half size: the GIF stays small and quick to write
+            first = frame.step - len(frame.records) if first is None else first
+            steps_seen += len(frame.records)
+            progress((frame.step - first, frame.last_step - first), desc="training", unit="steps")
+            status = status_text(frame, steps_seen / max(time.monotonic() - started, 1e-6))
+            files = export(run) if frame.done else (None, None)
+            if picture is not None or frame.done:
+                run.pictures = tuple(saved.save(new, old) for new, old in
+                                     zip((frame.heatmap, frame.optimal, frame.preview), run.pictures))
+            # a curves-only frame sends the last pictures again: same file, already in Gradio's cache
+            yield (status, *plots(run), *run.pictures, *files, run)
+            if stop.is_set() and not frame.done:
+                frames.close()
+                yield (stopped_text(run), *plots(run), *run.pictures, *export(run), run)
+                return
+    finally:
+        if session and _STOPS.get(session) is stop:
+            del _STOPS[session]
+
+
+def stopped_text(run: SessionRun) -> str:
+    """The status after Stop; the weights exported are those of the latest snapshot (at most ~2 s old)."""
+    return f"Stopped at step {run.records[-1]['step']}. Press **Continue** to train on."
+
+
+def request_stop(request: gr.Request):
+    """The Stop button: the session's run ends at its next frame (at most ~0.6 s away)."""
+    stop = _STOPS.get(request.session_hash) if request else None
+    if stop is not None:
+        stop.set()
 
 
 # -- event handlers -------------------------------------------------------------------------------
 def train(mode="2d", dataset="ring", preset="balanced", k_disc=1, g_loss="non-saturating", optimizer="adam",
           lr_d=1e-3, lr_g=1e-3, batch_size=512, latent_dim=2, hidden=128, steps=1500, seed=0,
-          run: SessionRun | None = None, smoothing: float = 0.0, progress=gr.Progress()):
+          run: SessionRun | None = None, smoothing: float = 0.0, progress=gr.Progress(),
+          request: gr.Request = None):
     """Train a small GAN from scratch and stream its losses, D(x), D(G(z)) and pictures; the last yield has the CSV."""
     settings = parse_settings(mode, dataset, preset, k_disc, g_loss, optimizer, lr_d, lr_g, batch_size,
                               latent_dim, hidden, steps, seed)
     run = SessionRun(settings=asdict(settings), smoothing=float(smoothing or 0.0))
-    yield from drive(settings, run, progress)
+    yield from drive(settings, run, progress, request.session_hash if request else None)
 
 
-def continue_training(steps, run: SessionRun | None, smoothing: float = 0.0, progress=gr.Progress()):
+def continue_training(steps, run: SessionRun | None, smoothing: float = 0.0, progress=gr.Progress(),
+                      request: gr.Request = None):
     """Train this session's run for ``steps`` more generator steps, from its latest snapshot."""
     if run is None or run.settings is None or run.state is None:
         raise gr.Error("There is no run to continue yet: press Start first.")
@@ -204,14 +246,7 @@ def continue_training(steps, run: SessionRun | None, smoothing: float = 0.0, pro
     run.smoothing = float(smoothing or 0.0)
     # after Stop the snapshot can be a little older than the last record: resume the history from it
     run.records = [r for r in run.records if r["step"] <= run.state["step"]]
-    yield from drive(settings, run, progress)
-
-
-def after_stop(run: SessionRun | None):
-    """Exports for a stopped run (the weights are those of its latest snapshot, at most ~2 s old)."""
-    if run is None or not run.records:
-        return "Stopped.", None, None
-    return (f"Stopped at step {run.records[-1]['step']}. Press **Continue** to train on.", *export(run))
+    yield from drive(settings, run, progress, request.session_hash if request else None)
 
 
 def replot(smoothing: float, run: SessionRun | None):
@@ -283,12 +318,16 @@ def views():
     """Plots, pictures, status and downloads, in the order every training handler yields them."""
     status = gr.Markdown("Press **Start** to train.", latex_delimiters=LATEX, elem_id="live-status")
     with gr.Row():
+        # show_label=False: Gradio 6.31 sizes the chart as if there were no label, so a label pushes the
+        # legend out of the box; the caption would be cut off the same way, so it is a Markdown below
         loss_plot = gr.LinePlot(x="step", y="value", color="series", color_map=COLORS, height=460,
                                 title="Losses and V(D, G) against the theory", y_title="nats", label="losses",
-                                caption=LOSS_CAPTION,
+                                show_label=False, colors_in_legend=loss_legend("non-saturating", "2d"),
                                 elem_id="live-losses")
         d_plot = gr.LinePlot(x="step", y="value", color="series", color_map=COLORS, height=460, y_lim=[0, 1],
-                             title="What the discriminator says", y_title="probability", label="D outputs")
+                             title="What the discriminator says", y_title="probability", label="D outputs",
+                             show_label=False, elem_id="live-d")
+    gr.Markdown(LOSS_CAPTION, elem_id="live-conventions")
     with gr.Row(visible=True) as toy_row:
         heat = gr.Image(label="D(x) with real (black) and generated (green) points", format="png",
                         interactive=False, height=340)
@@ -324,9 +363,10 @@ def build(demo: gr.Blocks) -> None:
     start_ev = start.click(train, [*inputs, run, smooth_state], outputs, api_name="train", **limits)
     cont_ev = cont.click(continue_training, [c["steps"], run, smooth_state], outputs,
                          api_name="continue_training", **limits)
-    stop.click(None, None, None, cancels=[start_ev, cont_ev]).then(
-        after_stop, run, [status, csv, files], api_visibility="private")
+    stop.click(request_stop, None, None, api_visibility="private")
     smoothing.change(replot, [smoothing, run], [loss_plot, d_plot, smooth_state], api_visibility="private")
+    gr.on([c["g_loss"].change, c["mode"].change], lambda g, m: gr.update(colors_in_legend=loss_legend(g, m)),
+          [c["g_loss"], c["mode"]], loss_plot, api_visibility="private")
     preset_targets = [c[name] for name in PRESET_FIELDS] + [about]
     c["preset"].change(on_preset, [c["preset"], c["mode"]], preset_targets, api_visibility="private")
     c["mode"].change(on_mode, c["mode"], [c["dataset"], c["preset"], *(c[n] for n in PRESET_FIELDS[:-1]),
