@@ -369,11 +369,13 @@ def torch_threads(n: int | None):
 
 
 def stream(settings: LiveSettings, state: dict | None = None, *, frame_seconds: float = 0.25,
-           snapshot_seconds: float = 2.0, max_seconds: float | None = None,
+           snapshot_seconds: float = 2.0, judge_seconds: float = 6.0, max_seconds: float | None = None,
            device: torch.device | str | None = None, threads: int | None = None) -> Iterator[Frame]:
     """Train ``settings.steps`` more generator steps (from ``state`` if given), yielding frames as it goes.
 
     The training happens between the yields with ``threads`` torch CPU threads (default: the caller's count).
+    Frames carry a trainer snapshot every ``snapshot_seconds``; in image mode the shipped classifier judges the
+    samples every ``judge_seconds`` (it costs more than the rest of a frame, and the histogram moves slowly).
     Never raises on divergence: the last frame then has ``diverged=True`` and a message saying what to change.
     """
     device = device or pick_device()
@@ -389,10 +391,10 @@ def stream(settings: LiveSettings, state: dict | None = None, *, frame_seconds: 
     pending: list[dict] = []
     recent: list[dict] = []  # the last 50 records, for health messages
     message, diverged = f"Finished {last_step} steps.", False
-    frames_made = 0
+    frames_made, judge_due = 0, time.monotonic()
 
     def frame(done: bool = False, snapshot: bool = False) -> Frame:
-        nonlocal frames_made
+        nonlocal frames_made, judge_due
         # pictures on every other frame (and the last): the curves keep their pace, pictures cost the most
         pictures, frames_made = done or frames_made % 2 == 0, frames_made + 1
         out = Frame(records=pending.copy(), step=trainer.step, last_step=last_step, done=done)
@@ -406,7 +408,9 @@ def stream(settings: LiveSettings, state: dict | None = None, *, frame_seconds: 
                 pending[-1].update(jsd=out.jsd, theory=metrics.minimax_value_at_optimum(out.jsd))
                 out.records = pending.copy()
         else:
-            for key, value in image_views.frame_fields(trainer, snapshot or done, pictures).items():
+            judge = done or time.monotonic() >= judge_due
+            judge_due = time.monotonic() + judge_seconds if judge else judge_due
+            for key, value in image_views.frame_fields(trainer, judge, pictures).items():
                 setattr(out, key, value)
         if recent:
             out.health = health(recent, out.modes, settings, trainer.step)
