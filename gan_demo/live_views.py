@@ -154,10 +154,22 @@ def series(cols: dict[str, np.ndarray], column: str, smoothing: float, max_point
     return (name, *thin(cols["step"], smooth(cols[column], smoothing), max_points))
 
 
+def g_loss_tag(g_loss: str) -> str:
+    """Which generator-loss series a run shows: 'mm' (minimax) or 'ns' (non-saturating)."""
+    return "mm" if g_loss == "minimax" else "ns"
+
+
+def loss_legend(g_loss: str, mode: str) -> list[str]:
+    """The curves ``loss_table`` draws for such a run, without the reference lines (one legend row fits them).
+    Only 2-D mode has the theory curve."""
+    keys = ("value", "theory", "loss_d", f"loss_g_{g_loss_tag(g_loss)}")
+    return [SERIES[k] for k in keys if k != "theory" or mode == "2d"]
+
+
 def loss_table(cols: dict[str, np.ndarray], g_loss: str, smoothing: float = 0.0, max_points: int = 200) -> pd.DataFrame:
     """V, the theory curve 2 JSD - 2 log 2 (2-D), both losses and their equilibrium lines, from ``history_columns``."""
     steps = cols["step"]
-    tag = "mm" if g_loss == "minimax" else "ns"
+    tag = g_loss_tag(g_loss)
     parts = [series(cols, "value", smoothing, max_points, SERIES["value"]),
              series(cols, "loss_d", smoothing, max_points, SERIES["loss_d"]),
              series(cols, "loss_g", smoothing, max_points, SERIES[f"loss_g_{tag}"]),
@@ -180,7 +192,7 @@ def history_csv(df: pd.DataFrame, g_loss: str, path: Path | str) -> Path:
     out = df.reindex(columns=[*RECORD_COLUMNS, *(c for c in ("jsd", "theory") if c in df)]).copy()
     out["value_equilibrium"] = -2 * LOG2
     out["loss_d_equilibrium"] = 2 * LOG2
-    out["loss_g_equilibrium"] = -LOG2 if g_loss == "minimax" else LOG2
+    out["loss_g_equilibrium"] = -LOG2 if g_loss_tag(g_loss) == "mm" else LOG2
     out["d_equilibrium"] = 0.5
     out.to_csv(path, index=False, float_format="%.8g")
     return Path(path)

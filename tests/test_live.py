@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from gan_demo import live, metrics, toy
-from gan_demo.live_views import GifFrames, d_table, history_columns, history_csv, loss_table, records_frame
+from gan_demo.live_views import (SERIES, GifFrames, d_table, history_columns, history_csv, loss_legend, loss_table,
+                                 records_frame)
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -162,3 +163,9 @@ def test_training_threads_apply_only_while_training():
     for _ in live.stream(live.LiveSettings(steps=6, batch_size=32, hidden=16), device="cpu", frame_seconds=0.0,
                          threads=before + 1):
         assert torch.get_num_threads() == before
+
+
+def test_loss_legend_names_the_curves_of_the_run():
+    assert loss_legend("minimax", "images") == [SERIES["value"], SERIES["loss_d"], SERIES["loss_g_mm"]]
+    assert loss_legend("non-saturating", "2d") == [SERIES["value"], SERIES["theory"], SERIES["loss_d"],
+                                                   SERIES["loss_g_ns"]]

@@ -129,8 +129,3 @@ def test_image_mode_streams_a_preview_grid(client):
     assert "Finished 3 steps" in status and preview is not None and Path(preview).exists()
     assert "jsd" not in pd.read_csv(csv).columns
 
-
-def test_loss_legend_names_the_curves_of_the_run():
-    assert train_tab.loss_legend("minimax", "images") == [SERIES["value"], SERIES["loss_d"], SERIES["loss_g_mm"]]
-    assert train_tab.loss_legend("non-saturating", "2d") == [SERIES["value"], SERIES["theory"], SERIES["loss_d"],
-                                                             SERIES["loss_g_ns"]]

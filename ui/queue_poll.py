@@ -3,8 +3,9 @@
 When nothing waits, Gradio's queue wakes every 1 ms to look for new events, and every 10 ms to send progress.
 On the 2-core development machine that costs an idle app ~6% of a core, and each wake-up takes the GIL from
 a live-training run in the same process: in seven interleaved runs side by side, /train reached 82-85% of
-the bare loop's steps a second with the 1 ms poll and 87% with the values below. Polling every 10 ms starts a request at most 10 ms later; progress bars still
-update 20 times a second, faster than any of the tabs report progress.
+the bare loop's steps a second with the 1 ms poll and 87% with the values below. Polling every 10 ms starts
+a request at most 10 ms later; progress bars still update 20 times a second, faster than any of the tabs
+report progress.
 """
 from __future__ import annotations
 

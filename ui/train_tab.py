@@ -20,7 +20,8 @@ from PIL import Image
 from gan_demo import live
 from gan_demo.device import gpu
 from gan_demo.hub import save_pretrained
-from gan_demo.live_views import COLORS, SERIES, GifFrames, d_table, history_columns, history_csv, loss_table, records_frame
+from gan_demo.live_views import (COLORS, GifFrames, d_table, history_columns, history_csv, loss_legend, loss_table,
+                                 records_frame)
 from ui.common import check_choice, check_float, check_int, scratch_dir
 from ui.widgets import guarded
 
@@ -129,13 +130,6 @@ def plots(run: SessionRun):
     cols = history_columns(run.records)
     g_loss = run.settings["g_loss"] if run.settings else "non-saturating"
     return loss_table(cols, g_loss, run.smoothing), d_table(cols, run.smoothing)
-
-
-def loss_legend(g_loss: str, mode: str) -> list[str]:
-    """The loss plot's legend: the curves of this run only, so it fits one row (the caption says that the
-    faint lines are the optima). Only 2-D mode has the theory curve."""
-    tag = "mm" if g_loss == "minimax" else "ns"
-    return [SERIES[k] for k in ("value", "theory", "loss_d", f"loss_g_{tag}") if k != "theory" or mode == "2d"]
 
 
 def status_text(frame: live.Frame, rate: float) -> str:
@@ -322,7 +316,8 @@ def views():
         # legend out of the box; the caption would be cut off the same way, so it is a Markdown below
         loss_plot = gr.LinePlot(x="step", y="value", color="series", color_map=COLORS, height=460,
                                 title="Losses and V(D, G) against the theory", y_title="nats", label="losses",
-                                show_label=False, colors_in_legend=loss_legend("non-saturating", "2d"),
+                                show_label=False,
+                                colors_in_legend=loss_legend(live.mode_defaults("2d")["g_loss"], "2d"),
                                 elem_id="live-losses")
         d_plot = gr.LinePlot(x="step", y="value", color="series", color_map=COLORS, height=460, y_lim=[0, 1],
                              title="What the discriminator says", y_title="probability", label="D outputs",
@@ -360,8 +355,8 @@ def build(demo: gr.Blocks) -> None:
     inputs = [c[name] for name in CONTROL_NAMES]
     # the progress bar (and the queue position) goes on the status line only, so the plots stay visible as they update
     limits = dict(concurrency_limit=TRAIN_CONCURRENCY, concurrency_id="live_training", show_progress_on=[status])
-    start_ev = start.click(train, [*inputs, run, smooth_state], outputs, api_name="train", **limits)
-    cont_ev = cont.click(continue_training, [c["steps"], run, smooth_state], outputs,
+    start.click(train, [*inputs, run, smooth_state], outputs, api_name="train", **limits)
+    cont.click(continue_training, [c["steps"], run, smooth_state], outputs,
                          api_name="continue_training", **limits)
     stop.click(request_stop, None, None, api_visibility="private")
     smoothing.change(replot, [smoothing, run], [loss_plot, d_plot, smooth_state], api_visibility="private")
