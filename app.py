@@ -12,9 +12,10 @@ import os
 import gradio as gr
 
 from gan_demo.device import configure_threads
-from ui import autoencoder_tab, cache_fix, cgan_tab, gan_tab, queue_poll, train_tab
+from ui import patches
+from ui.tabs import autoencoder, cgan, gan, live
 from ui.common import DATASET_CHOICES, DEFAULT_DATASET
-from ui.widgets import guarded
+from ui.components import guarded
 
 INTRO = """
 # Autoencoders and GANs, hands on
@@ -32,20 +33,19 @@ def build_demo() -> gr.Blocks:
                                    info="Switches the models of the first three tabs."))
         with gr.Tabs():
             with gr.Tab("Autoencoder", id="ae"):
-                autoencoder_tab.build(dataset)
+                autoencoder.build(dataset)
             with gr.Tab("GAN", id="gan"):
-                gan_tab.build(dataset)
+                gan.build(dataset)
             with gr.Tab("Conditional GAN", id="cgan"):
-                cgan_tab.build(dataset)
+                cgan.build(dataset)
             with gr.Tab("Live training", id="train"):
-                train_tab.build(demo)
+                live.build(demo)
+    patches.install(demo)  # atomic picture cache, calmer queue poll (see ui/patches.py)
     return demo
 
 
 configure_threads()  # torch threads follow $CPU_CORES (2 on a basic Space), not the host's core count
-cache_fix.install()  # identical pictures from concurrent requests must not truncate each other
 demo = build_demo()
-queue_poll.install(demo)  # Gradio's 1 ms idle poll takes the GIL from live training
 
 
 def auth_from_env() -> list[tuple[str, str]] | None:

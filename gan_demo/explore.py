@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from torch import nn
 
 from .data import DATASETS, load_split, to_model_range, to_uint8
-from .metrics import mse, psnr
+from .evaluation.metrics import mse, psnr
 from .sampling import generate, make_noise, model_device, slerp
 
 MAP_POINTS = 3000  # test images on the latent map

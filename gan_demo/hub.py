@@ -12,20 +12,18 @@ import os
 import re
 from pathlib import Path
 
+import threading
+from functools import lru_cache
+
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_model
 from torch import nn
 
-from .data import DATASETS
-from .models import Autoencoder, Classifier, ConditionalGenerator, Generator
+from .registry import parse_name
 
 log = logging.getLogger(__name__)
 
-KINDS: dict[str, type[nn.Module]] = {
-    "autoencoder": Autoencoder, "gan": Generator, "cgan": ConditionalGenerator, "classifier": Classifier,
-}
-PRETRAINED_NAMES = tuple(f"{kind}-{dataset}" for kind in KINDS for dataset in DATASETS)
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 HUB_REPO_ENV, HUB_REVISION_ENV = "GAN_DEMO_HUB_REPO", "GAN_DEMO_HUB_REVISION"
 CONFIG_FILE, WEIGHTS_FILE = "config.json", "model.safetensors"
@@ -33,14 +31,6 @@ CONFIG_FILE, WEIGHTS_FILE = "config.json", "model.safetensors"
 
 class WeightsError(RuntimeError):
     """Weights that cannot be used: missing, corrupted, or not matching the model's architecture."""
-
-
-def split_name(name: str) -> tuple[str, str]:
-    """'gan-fashion' -> ('gan', 'fashion'), with an error listing the valid names."""
-    if name not in PRETRAINED_NAMES:
-        raise ValueError(f"unknown pretrained model {name!r}; choose one of {list(PRETRAINED_NAMES)}")
-    kind, dataset = name.split("-")
-    return kind, dataset
 
 
 def weights_dir() -> Path:
@@ -83,17 +73,35 @@ def hub_folder(name: str) -> Path:
 
 
 def load_pretrained(name: str, device: torch.device | str = "cpu") -> nn.Module:
-    """Load a shipped model by name, e.g. ``load_pretrained('cgan-fashion')``, in eval mode on ``device``."""
-    kind, _ = split_name(name)
+    """Load a shipped model by name, e.g. ``load_pretrained('cgan-fashion')``, in eval mode on ``device``.
+
+    The name is ``<family>-<dataset>`` (see :mod:`gan_demo.registry`); the family says which class to build."""
+    family, _ = parse_name(name)
     local = weights_dir() / name
     if local.is_dir():
         folder, source = local, f"local folder {local}"
     else:
         folder = hub_folder(name)
         source = f"Hub repo {os.environ[HUB_REPO_ENV]}@{os.environ[HUB_REVISION_ENV][:8]}"
-    model = load_folder(KINDS[kind], folder)
+    model = load_folder(family.model_class, folder)
     log.info("loaded %s from %s", name, source)
     return model.to(device)
+
+
+_cache_lock = threading.Lock()
+
+
+@lru_cache(maxsize=None)
+def _cached(name: str, device: str) -> nn.Module:
+    return load_pretrained(name, device)
+
+
+def cached_pretrained(name: str, device: torch.device | str = "cpu") -> nn.Module:
+    """:func:`load_pretrained`, once per process, name and device: one read-only copy shared by every caller.
+
+    A failed load is not cached, so a repaired weights file is picked up by the next call."""
+    with _cache_lock:  # two first requests at once must not load the same weights twice
+        return _cached(name, str(torch.device(device)))
 
 
 def save_pretrained(model: nn.Module, folder: Path | str, push_to_hub: str | None = None) -> Path:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+
+from .files import write_atomic
 
 SIZE = 28
 MAX_SIDE = 8192  # bigger than any photo a learner will upload, far below a decompression bomb
@@ -156,6 +157,20 @@ def error_heatmap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.round(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
 
 
+def grid(images: np.ndarray, nrow: int = 8, padding: int = 2, pad_value: int = 255) -> np.ndarray:
+    """uint8 (N, H, W) -> one uint8 (rows*(H+p)+p, nrow*(W+p)+p) image, row-major."""
+    images = np.asarray(images)
+    n, h, w = images.shape
+    nrow = max(1, min(nrow, n))
+    rows = -(-n // nrow)
+    out = np.full((rows * (h + padding) + padding, nrow * (w + padding) + padding), pad_value, dtype=np.uint8)
+    for i, img in enumerate(images):
+        r, c = divmod(i, nrow)
+        y, x = padding + r * (h + padding), padding + c * (w + padding)
+        out[y:y + h, x:x + w] = img
+    return out
+
+
 def _font(size: int) -> ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
@@ -216,10 +231,7 @@ def write_gif(frames: np.ndarray, folder: str | Path, **kwargs) -> Path:
     data = gif_bytes(frames, **kwargs)
     path = Path(folder) / f"{hashlib.sha1(data).hexdigest()[:16]}.gif"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # atomic: a concurrent reader never sees half a file
+        write_atomic(path, data)  # a concurrent reader never sees half a file
     else:
         os.utime(path)  # reused: fresh again for whoever prunes old files
     return path

@@ -1,7 +1,8 @@
 """Batch generation: ``python -m gan_demo.sample NAME --n N --seed S [--label L | --all-labels] --out FILE``.
 
-``FILE.png`` gets an image grid; ``FILE.npz`` gets ``images`` uint8 (N, 28, 28) and ``labels`` (N,)
-(-1 for an unconditional GAN). ``--all-labels`` cycles through the classes evenly.
+NAME is a shipped model of a family that can sample (``gan-fashion``, ``cgan-mnist``, ...). ``FILE.png`` gets an
+image grid; ``FILE.npz`` gets ``images`` uint8 (N, 28, 28) and ``labels`` (N,) (-1 for an unconditional model).
+``--all-labels`` cycles through the classes evenly.
 """
 from __future__ import annotations
 
@@ -16,18 +17,25 @@ from PIL import Image
 
 from .data import dataset_info
 from .device import pick_device
-from .hub import WeightsError, load_pretrained, split_name
-from .sampling import MAX_SEED, grid, sample_many
+from .hub import WeightsError, load_pretrained
+from .images import grid
+from .registry import Family, families_with, parse_name
+from .sampling import MAX_SEED
 
 MAX_N = 100_000
 
 
-def labels_for(args: argparse.Namespace, classes: tuple[str, ...]) -> torch.Tensor | None:
-    """The label per sample, or None for an unconditional GAN; errors name the valid choices."""
-    kind, _ = split_name(args.name)
-    if kind == "gan":
+def generator_names() -> list[str]:
+    return [name for family in families_with("sample") for name in family.weights_names()]
+
+
+def labels_for(args: argparse.Namespace, family: Family, classes: tuple[str, ...]) -> torch.Tensor | None:
+    """The label per sample, or None for an unconditional model; errors name the valid choices."""
+    if not family.conditional:
         if args.label is not None or args.all_labels:
-            raise ValueError(f"{args.name} is unconditional: drop --label/--all-labels (or use a cgan-* model)")
+            conditional = [f.name for f in families_with("sample") if f.conditional]
+            raise ValueError(f"{args.name} is unconditional: drop --label/--all-labels (or use a model of the "
+                             f"{', '.join(conditional)} families)")
         return None
     if args.all_labels:
         return torch.arange(args.n) % len(classes)
@@ -43,7 +51,7 @@ def labels_for(args: argparse.Namespace, classes: tuple[str, ...]) -> torch.Tens
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m gan_demo.sample", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("name", help="gan-fashion, gan-mnist, cgan-fashion or cgan-mnist")
+    p.add_argument("name", help="a shipped generator: " + ", ".join(generator_names()))
     p.add_argument("--n", type=int, default=64, help=f"number of images (1-{MAX_N})")
     p.add_argument("--seed", type=int, default=0)
     group = p.add_mutually_exclusive_group()
@@ -56,18 +64,18 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> Path:
-    kind, dataset = split_name(args.name)
-    if kind not in ("gan", "cgan"):
-        raise ValueError(f"{args.name} is not a generator; choose a gan-* or cgan-* model")
+    family, dataset = parse_name(args.name)
+    if family.sample is None:
+        raise ValueError(f"{args.name} is not a generator; choose one of {generator_names()}")
     if not 1 <= args.n <= MAX_N:
         raise ValueError(f"--n must be between 1 and {MAX_N}, got {args.n}")
     if not 0 <= args.seed <= MAX_SEED:
         raise ValueError(f"--seed must be between 0 and {MAX_SEED}, got {args.seed}")
     if args.out.suffix not in (".png", ".npz"):
         raise ValueError(f"--out must end in .png or .npz, got {args.out}")
-    labels = labels_for(args, dataset_info(dataset).classes)
+    labels = labels_for(args, family, dataset_info(dataset).classes)
     model = load_pretrained(args.name, pick_device(args.device))
-    images = sample_many(model, args.n, args.seed, labels=labels).numpy()
+    images = family.sample(model, args.n, args.seed, labels).numpy()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.out.suffix == ".npz":
         np.savez_compressed(args.out, images=images,

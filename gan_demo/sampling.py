@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 from PIL import Image
 from torch import nn
 
 from .data import to_uint8
-from .images import upscale
+from .images import grid, upscale
 
 MAX_SEED = 2**31 - 1
 
@@ -71,20 +70,6 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return torch.lerp(a[None], b[None], t[:, None])
     t = t[:, None]
     return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
-
-
-def grid(images: torch.Tensor | np.ndarray, nrow: int = 8, padding: int = 2, pad_value: int = 255) -> np.ndarray:
-    """uint8 (N, H, W) -> one uint8 (rows*(H+p)+p, nrow*(W+p)+p) image, row-major."""
-    images = np.asarray(images)
-    n, h, w = images.shape
-    nrow = max(1, min(nrow, n))
-    rows = -(-n // nrow)
-    out = np.full((rows * (h + padding) + padding, nrow * (w + padding) + padding), pad_value, dtype=np.uint8)
-    for i, img in enumerate(images):
-        r, c = divmod(i, nrow)
-        y, x = padding + r * (h + padding), padding + c * (w + padding)
-        out[y:y + h, x:x + w] = img
-    return out
 
 
 def save_grid(x: torch.Tensor, path: Path | str, nrow: int = 8) -> None:

@@ -21,10 +21,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plain script from the repo root
-from ui import autoencoder_tab as ae  # noqa: E402
-from ui import cgan_tab as cgan  # noqa: E402
-from ui import gan_tab as gan  # noqa: E402
-from ui.widgets import example_paths  # noqa: E402
+from ui.tabs import autoencoder as ae  # noqa: E402
+from ui.tabs import cgan  # noqa: E402
+from ui.tabs import gan  # noqa: E402
+from ui.components import example_paths  # noqa: E402
 
 BUDGET_MS = 300
 

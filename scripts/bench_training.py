@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_demo import live  # noqa: E402
 from gan_demo.device import pick_device  # noqa: E402
-from ui import train_tab  # noqa: E402
+from ui.tabs import live as train_tab  # noqa: E402
 
 
 def bare(settings: live.LiveSettings) -> float:

@@ -43,12 +43,12 @@ from gan_demo import live  # noqa: E402
 from gan_demo.device import configure_threads, cpu_cores, pick_device  # noqa: E402
 from gan_demo.evaluate import write_readme  # noqa: E402
 from gan_demo.sampling import make_noise  # noqa: E402
-from ui import autoencoder_tab as ae  # noqa: E402
-from ui import cgan_tab as cgan  # noqa: E402
-from ui import gan_tab as gan  # noqa: E402
-from ui import train_tab  # noqa: E402
+from ui.tabs import autoencoder as ae  # noqa: E402
+from ui.tabs import cgan  # noqa: E402
+from ui.tabs import gan  # noqa: E402
+from ui.tabs import live as train_tab  # noqa: E402
 from ui.common import get_model  # noqa: E402
-from ui.widgets import example_paths  # noqa: E402
+from ui.components import example_paths  # noqa: E402
 
 DATASET = "fashion"
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"

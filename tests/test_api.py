@@ -6,7 +6,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from ui.widgets import example_paths
+from ui.components import example_paths
 
 pytestmark = pytest.mark.e2e
 

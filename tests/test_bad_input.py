@@ -16,7 +16,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from servers import call_raw
-from ui.widgets import example_paths
+from ui.components import example_paths
 
 pytestmark = pytest.mark.e2e
 

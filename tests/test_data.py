@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gan_demo import data, toy
+from gan_demo import data
+from gan_demo.data import toy
 from tests.helpers import write_fake_dataset, write_idx
 
 

@@ -13,7 +13,10 @@ from PIL import Image
 
 from gan_demo import explore, images
 from gan_demo.images import ImageInputError
-from gan_demo.models import Autoencoder, Classifier, ConditionalGenerator, Generator
+from gan_demo.families.autoencoder import Autoencoder
+from gan_demo.families.cgan import ConditionalGenerator
+from gan_demo.families.classifier import Classifier
+from gan_demo.families.gan import Generator
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from gradio_client.exceptions import AppError
 
 from gan_demo.hub import weights_dir
 from servers import app_process
-from ui.widgets import example_paths
+from ui.components import example_paths
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 MNIST_EXAMPLE = str(example_paths("mnist")[0])

@@ -9,7 +9,10 @@ import torch
 from huggingface_hub import constants
 
 from gan_demo import PRETRAINED_NAMES, WeightsError, load_pretrained
-from gan_demo.hub import KINDS, WEIGHTS_DIR, load_folder
+from gan_demo.families.classifier import Classifier
+from gan_demo.families.gan import Generator
+from gan_demo.hub import WEIGHTS_DIR, load_folder
+from gan_demo.registry import parse_name
 
 
 @pytest.mark.parametrize("name", PRETRAINED_NAMES)
@@ -18,9 +21,10 @@ def test_shipped_weights_load_and_run(name, device):
     assert not model.training
     assert (WEIGHTS_DIR / name / "config.json").is_file()
     with torch.no_grad():
-        if name.startswith(("gan", "cgan")):
+        family, _ = parse_name(name)
+        if family.sample is not None:
             z = torch.randn(8, model.latent_dim, generator=torch.Generator().manual_seed(0)).to(device)
-            out = model(z, torch.arange(8, device=device)) if name.startswith("cgan") else model(z)
+            out = model(z, torch.arange(8, device=device)) if family.conditional else model(z)
             assert out.shape == (8, 1, 28, 28) and out.min() >= -1 and out.max() <= 1
         else:
             out = model(torch.zeros(8, 1, 28, 28, device=device) - 1)
@@ -48,20 +52,20 @@ def test_mismatched_architecture_is_refused(copied):
     config = json.loads((copied / "config.json").read_text())
     (copied / "config.json").write_text(json.dumps({**config, "width": config["width"] * 2}))
     with pytest.raises(WeightsError, match=r"model\.safetensors does not match Generator"):
-        load_folder(KINDS["gan"], copied)
+        load_folder(Generator, copied)
 
 
 def test_wrong_kind_is_refused(copied):
     """A generator's weights offered as a classifier: unknown constructor argument, named with the file."""
     with pytest.raises(WeightsError, match=r"config\.json does not describe a Classifier"):
-        load_folder(KINDS["classifier"], copied)
+        load_folder(Classifier, copied)
 
 
 def test_corrupted_file_is_refused(copied):
     data = (copied / "model.safetensors").read_bytes()
     (copied / "model.safetensors").write_bytes(data[: len(data) // 2])
     with pytest.raises(WeightsError, match=r"model\.safetensors is corrupted"):
-        load_folder(KINDS["gan"], copied)
+        load_folder(Generator, copied)
 
 
 def test_missing_keys_are_refused(copied):
@@ -71,13 +75,13 @@ def test_missing_keys_are_refused(copied):
     tensors.pop("fc.0.weight")  # (BatchNorm's num_batches_tracked would not do: torch tolerates its absence)
     save_file(tensors, copied / "model.safetensors")
     with pytest.raises(WeightsError, match="Missing key"):
-        load_folder(KINDS["gan"], copied)
+        load_folder(Generator, copied)
 
 
 def test_missing_file_is_named(copied):
     (copied / "model.safetensors").unlink()
     with pytest.raises(WeightsError, match=r"missing weights file .*model\.safetensors"):
-        load_folder(KINDS["gan"], copied)
+        load_folder(Generator, copied)
 
 
 def test_without_local_weights_or_hub_repo_the_error_says_what_to_set(tmp_path, monkeypatch):
@@ -108,6 +112,6 @@ def test_loads_from_populated_hub_cache_offline(tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_DEMO_HUB_REPO", repo)
     monkeypatch.setenv("GAN_DEMO_HUB_REVISION", sha)
     from_hub = load_pretrained("gan-mnist")
-    local = load_folder(KINDS["gan"], WEIGHTS_DIR / "gan-mnist")
+    local = load_folder(Generator, WEIGHTS_DIR / "gan-mnist")
     for a, b in zip(from_hub.state_dict().values(), local.state_dict().values()):
         assert torch.equal(a, b)

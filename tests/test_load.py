@@ -16,7 +16,7 @@ from gradio_client.utils import Status
 from PIL import Image
 
 from servers import app_process, rss_bytes
-from ui.widgets import example_paths
+from ui.components import example_paths
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

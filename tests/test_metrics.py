@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from gan_demo import metrics
+from gan_demo.evaluation import metrics
 
 
 def test_psnr_known_value():

@@ -1,72 +1,56 @@
-"""Every registered model: shapes, value ranges, finiteness, conditioning, save/load equality."""
+"""Every part of every registered family: shapes, value ranges, finiteness, save/load equality; conditioning."""
 from __future__ import annotations
 
 import pytest
 import torch
 
 from gan_demo.hub import load_folder
-from gan_demo.models import MODELS, create_model
+from gan_demo.registry import FAMILIES, create_model, get_part, model_names
 
-TINY = {  # small widths keep these tests fast; shapes must not depend on width
-    "autoencoder": dict(latent_dim=8, width=8),
-    "generator": dict(latent_dim=16, width=8),
-    "discriminator": dict(width=8),
-    "cond_generator": dict(latent_dim=16, width=8),
-    "cond_discriminator": dict(width=8),
-    "classifier": dict(width=8, feature_dim=16),
-    "mlp_generator": dict(latent_dim=4, hidden=16),
-    "mlp_discriminator": dict(hidden=16),
-}
+PARTS = [f"{family.name}.{part}" for family in FAMILIES.values() for part in family.parts]
 
 
 def forward(name: str, model: torch.nn.Module, batch: int = 4, seed: int = 0) -> torch.Tensor:
-    """Run ``model`` on seeded CPU inputs moved to its device."""
-    dev = next(model.parameters()).device
-    g = torch.Generator().manual_seed(seed)
-    y = (torch.arange(batch) % 10).to(dev)
-    if name in ("generator", "mlp_generator", "cond_generator"):
-        z = torch.randn(batch, model.latent_dim, generator=g).to(dev)
-        return model(z, y) if name == "cond_generator" else model(z)
-    if name == "mlp_discriminator":
-        return model(torch.randn(batch, 2, generator=g).to(dev))
-    x = (torch.rand(batch, 1, 28, 28, generator=g) * 2 - 1).to(dev)
-    return model(x, y) if name == "cond_discriminator" else model(x)
+    """Run ``model`` on the seeded CPU example inputs its family declares, moved to the model's device."""
+    device = next(model.parameters()).device
+    inputs = get_part(name).inputs(model, batch, torch.Generator().manual_seed(seed))
+    return model(*(x.to(device) for x in inputs))
 
 
-EXPECTED_SHAPE = {
-    "autoencoder": (4, 1, 28, 28), "generator": (4, 1, 28, 28), "cond_generator": (4, 1, 28, 28),
-    "discriminator": (4,), "cond_discriminator": (4,), "classifier": (4, 10),
-    "mlp_generator": (4, 2), "mlp_discriminator": (4,),
-}
+def test_every_family_registers_its_parts():
+    assert {"classifier", "autoencoder", "gan", "cgan", "toy-gan"} <= set(FAMILIES)
+    assert set(PARTS) <= set(model_names())
 
 
-def test_registry_covers_every_model():
-    assert set(TINY) == set(MODELS) == set(EXPECTED_SHAPE)
-
-
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", PARTS)
 def test_shapes_ranges_finite(name, device):
-    model = create_model(name, **TINY[name]).to(device).eval()
+    part = get_part(name)
+    model = create_model(name, **part.tiny).to(device).eval()
     with torch.no_grad():
         out = forward(name, model)
-    assert out.shape == EXPECTED_SHAPE[name]
+    assert out.shape == (4, *part.output_shape)
     assert torch.isfinite(out).all()
-    if name in ("autoencoder", "generator", "cond_generator"):
-        assert out.min() >= -1 and out.max() <= 1  # tanh images
+    if part.output_range is not None:
+        low, high = part.output_range
+        assert out.min() >= low and out.max() <= high
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", PARTS)
 def test_save_then_load_gives_identical_outputs(name, tmp_path):
-    model = create_model(name, **TINY[name]).eval()
-    model.save_pretrained(tmp_path / name)
-    assert {p.name for p in (tmp_path / name).iterdir()} >= {"config.json", "model.safetensors"}
-    loaded = load_folder(type(model), tmp_path / name)
+    model = create_model(name, **get_part(name).tiny).eval()
+    model.save_pretrained(tmp_path / "saved")
+    assert {p.name for p in (tmp_path / "saved").iterdir()} >= {"config.json", "model.safetensors"}
+    loaded = load_folder(type(model), tmp_path / "saved")
     with torch.no_grad():
         assert torch.equal(forward(name, model), forward(name, loaded))
 
 
+def test_a_bare_family_name_is_its_shipped_part():
+    assert type(create_model("cgan")) is type(create_model("cgan.generator"))
+
+
 def test_conditioning_changes_the_output():
-    G = create_model("cond_generator", **TINY["cond_generator"]).eval()
+    G = create_model("cgan.generator", **get_part("cgan.generator").tiny).eval()
     for m in G.modules():  # conditional BatchNorm starts class-neutral (gain 1, bias 0): perturb it as training would
         if isinstance(m, torch.nn.Embedding):
             torch.nn.init.normal_(m.weight, 1.0, 0.5, generator=torch.Generator().manual_seed(1))
@@ -74,16 +58,17 @@ def test_conditioning_changes_the_output():
     with torch.no_grad():
         out = G(z, torch.arange(10))
     assert not torch.allclose(out[0], out[1])
-    D = create_model("cond_discriminator", **TINY["cond_discriminator"]).eval()
+    D = create_model("cgan.discriminator", **get_part("cgan.discriminator").tiny).eval()
     x = torch.rand(1, 1, 28, 28, generator=torch.Generator().manual_seed(0)).expand(2, -1, -1, -1)
     with torch.no_grad():
         logits = D(x, torch.tensor([0, 1]))  # the same image judged as class 0 and as class 1
     assert logits[0] != logits[1]
 
 
-def test_unknown_model_names_the_choices():
-    with pytest.raises(ValueError, match="choose one of .*autoencoder"):
-        create_model("vae")
+@pytest.mark.parametrize("name", ["vae", "gan.encoder", "toy-gan", "generator"])
+def test_unknown_model_names_the_choices(name):
+    with pytest.raises(ValueError, match=r"unknown model .*choose one of .*'cgan\.discriminator'"):
+        create_model(name)
 
 
 def test_autoencoder_map_separates_classes():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gan_demo.evaluate import END, START, bar_checks, markdown
+from gan_demo.evaluation.card import END, START, bar_checks, markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

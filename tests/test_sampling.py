@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from gan_demo import load_pretrained
-from gan_demo.sampling import grid, make_noise, sample, sample_many, slerp, upscale
+from gan_demo.images import grid, upscale
+from gan_demo.sampling import make_noise, sample, sample_many, slerp
 
 
 @pytest.fixture(scope="module")

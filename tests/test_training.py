@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from gan_demo import data
-from gan_demo.checkpoint import load_checkpoint, save_checkpoint
-from gan_demo.losses import discriminator_loss, generator_loss, value_function
-from gan_demo.models import create_model
-from gan_demo.toy import toy_distribution
+from gan_demo.training.checkpoint import load_checkpoint, save_checkpoint
+from gan_demo.training.losses import discriminator_loss, generator_loss, value_function
+from gan_demo.registry import create_model
+from gan_demo.data.toy import toy_distribution
 from gan_demo.train import main as train_main
-from gan_demo.training import DivergenceError, GANConfig, GANTrainer, tensor_sampler
+from gan_demo.training.gan import DivergenceError, GANConfig, GANTrainer, tensor_sampler
 from tests.helpers import write_fake_dataset
 
 RECORD_KEYS = {"step", "loss_d", "loss_g", "d_real", "d_fake", "value"}
@@ -33,9 +33,9 @@ def fake_fashion(tmp_path, monkeypatch):
 def tiny_trainer(g_loss="non-saturating", lr=2e-4, seed=0, conditional=False, aux_weight=0.0) -> GANTrainer:
     with torch.random.fork_rng():  # weight init is seeded too, without touching the caller's RNG
         torch.manual_seed(seed)
-        G = create_model("cond_generator" if conditional else "generator", latent_dim=8, width=4)
-        D = (create_model("cond_discriminator", width=4, aux_classifier=aux_weight > 0) if conditional
-             else create_model("discriminator", width=4))
+        G = create_model("cgan.generator" if conditional else "gan.generator", latent_dim=8, width=4)
+        D = (create_model("cgan.discriminator", width=4, aux_classifier=aux_weight > 0) if conditional
+             else create_model("gan.discriminator", width=4))
     x = torch.rand(32, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
     y = torch.arange(32) % 10
     cfg = GANConfig(g_loss=g_loss, lr_d=lr, lr_g=lr, batch_size=8, seed=seed, aux_weight=aux_weight)
@@ -74,11 +74,11 @@ def test_auxiliary_class_loss_trains_the_class_head_and_changes_the_run():
 
 
 def test_class_logits_need_an_auxiliary_head():
-    D = create_model("cond_discriminator", width=4)
+    D = create_model("cgan.discriminator", width=4)
     x, y = torch.zeros(2, 1, 28, 28), torch.tensor([0, 1])
     with pytest.raises(ValueError, match="aux_classifier=True"):
         D(x, y, with_classes=True)
-    logits, classes = create_model("cond_discriminator", width=4, aux_classifier=True)(x, y, with_classes=True)
+    logits, classes = create_model("cgan.discriminator", width=4, aux_classifier=True)(x, y, with_classes=True)
     assert logits.shape == (2,) and classes.shape == (2, 10)
     with pytest.raises(ValueError, match="aux_weight"):
         GANConfig(aux_weight=-1)
@@ -94,7 +94,7 @@ def test_divergence_stops_with_a_message():
     """Plain SGD with a huge learning rate on the 2-D ring: the losses overflow within a few steps."""
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        G, D = create_model("mlp_generator", latent_dim=2, hidden=32), create_model("mlp_discriminator", hidden=32)
+        G, D = create_model("toy-gan.generator", latent_dim=2, hidden=32), create_model("toy-gan.discriminator", hidden=32)
     ring = toy_distribution("ring")
     cfg = GANConfig(g_loss="non-saturating", optimizer="sgd", lr_d=100.0, lr_g=100.0, batch_size=64, ema_decay=0)
     trainer = GANTrainer(G, D, lambda n, rng: (ring.sample(n, rng), None), cfg)

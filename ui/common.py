@@ -6,16 +6,14 @@ import math
 import re
 import shutil
 import tempfile
-import threading
 import time
-from functools import lru_cache
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
 from torch import nn
 
-from gan_demo import WeightsError, load_pretrained, pick_device
+from gan_demo import WeightsError, cached_pretrained, pick_device
 from gan_demo.data import DATASETS
 from gan_demo.images import upscale
 
@@ -23,7 +21,6 @@ DATASET_CHOICES = [(info.title, name) for name, info in DATASETS.items()]
 DEFAULT_DATASET = "fashion"
 DISPLAY_SCALE = 4  # 28x28 pixels shown 4x larger with nearest-neighbour upscaling
 SCRATCH_MAX_AGE = 3600  # seconds, as long as Gradio keeps its cache (delete_cache in app.py)
-_load_lock = threading.Lock()
 log = logging.getLogger(__name__)
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.])(?:/[^\s/'\"]+){2,}")
 
@@ -48,20 +45,14 @@ def scratch_dir(name: str) -> Path:
     return folder
 
 
-@lru_cache(maxsize=None)
-def _cached_model(name: str) -> nn.Module:
-    return load_pretrained(name, pick_device())
-
-
 def get_model(name: str) -> nn.Module:
     """A shipped model, loaded once per process and shared (read-only) by every request."""
-    with _load_lock:  # two first requests at once must not load the same weights twice
-        try:
-            return _cached_model(name)
-        except WeightsError as err:  # not cached, so a repaired file is picked up by the next request
-            log.error("cannot load %s: %s", name, err)  # the full story for the operator, the gist for the user
-            raise gr.Error(f"The {name} model cannot be loaded: {without_server_paths(str(err))}. Reinstall its weights "
-                           f"(git checkout weights/{name}) and try again; other models keep working.") from err
+    try:
+        return cached_pretrained(name, pick_device())
+    except WeightsError as err:  # not cached, so a repaired file is picked up by the next request
+        log.error("cannot load %s: %s", name, err)  # the full story for the operator, the gist for the user
+        raise gr.Error(f"The {name} model cannot be loaded: {without_server_paths(str(err))}. Reinstall its weights "
+                       f"(git checkout weights/{name}) and try again; other models keep working.") from err
 
 
 def check_dataset(name) -> str:

@@ -1,0 +1,49 @@
+"""The model card: the README table ``make evaluate`` writes from the families' measures, and its quality bars."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..data import DATASETS
+from ..registry import families_with
+
+README = Path(__file__).resolve().parent.parent.parent / "README.md"
+START, END = "<!-- eval:start -->", "<!-- eval:end -->"
+
+
+def bar_checks(r: dict) -> dict[str, bool]:
+    """The project's quality bars that apply to one dataset's result, from every evaluated family."""
+    checks = {}
+    for family in families_with("evaluation"):
+        if family.evaluation.checks is not None and r["dataset"] in family.datasets:
+            checks |= family.evaluation.checks(r)
+    return checks
+
+
+def markdown(results: list[dict]) -> str:
+    """One table of every family's rows (a column per dataset), then per dataset a per-class table and the bars."""
+    evaluations = [f.evaluation for f in families_with("evaluation")]
+    lines = ["| measure | " + " | ".join(DATASETS[r["dataset"]].title for r in results) + " |",
+             "|---|" + "---:|" * len(results),
+             "| test images used | " + " | ".join(f"{r['n_test']:,}" for r in results) + " |"]
+    lines += [f"| {row.label} | " + " | ".join(row.format(r) for r in results) + " |"
+              for evaluation in evaluations for row in evaluation.rows]
+    out = ["\n".join(lines), ""]
+    for r in results:
+        classes = DATASETS[r["dataset"]].classes
+        class_rows = [row for evaluation in evaluations for row in evaluation.class_rows]
+        out += [f"**{DATASETS[r['dataset']].title}**, per class: "
+                + " / ".join(row.label for row in class_rows), "",
+                "| class | " + " | ".join(classes) + " |", "|---|" + "---:|" * len(classes)]
+        out += [f"| {row.label} | " + " | ".join(row.format(r)) + " |" for row in class_rows] + [""]
+        out += [f"- {'✅' if ok else '❌'} {name}" for name, ok in bar_checks(r).items()] + [""]
+    return "\n".join(out)
+
+
+def write_readme(table: str, readme: Path = README, start: str = START, end: str = END) -> None:
+    """Replace what lies between the ``start`` and ``end`` markers of ``readme`` with ``table``."""
+    text = readme.read_text()
+    if start not in text or end not in text:
+        raise ValueError(f"{readme} has no {start} ... {end} block to replace")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{table}\n{end}{tail}")

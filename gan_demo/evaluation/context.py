@@ -1,0 +1,64 @@
+"""What ``make evaluate`` gives each family's measure: one dataset's test split, a judge and helpers.
+
+The judge is the shipped classifier of the dataset: its accuracy says how far to trust it, its class
+predictions say what a generated image shows, and its 128-d features are the space the Frechet distance is
+measured in. Everything is computed once per dataset and shared by the families.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..data import dataset_info, image_tensors, to_model_range
+from ..hub import load_pretrained
+from .metrics import class_histogram, frechet_distance
+
+JUDGE = "classifier"  # the family whose shipped model judges the others
+
+
+class EvalContext:
+    """The first ``n`` test (and training) images of ``dataset`` on ``device``, and the judge's view of them."""
+
+    def __init__(self, dataset: str, n: int, device: torch.device | str):
+        self.dataset, self.n, self.device = dataset, n, torch.device(device)
+        self.classes = dataset_info(dataset).classes
+        x_test, y_test = image_tensors(dataset, "test")
+        self.x_test, self.y_test = x_test[:n], y_test[:n]
+
+    @cached_property
+    def x_train(self) -> torch.Tensor:
+        return image_tensors(self.dataset, "train")[0][: self.n]
+
+    @cached_property
+    def judge(self) -> nn.Module:
+        return load_pretrained(f"{JUDGE}-{self.dataset}", self.device)
+
+    @torch.inference_mode()
+    def batched(self, fn, x: torch.Tensor, batch: int = 500) -> torch.Tensor:
+        """``fn`` over ``x`` in batches on the device; the result on the CPU."""
+        return torch.cat([fn(chunk.to(self.device)).cpu() for chunk in x.split(batch)])
+
+    def features(self, x: torch.Tensor) -> np.ndarray:
+        return self.batched(self.judge.features, x).numpy()
+
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """The judge's class for each image (N,)."""
+        return self.batched(self.judge, x).argmax(1)
+
+    @cached_property
+    def test_features(self) -> np.ndarray:
+        return self.features(self.x_test)
+
+    def frechet_distance(self, x: torch.Tensor) -> float:
+        """Frechet distance between images ``x`` and the test images, in the judge's feature space."""
+        return frechet_distance(self.features(x), self.test_features)
+
+    def class_histogram(self, x: torch.Tensor) -> list[float]:
+        return class_histogram(self.predict(x), len(self.classes)).tolist()
+
+    def generated(self, images_uint8: torch.Tensor) -> torch.Tensor:
+        """Generated uint8 images (N, 28, 28), as the sample CLI writes them, back in the models' range."""
+        return to_model_range(images_uint8)

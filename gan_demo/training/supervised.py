@@ -1,0 +1,65 @@
+"""The supervised loop (autoencoder, classifier): Adam with a cosine schedule, yielding one record per step.
+
+Like :class:`~gan_demo.training.gan.GANTrainer` it is an object with named state (model, optimiser, schedule,
+its own RNG and step), so the train CLI checkpoints and resumes it the same way.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import torch
+from torch import nn
+
+from .gan import unwrap
+
+# loss_fn(model, x, y) -> (loss, extra record fields)
+LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict]]
+# augment(x, rng) -> x, on CPU batches
+Augment = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+
+
+class SupervisedTrainer:
+    """Minibatches drawn with replacement from in-memory tensors; the learning rate anneals over ``total_steps``."""
+
+    def __init__(self, model: nn.Module, loss_fn: LossFn, images: torch.Tensor, labels: torch.Tensor, *,
+                 total_steps: int, batch_size: int = 128, lr: float = 1e-3, seed: int = 0,
+                 device: torch.device | str = "cpu", augment: Augment | None = None):
+        self.model, self.loss_fn, self.images, self.labels = model, loss_fn, images, labels
+        self.batch_size, self.device, self.augment = batch_size, torch.device(device), augment
+        self.rng = torch.Generator().manual_seed(seed)
+        self.opt = torch.optim.Adam(model.parameters(), lr=lr)
+        self.sched = torch.optim.lr_scheduler.CosineAnnealingLR(self.opt, T_max=max(1, total_steps))
+        self.step = 0
+
+    def run(self, steps: int) -> Iterator[dict]:
+        """Train ``steps`` more steps, yielding {step, loss, ...} after each."""
+        self.model.train()
+        for _ in range(steps):
+            idx = torch.randint(len(self.images), (self.batch_size,), generator=self.rng)
+            x, y = self.images[idx], self.labels[idx]
+            if self.augment is not None:
+                x = self.augment(x, self.rng)
+            loss, extra = self.loss_fn(self.model, x.to(self.device), y.to(self.device))
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            self.sched.step()
+            self.step += 1
+            yield dict(step=self.step, loss=loss.item(), **extra)
+
+    def export(self) -> nn.Module:
+        return unwrap(self.model)
+
+    def preview(self) -> None:
+        return None
+
+    def state_dict(self) -> dict:
+        return {"model": unwrap(self.model).state_dict(), "opt": self.opt.state_dict(),
+                "sched": self.sched.state_dict(), "rng": self.rng.get_state(), "step": self.step}
+
+    def load_state_dict(self, state: dict) -> None:
+        unwrap(self.model).load_state_dict(state["model"])
+        self.opt.load_state_dict(state["opt"])
+        self.sched.load_state_dict(state["sched"])
+        self.rng.set_state(state["rng"])
+        self.step = int(state["step"])

@@ -1,0 +1,116 @@
+"""ui.patches: Gradio's picture cache never rewrites a file a response may be streaming; an idle app stays idle."""
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import gradio as gr
+import numpy as np
+from gradio import processing_utils
+from PIL import Image
+
+from servers import app_process
+from ui import patches
+
+
+def cache_target(array: np.ndarray, cache_dir, format: str = "png"):
+    data = processing_utils.encode_pil_to_bytes(Image.fromarray(array), format)
+    return cache_dir / processing_utils.hash_bytes(data) / f"image.{format}"
+
+
+def test_an_existing_picture_is_left_alone_and_a_new_one_is_whole(tmp_path):
+    image = Image.new("L", (28, 28), 7)
+    path = patches.save_pil_to_cache(image, str(tmp_path), format="png")
+    inode = os.stat(path).st_ino
+    assert patches.save_pil_to_cache(image, str(tmp_path), format="png") == path
+    assert os.stat(path).st_ino == inode  # not rewritten, so never truncated under a reader
+    assert Image.open(path).getpixel((3, 3)) == 7 and not list(tmp_path.rglob("*.tmp"))
+
+
+def test_after_install_gradio_components_leave_cached_pictures_alone(tmp_path, monkeypatch):
+    """Through Gradio's own output path (gr.Image.postprocess): without the patch the file is rewritten."""
+    monkeypatch.setattr(processing_utils, "save_pil_to_cache", processing_utils.save_pil_to_cache)
+    array = np.arange(28 * 28, dtype=np.uint8).reshape(28, 28)
+    target = cache_target(array, tmp_path)
+    component = gr.Image(format="png")
+    component.GRADIO_CACHE = str(tmp_path)
+
+    component.postprocess(array)
+    target.write_bytes(b"")  # stands in for a file another response is streaming
+    component.postprocess(array)
+    assert target.stat().st_size > 0  # Gradio's own writer rewrote it: a streaming reader would be cut short
+
+    patches.install_atomic_cache()
+    target.write_bytes(b"")
+    inode = os.stat(target).st_ino
+    component.postprocess(array)
+    assert os.stat(target).st_ino == inode and target.stat().st_size == 0  # now routed through ours: left alone
+
+
+def test_concurrent_writers_never_expose_a_partial_picture(tmp_path):
+    """Eight threads write the same new picture while a reader keeps reading it: every read is whole."""
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 256, (280, 280), dtype=np.uint8))
+    size = len(processing_utils.encode_pil_to_bytes(image, "png"))
+    target = cache_target(np.asarray(image), tmp_path)
+    done, short_reads = threading.Event(), []
+
+    def read():
+        while not done.is_set():
+            if target.exists():
+                n = len(target.read_bytes())
+                if n != size:
+                    short_reads.append(n)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    writers = [threading.Thread(target=patches.save_pil_to_cache, args=(image, str(tmp_path), "image", "png"))
+               for _ in range(8)]
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    done.set()
+    reader.join()
+    assert short_reads == [] and target.stat().st_size == size
+
+
+def process_cpu_seconds(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_the_launched_app_has_both_patches(app_server):
+    import app  # noqa: PLC0415 - the shared app_server has launched it
+
+    assert app.demo._queue.sleep_when_free == patches.EVENT_POLL_SECONDS
+    assert app.demo._queue.progress_update_sleep_when_free == patches.PROGRESS_POLL_SECONDS
+    assert processing_utils.save_pil_to_cache is patches.save_pil_to_cache
+
+
+def test_importing_the_patches_changes_nothing():
+    """Only the explicit install() call patches Gradio: importing ui.patches alone must not."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    code = ("from gradio import processing_utils as p; original = p.save_pil_to_cache; import ui.patches; "
+            "assert p.save_pil_to_cache is original")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_install_never_polls_faster_than_gradio():
+    with gr.Blocks() as demo:
+        gr.Markdown("x")
+    demo._queue.sleep_when_free = 0.5
+    patches.install_calm_queue(demo)
+    assert demo._queue.sleep_when_free == 0.5 and demo._queue.progress_update_sleep_when_free >= 0.05
+
+
+def test_an_idle_app_uses_little_cpu():
+    """With Gradio's 1 ms poll an idle app used ~6% of a core here; with the calmer poll under 1%."""
+    with app_process() as (_, pid):
+        time.sleep(2)  # let start-up work settle
+        before, start = process_cpu_seconds(pid), time.monotonic()
+        time.sleep(5)
+        share = (process_cpu_seconds(pid) - before) / (time.monotonic() - start)
+    assert share < 0.03, f"the idle app used {share:.1%} of a core"

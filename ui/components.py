@@ -1,0 +1,151 @@
+"""Pieces the autoencoder, GAN and conditional GAN tabs share: explanations, uploads, seeds, GIFs, class names."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+from gan_demo.data import DATASETS
+from gan_demo.images import ImageInputError, open_image, preprocess_image, write_gif
+from gan_demo.sampling import MAX_SEED
+from ui.common import display, scratch_dir
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+MAX_SAMPLES = 64
+MAX_FRAMES = 32  # of an interpolation strip and its GIF
+MIN_UPLOAD_SIDE = 8
+GIF_FRAME_MS = 120
+
+
+def explanation(text: str) -> gr.Markdown:
+    """Markdown that renders $inline$ and $$display$$ LaTeX."""
+    return gr.Markdown(text, latex_delimiters=LATEX)
+
+
+def guarded(component: gr.components.Component) -> gr.components.Component:
+    """Make the component's own input checks answer with errors that name the control.
+
+    Gradio checks a slider's range before our handler runs and says only 'Value 5.0 is greater than maximum
+    value 1.0'; an image upload is opened with PIL before our handler runs, and a text file raises a bare
+    PIL error. Both are caught around the component's preprocessing. (A subclass would also work, but
+    Gradio writes a .pyi stub next to the module of every Component subclass.)
+    """
+    label, preprocess = component.label or "input", component.preprocess
+
+    def checked(payload):
+        try:
+            return preprocess(payload)
+        except gr.Error as err:
+            raise gr.Error(f"{label}: {err.message}") from err
+        except Exception as err:  # PIL raises several unrelated types for bad files
+            if not isinstance(component, gr.Image):  # e.g. the string '7' sent to a slider
+                raise gr.Error(f"{label}: {payload!r} is not {_allowed(component)}.") from err
+            name = getattr(payload, "orig_name", None) or "the upload"
+            raise gr.Error(f"{label}: could not read {name} as an image ({type(err).__name__}). "
+                           "Upload a PNG, JPEG, GIF, BMP or WebP picture.") from err
+
+    component.preprocess = checked
+    return component
+
+
+def _allowed(component: gr.components.Component) -> str:
+    """What a non-image control accepts, in words, for error messages."""
+    low, high = getattr(component, "minimum", None), getattr(component, "maximum", None)
+    if low is not None and high is not None:
+        return f"a number between {_number(low)} and {_number(high)}"
+    choices = getattr(component, "choices", None)
+    if choices:
+        return "one of: " + ", ".join(str(value) for _, value in choices)
+    return f"a valid value for this {type(component).__name__}"
+
+
+def _number(x: float) -> str:
+    """2147483647 stays whole, 1e-05 stays short."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def image_upload(**kwargs) -> gr.Image:
+    """An upload box (a file path for the handler) that answers unreadable files with a clear gr.Error."""
+    return guarded(gr.Image(type="filepath", format="png", sources=["upload", "clipboard"], **kwargs))
+
+
+def slider(minimum: float, maximum: float, **kwargs) -> gr.Slider:
+    """A slider whose out-of-range API values get an error naming it."""
+    return guarded(gr.Slider(minimum, maximum, **kwargs))
+
+
+def class_names(dataset: str) -> list[str]:
+    return list(DATASETS[dataset].classes)
+
+
+def check_class(name, dataset: str) -> int:
+    """A class name of ``dataset`` -> its index, or a gr.Error listing the valid names."""
+    classes = class_names(dataset)
+    if name not in classes:
+        raise gr.Error(f"Unknown class {name!r} for {DATASETS[dataset].title}. Choose one of: {', '.join(classes)}.")
+    return classes.index(name)
+
+
+def example_paths(dataset: str) -> list[Path]:
+    """The shipped test images of ``dataset``, sorted by class."""
+    return sorted((EXAMPLES_DIR / dataset).glob("*.png"))
+
+
+def example_caption(path: Path | str, dataset: str) -> str:
+    """'3_dress_1.png' -> 'Dress #1'."""
+    stem = Path(path).stem
+    k, i = stem.split("_", 1)[0], stem.rsplit("_", 1)[1]
+    return f"{DATASETS[dataset].classes[int(k)]} #{i}"
+
+
+def example_image(path: Path | str) -> np.ndarray:
+    """A shipped 28x28 example, upscaled for display (the handlers shrink it back exactly)."""
+    return display(np.asarray(Image.open(path).convert("L")))
+
+
+def example_gallery(dataset: str) -> list[tuple[str, str]]:
+    return [(str(p), example_caption(p, dataset)) for p in example_paths(dataset)]
+
+
+def load_upload(path: str | None, dataset: str, what: str = "an image") -> np.ndarray:
+    """An uploaded file -> uint8 (28, 28), or a gr.Error saying what went wrong."""
+    if path is None:
+        raise gr.Error(f"Give {what} first: pick an example, upload a picture or draw one.")
+    try:
+        image = open_image(path)
+        if min(image.size) < MIN_UPLOAD_SIDE:  # a few pixels hold no object: say so rather than answer a blank
+            raise ImageInputError(f"it is {image.width}x{image.height} pixels; upload one at least "
+                                  f"{MIN_UPLOAD_SIDE}x{MIN_UPLOAD_SIDE} pixels (28x28 or larger works best)")
+        return preprocess_image(image, dataset=dataset)
+    except ImageInputError as err:
+        raise gr.Error(f"Cannot use this image: {err}.") from err
+
+
+def random_seed() -> int:
+    """A fresh seed for the dice button (the seed, not the global RNG, makes the images reproducible)."""
+    return secrets.randbelow(MAX_SEED + 1)
+
+
+def gif_file(frames: np.ndarray) -> str:
+    """uint8 (T, 28, 28) -> path of a looping GIF Gradio can serve."""
+    return str(write_gif(frames, scratch_dir("gifs"), duration_ms=GIF_FRAME_MS))
+
+
+def picture(label: str, elem_id: str, *, titled: bool = False, **kwargs) -> gr.Image:
+    """A lossless output image. ``titled``: the picture carries its own titles, so Gradio's floating label
+    (which would cover them) is hidden; the label still names the output in the API docs."""
+    return gr.Image(label=label, format="png", interactive=False, show_label=not titled, elem_id=elem_id, **kwargs)
+
+
+def animation(elem_id: str) -> gr.Image:
+    """A looping GIF (a file path, served as it is)."""
+    return gr.Image(label="Animation (GIF)", type="filepath", interactive=False, height=140, elem_id=elem_id)
+
+
+def seed_input(label: str = "Seed", value: int = 0) -> gr.Number:
+    return guarded(gr.Number(value=value, label=label, precision=0, minimum=0, maximum=MAX_SEED,
+                             info="same seed, same images"))

@@ -1,0 +1,176 @@
+"""The autoencoder tab: reconstruct an example, an upload or a drawing; see it on the latent map; interpolate."""
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import torch
+
+from gan_demo import explore
+from gan_demo.device import gpu
+from gan_demo.images import error_heatmap, is_blank, labelled_grid, preprocess_image, upscale
+from gan_demo.images import grid
+from ui.common import check_dataset, check_float, check_int, display, get_model
+from ui.components import (MAX_FRAMES, animation, example_gallery, example_image, example_paths, explanation, gif_file,
+                        image_upload, load_upload, picture, slider)
+
+EXPLAIN = r"""
+### Compress, then rebuild
+An **encoder** $f$ squeezes a $28\times 28$ image $x$ (784 numbers) into a short **code** $z = f(x)$ of a few dozen
+numbers; a **decoder** $g$ rebuilds the image from the code, $\hat x = g(z)$. Both learn together to make the
+reconstruction error small:
+$$\mathcal{L}(f, g) = \frac{1}{N}\sum_{i=1}^{N} \lVert x_i - g(f(x_i)) \rVert^2 .$$
+The code is too short to store every pixel, so the network has to learn what images of this kind have in common.
+The space of codes is the **latent space**.
+
+* **Reconstruct** an example, your own picture or a drawing. The error map shows where the decoder fails;
+  $\mathrm{PSNR} = 10 \log_{10}(2^2 / \mathrm{MSE})$ in dB, for pixels in $[-1, 1]$ (higher is better).
+* **Noise** corrupts the input first: the decoder can only draw what it has learned, so it often cleans it up.
+* **Latent map**: the codes of (up to) 3,000 test images projected onto the two directions that best separate the
+  classes (Fisher's discriminant), $p = P(z - \bar z)$. The **decoded manifold** decodes a grid of map points,
+  $\hat x = g(\bar z + L p)$, with $L$ the most likely code for a map point.
+* **Interpolate**: decode the straight line between two codes, $z_t = (1 - t)\, z_A + t\, z_B$.
+"""
+NOISE_MAX = 1.0
+# Which examples start the interpolation: the first image of class 0 and of class 7 (T-shirt -> Sneaker, 0 -> 7).
+INTERP_DEFAULTS = (0, 14)
+
+
+def _autoencoder(dataset: str):
+    return get_model(f"autoencoder-{dataset}")
+
+
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
+def reconstruct(image: str | None, noise: float, dataset: str) -> tuple[np.ndarray, str]:
+    """Input | (noisy input) | reconstruction | error map as one labelled PNG, and the scores in Markdown."""
+    dataset = check_dataset(dataset)
+    noise = check_float(noise, "Noise", 0.0, NOISE_MAX)
+    x = load_upload(image, dataset)  # uint8 (28, 28)
+    with torch.inference_mode():
+        r = explore.reconstruct(_autoencoder(dataset), x, noise)
+    cells, titles = [x], ["input"]
+    if noise > 0:
+        cells, titles = cells + [r.noisy], titles + [f"noise {noise:g}"]
+    cells += [r.output, error_heatmap(x, r.output)]
+    titles += ["reconstruction", "error"]
+    text = f"**MSE** {r.mse:.4f} · **PSNR** {r.psnr:.1f} dB"
+    if noise > 0:
+        text += f" (the noisy input itself scores {r.noisy_psnr:.1f} dB against the clean image)"
+    return labelled_grid([cells], col_labels=titles, scale=4), text
+
+
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
+def latent_map(image: str | None, noise: float, dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """The latent map with the (noisy) input marked, and the decoded manifold. With no image, just the map."""
+    dataset = check_dataset(dataset)
+    noise = check_float(noise, "Noise", 0.0, NOISE_MAX)
+    model = _autoencoder(dataset)
+    point = None
+    if image is not None:
+        x = explore.corrupt(load_upload(image, dataset), noise)
+        point = explore.encode_to_map(model, x[None])[0]  # (2,)
+    with torch.inference_mode():
+        scatter = explore.map_picture(model, dataset)
+        cells = explore.manifold(model, dataset)  # (12, 12, 28, 28)
+    size = len(cells)
+    decoded = upscale(grid(cells.reshape(-1, 28, 28), nrow=size, padding=0), 2)
+    return explore.mark_point(scatter, point, "your image" if noise == 0 else "your noisy image"), decoded
+
+
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
+def interpolate_ae(image_a: str | None, image_b: str | None, frames: float, dataset: str) -> tuple[np.ndarray, str]:
+    """Decodes along the line between the codes of two images: a labelled strip and a looping GIF."""
+    dataset = check_dataset(dataset)
+    frames = check_int(frames, "Frames", 3, MAX_FRAMES)
+    a, b = load_upload(image_a, dataset, "image A"), load_upload(image_b, dataset, "image B")
+    with torch.inference_mode():
+        images = explore.interpolate_images(_autoencoder(dataset), a, b, frames)  # (T, 28, 28)
+    titles = ["t = 0"] + [""] * (frames - 2) + ["t = 1"]
+    strip = labelled_grid([[a, *images, b]], col_labels=["input A", *titles, "input B"], scale=3)
+    return strip, gif_file(images)
+
+
+def use_drawing(drawing: dict | None, dataset: str) -> np.ndarray:
+    """The sketchpad's black-on-white drawing -> an MNIST-style 28x28 input, shown 4x larger."""
+    dataset = check_dataset(dataset)
+    composite = (drawing or {}).get("composite")
+    hint = "Click the brush (pen) button above the canvas, then draw with the mouse or a finger."
+    if composite is None:
+        raise gr.Error(f"Nothing drawn yet. {hint}")
+    x = preprocess_image(np.asarray(composite), dataset=dataset, center=True)
+    if is_blank(x):
+        raise gr.Error(f"The drawing is empty. {hint}")
+    return display(x)  # upscaled exactly 4x: crisp on screen, shrunk back exactly by the handlers
+
+
+def pick_example(dataset: str, evt: gr.SelectData) -> np.ndarray:
+    """The gallery image the user clicked, as the new input."""
+    return example_image(example_paths(check_dataset(dataset))[evt.index])
+
+
+def on_dataset(dataset: str):
+    """New gallery, input and interpolation ends when the dataset changes."""
+    paths = [str(p) for p in example_paths(dataset)]
+    choices = [(caption, path) for path, caption in example_gallery(dataset)]
+    a, b = (paths[i] for i in INTERP_DEFAULTS)
+    return (example_gallery(dataset), example_image(paths[0]), gr.Dropdown(choices=choices, value=a),
+            gr.Dropdown(choices=choices, value=b), example_image(a), example_image(b))
+
+
+def _refresh(event, inputs: list, outputs: list) -> None:
+    """After ``event`` sets a new input: reconstruct and redraw the map (private endpoints)."""
+    (event.success(reconstruct, inputs, outputs[:2], api_visibility="private")
+          .success(latent_map, inputs, outputs[2:], api_visibility="private"))
+
+
+def build(dataset: gr.Radio) -> None:
+    explanation(EXPLAIN)
+    start = dataset.value
+    paths = [str(p) for p in example_paths(start)]
+    with gr.Row():
+        with gr.Column(scale=2):
+            image = image_upload(value=example_image(paths[0]), label="Input image (upload any picture)", height=200,
+                                 elem_id="ae-input")
+            with gr.Tabs():
+                with gr.Tab("Examples (real test images)"):
+                    gallery = gr.Gallery(example_gallery(start), columns=4, height="auto", allow_preview=False,
+                                         label="Click one to use it", format="png", elem_id="ae-gallery")
+                with gr.Tab("Draw"):
+                    gr.Markdown("Click the **brush** (pen) button left of the canvas, draw one large "
+                                "item in the middle, then press **Use my drawing**.")
+                    sketch = gr.Sketchpad(type="numpy", image_mode="L", canvas_size=(280, 280), elem_id="ae-sketch",
+                                          brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
+                                          label="Sketchpad")
+                    draw_btn = gr.Button("Use my drawing", elem_id="ae-use-drawing")
+        with gr.Column(scale=3):
+            noise = slider(0, NOISE_MAX, value=0, step=0.05, label="Noise",
+                              info="standard deviation of the Gaussian noise added to the input (pixels 0..1)")
+            run = gr.Button("Reconstruct", variant="primary", elem_id="ae-run")
+            comparison = picture("Input | reconstruction | error", "ae-comparison", titled=True)
+            scores = gr.Markdown(label="Scores", elem_id="ae-scores")
+    with gr.Row():
+        map_image = picture("Latent map (test images coloured by class)", "ae-map", titled=True)
+        manifold_image = picture("Decoded manifold: what the decoder draws across the map", "ae-manifold")
+    gr.Markdown("### Walk from one image to another")
+    choices = [(caption, path) for path, caption in example_gallery(start)]
+    with gr.Row():
+        pick_a = gr.Dropdown(choices, value=paths[INTERP_DEFAULTS[0]], label="Image A: an example")
+        pick_b = gr.Dropdown(choices, value=paths[INTERP_DEFAULTS[1]], label="Image B: an example")
+        frames = slider(3, MAX_FRAMES, value=10, step=1, label="Frames")
+    with gr.Row():
+        image_a = image_upload(value=example_image(paths[INTERP_DEFAULTS[0]]), height=140, label="A (or upload)")
+        image_b = image_upload(value=example_image(paths[INTERP_DEFAULTS[1]]), height=140, label="B (or upload)")
+        gif = animation("ae-gif")
+    interp_btn = gr.Button("Interpolate", variant="primary", elem_id="ae-interpolate")
+    strip = picture("Decoded codes from A to B", "ae-strip", titled=True)
+
+    inputs, outputs = [image, noise, dataset], [comparison, scores, map_image, manifold_image]
+    (gr.on([run.click, image.upload, noise.release], reconstruct, inputs, outputs[:2], api_name="reconstruct")
+       .success(latent_map, inputs, outputs[2:], api_name="latent_map"))
+    _refresh(gallery.select(pick_example, [dataset], [image], api_visibility="private"), inputs, outputs)
+    _refresh(draw_btn.click(use_drawing, [sketch, dataset], [image], api_visibility="private"), inputs, outputs)
+    _refresh(dataset.change(on_dataset, [dataset], [gallery, image, pick_a, pick_b, image_a, image_b],
+                             api_visibility="private"),
+             inputs, outputs)
+    pick_a.input(example_image, pick_a, image_a, api_visibility="private")
+    pick_b.input(example_image, pick_b, image_b, api_visibility="private")
+    interp_btn.click(interpolate_ae, [image_a, image_b, frames, dataset], [strip, gif], api_name="interpolate_ae")
