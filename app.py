@@ -13,9 +13,9 @@ import gradio as gr
 
 from gan_demo.device import configure_threads
 from ui import patches
-from ui.tabs import autoencoder, cgan, gan, live
 from ui.common import DATASET_CHOICES, DEFAULT_DATASET
 from ui.components import guarded
+from ui.tabs import autoencoder, cgan, gan, live
 
 INTRO = """
 # Autoencoders and GANs, hands on

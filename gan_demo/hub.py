@@ -10,10 +10,9 @@ import json
 import logging
 import os
 import re
-from pathlib import Path
-
 import threading
-from functools import lru_cache
+from functools import cache
+from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
@@ -91,7 +90,7 @@ def load_pretrained(name: str, device: torch.device | str = "cpu") -> nn.Module:
 _cache_lock = threading.Lock()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached(name: str, device: str) -> nn.Module:
     return load_pretrained(name, device)
 

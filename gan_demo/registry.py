@@ -164,9 +164,9 @@ def parse_name(name: str) -> tuple[Family, str]:
     """'cgan-fashion' -> (the cgan family, 'fashion'), with an error listing the valid names."""
     for dataset in DATASETS:
         family_name = name.removesuffix(f"-{dataset}")
-        if family_name != name and family_name in _loaded() and dataset in FAMILIES[family_name].datasets:
-            if FAMILIES[family_name].pretrained is not None:
-                return FAMILIES[family_name], dataset
+        family = _loaded().get(family_name) if family_name != name else None
+        if family is not None and family.pretrained is not None and dataset in family.datasets:
+            return family, dataset
     raise ValueError(f"unknown pretrained model {name!r}; choose one of {list(pretrained_names())}")
 
 

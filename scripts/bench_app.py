@@ -15,16 +15,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plain script from the repo root
-from ui.tabs import autoencoder as ae  # noqa: E402
-from ui.tabs import cgan  # noqa: E402
-from ui.tabs import gan  # noqa: E402
-from ui.components import example_paths  # noqa: E402
+from ui.components import example_paths
+from ui.tabs import autoencoder as ae
+from ui.tabs import cgan, gan
 
 BUDGET_MS = 300
 

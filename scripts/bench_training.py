@@ -16,20 +16,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import torch
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gan_demo import live  # noqa: E402
-from gan_demo.device import pick_device  # noqa: E402
-from ui.tabs import live as train_tab  # noqa: E402
+from gan_demo import live
+from gan_demo.device import pick_device
+from ui.tabs import live as train_tab
 
 
 def bare(settings: live.LiveSettings) -> float:
@@ -102,8 +99,9 @@ def main(argv=None) -> None:
                  "balanced", **live.mode_defaults("images") | {"steps": args.steps_images})}
     client = None
     if not args.no_server:
-        import app  # noqa: PLC0415
         from gradio_client import Client  # noqa: PLC0415
+
+        import app  # noqa: PLC0415
 
         _, url, _ = app.demo.launch(prevent_thread_lock=True, quiet=True)
         client = Client(url, verbose=False, analytics_enabled=False, download_files=False)

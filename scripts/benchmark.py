@@ -24,31 +24,29 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
+import bench_training  # noqa: E402
 import gradio  # noqa: E402
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 
-import bench_training  # noqa: E402
 from gan_demo import live  # noqa: E402
 from gan_demo.device import configure_threads, cpu_cores, pick_device  # noqa: E402
-from gan_demo.evaluate import write_readme  # noqa: E402
+from gan_demo.evaluation.card import write_readme  # noqa: E402
 from gan_demo.sampling import make_noise  # noqa: E402
-from ui.tabs import autoencoder as ae  # noqa: E402
-from ui.tabs import cgan  # noqa: E402
-from ui.tabs import gan  # noqa: E402
-from ui.tabs import live as train_tab  # noqa: E402
 from ui.common import get_model  # noqa: E402
 from ui.components import example_paths  # noqa: E402
+from ui.tabs import autoencoder as ae  # noqa: E402
+from ui.tabs import cgan, gan  # noqa: E402
+from ui.tabs import live as train_tab  # noqa: E402
 
 DATASET = "fashion"
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -187,9 +185,9 @@ def latency(url: str, endpoints, single: int, per_client: int, clients: int) -> 
                         for t in ts]
                 rows.append({"endpoint": f"/{endpoint}", "one_client": percentiles(one),
                              f"{clients}_clients": percentiles(many)})
+                many_ms = rows[-1][f"{clients}_clients"]
                 print(f"  /{endpoint:<20} 1 client p50 {rows[-1]['one_client']['p50_ms']:7.0f} ms   {clients} clients "
-                      f"p50 {rows[-1][f'{clients}_clients']['p50_ms']:7.0f} p95 {rows[-1][f'{clients}_clients']['p95_ms']:7.0f} ms",
-                      flush=True)
+                      f"p50 {many_ms['p50_ms']:7.0f} p95 {many_ms['p95_ms']:7.0f} ms", flush=True)
     finally:
         for client in pool:
             client.close()
@@ -294,7 +292,7 @@ def main(argv=None) -> None:
     out_dir = args.out_dir or ROOT / ("benchmarks" if args.mode == "full" else "artifacts/benchmarks")
     configure_threads()
     result = {"mode": args.mode, "command": f"python scripts/benchmark.py --{args.mode}",
-              "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+              "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
               "settings": {k: v for k, v in s.items() if k != "endpoints"}}
     print("server time against the bare forward pass", flush=True)
     result["server_time"] = server_time(s["repeats"])

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plain script from anywhere
-from gan_demo.data import DATASETS, load_split  # noqa: E402
+from gan_demo.data import DATASETS, load_split
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -5,7 +5,6 @@ Screenshots go to artifacts/screenshots/: look at them, a passing test cannot te
 from __future__ import annotations
 
 import pytest
-
 from conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow]

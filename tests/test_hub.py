@@ -7,6 +7,7 @@ import shutil
 import pytest
 import torch
 from huggingface_hub import constants
+from safetensors.torch import load_file, save_file
 
 from gan_demo import PRETRAINED_NAMES, WeightsError, load_pretrained
 from gan_demo.families.classifier import Classifier
@@ -69,8 +70,6 @@ def test_corrupted_file_is_refused(copied):
 
 
 def test_missing_keys_are_refused(copied):
-    from safetensors.torch import load_file, save_file
-
     tensors = load_file(copied / "model.safetensors")
     tensors.pop("fc.0.weight")  # (BatchNorm's num_batches_tracked would not do: torch tolerates its absence)
     save_file(tensors, copied / "model.safetensors")

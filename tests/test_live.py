@@ -11,8 +11,16 @@ import torch
 from gan_demo import live
 from gan_demo.data import toy
 from gan_demo.evaluation import metrics
-from gan_demo.live.views import (SERIES, GifFrames, d_table, history_columns, history_csv, loss_legend, loss_table,
-                                 records_frame)
+from gan_demo.live.views import (
+    SERIES,
+    GifFrames,
+    d_table,
+    history_columns,
+    history_csv,
+    loss_legend,
+    loss_table,
+    records_frame,
+)
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

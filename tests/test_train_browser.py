@@ -8,7 +8,6 @@ import re
 import time
 
 import pytest
-
 from conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.usefixtures("one_torch_thread"), pytest.mark.browser, pytest.mark.e2e]

@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from gan_demo import data
-from gan_demo.training.checkpoint import load_checkpoint, save_checkpoint
-from gan_demo.training.losses import discriminator_loss, generator_loss, value_function
-from gan_demo.registry import create_model
 from gan_demo.data.toy import toy_distribution
+from gan_demo.registry import create_model
 from gan_demo.train import main as train_main
+from gan_demo.training.checkpoint import load_checkpoint, save_checkpoint
 from gan_demo.training.gan import DivergenceError, GANConfig, GANTrainer, tensor_sampler
+from gan_demo.training.losses import discriminator_loss, generator_loss, value_function
 from tests.helpers import write_fake_dataset
 
 RECORD_KEYS = {"step", "loss_d", "loss_g", "d_real", "d_fake", "value"}

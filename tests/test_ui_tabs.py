@@ -12,11 +12,10 @@ import pytest
 from PIL import Image
 
 from gan_demo.images import upscale
-from ui.tabs import autoencoder as ae
-from ui.tabs import cgan
-from ui.tabs import gan
 from ui.common import SCRATCH_MAX_AGE, scratch_dir
 from ui.components import example_caption, example_gallery, example_paths, gif_file, random_seed
+from ui.tabs import autoencoder as ae
+from ui.tabs import cgan, gan
 
 FASHION = [str(p) for p in example_paths("fashion")]
 

@@ -16,21 +16,20 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields, replace
-from functools import lru_cache
+from dataclasses import dataclass, field, fields, replace
+from functools import cache
 
 import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter
 from torch import nn
 
-from ..data import toy
-from ..evaluation import metrics
-from ..data import dataset_info, image_tensors, to_uint8
+from ..data import dataset_info, image_tensors, to_uint8, toy
 from ..device import pick_device
+from ..evaluation import metrics
 from ..hub import WeightsError, load_pretrained
-from ..registry import create_model
 from ..images import grid, upscale
+from ..registry import create_model
 from ..training import DivergenceError, GANConfig, GANTrainer, tensor_sampler
 from .views import d_image
 
@@ -161,7 +160,8 @@ def build_models(s: LiveSettings) -> tuple[nn.Module, nn.Module]:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(s.seed)
         if s.mode == "2d":
-            return create_model("toy-gan.generator", latent_dim=s.latent_dim, hidden=s.hidden), create_model("toy-gan.discriminator", hidden=s.hidden)
+            return (create_model("toy-gan.generator", latent_dim=s.latent_dim, hidden=s.hidden),
+                    create_model("toy-gan.discriminator", hidden=s.hidden))
         # spectral=False: a plain BCE discriminator, so D(x) is a probability and the theory applies
         return (create_model("gan.generator", latent_dim=s.latent_dim, width=s.hidden),
                 create_model("gan.discriminator", width=s.hidden, spectral=False))
@@ -272,7 +272,7 @@ class ToyViews:
                               optimal=d_image(d_star.reshape(shape).numpy(), GRID_LIM, fake=fake_np))
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped_classifier(dataset: str, device: torch.device | str) -> nn.Module:
     """The shipped classifier, loaded once per process and device; read-only, so runs can share it."""
     return load_pretrained(f"classifier-{dataset}", device)

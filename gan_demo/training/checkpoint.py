@@ -56,5 +56,5 @@ def save_checkpoint(state: dict, path: Path | str) -> None:
 def load_checkpoint(path: Path | str) -> dict:
     with safe_open(str(path), framework="pt") as f:
         skeleton = json.loads(f.metadata()["skeleton"])
-        tensors = {key: f.get_tensor(key) for key in f.keys()}
+        tensors = {key: f.get_tensor(key) for key in f.keys()}  # noqa: SIM118 - safe_open is not a dict
     return unflatten(skeleton, tensors)

@@ -7,11 +7,21 @@ import torch
 
 from gan_demo import explore
 from gan_demo.device import gpu
-from gan_demo.images import error_heatmap, is_blank, labelled_grid, preprocess_image, upscale
-from gan_demo.images import grid
+from gan_demo.images import error_heatmap, grid, is_blank, labelled_grid, preprocess_image, upscale
 from ui.common import check_dataset, check_float, check_int, display, get_model
-from ui.components import (MAX_FRAMES, animation, example_gallery, example_image, example_paths, explanation, gif_file,
-                        image_upload, load_upload, picture, slider)
+from ui.components import (
+    MAX_FRAMES,
+    animation,
+    example_gallery,
+    example_image,
+    example_paths,
+    explanation,
+    gif_file,
+    image_upload,
+    load_upload,
+    picture,
+    slider,
+)
 
 EXPLAIN = r"""
 ### Compress, then rebuild

@@ -8,10 +8,22 @@ import torch
 from gan_demo import explore
 from gan_demo.device import gpu
 from gan_demo.images import labelled_grid
-from gan_demo.sampling import MAX_SEED, sample as sample_images
+from gan_demo.sampling import MAX_SEED
+from gan_demo.sampling import sample as sample_images
 from ui.common import check_dataset, check_int, display, get_model
-from ui.components import (MAX_FRAMES, MAX_SAMPLES, animation, check_class, class_names, explanation, gif_file, picture,
-                        random_seed, seed_input, slider)
+from ui.components import (
+    MAX_FRAMES,
+    MAX_SAMPLES,
+    animation,
+    check_class,
+    class_names,
+    explanation,
+    gif_file,
+    picture,
+    random_seed,
+    seed_input,
+    slider,
+)
 
 EXPLAIN = r"""
 ### Asking for a class

@@ -11,10 +11,21 @@ from gan_demo import explore
 from gan_demo.data import DATASETS
 from gan_demo.device import gpu
 from gan_demo.images import labelled_grid
-from gan_demo.sampling import MAX_SEED, generate, make_noise, sample as sample_images
+from gan_demo.sampling import MAX_SEED, generate, make_noise
+from gan_demo.sampling import sample as sample_images
 from ui.common import check_dataset, check_float, check_int, display, get_model
-from ui.components import (MAX_FRAMES, MAX_SAMPLES, animation, explanation, gif_file, guarded, picture, random_seed, seed_input,
-                        slider)
+from ui.components import (
+    MAX_FRAMES,
+    MAX_SAMPLES,
+    animation,
+    explanation,
+    gif_file,
+    guarded,
+    picture,
+    random_seed,
+    seed_input,
+    slider,
+)
 
 EXPLAIN = r"""
 ### A forger against a detective

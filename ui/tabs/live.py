@@ -20,8 +20,16 @@ from PIL import Image
 from gan_demo import live
 from gan_demo.device import gpu
 from gan_demo.hub import save_pretrained
-from gan_demo.live.views import (COLORS, GifFrames, d_table, history_columns, history_csv, loss_legend, loss_table,
-                                 records_frame)
+from gan_demo.live.views import (
+    COLORS,
+    GifFrames,
+    d_table,
+    history_columns,
+    history_csv,
+    loss_legend,
+    loss_table,
+    records_frame,
+)
 from ui.common import check_choice, check_float, check_int, scratch_dir
 from ui.components import LATEX, guarded
 

@@ -1,6 +1,6 @@
 """The gan family: models in ``model.py``, its registration in ``family.py``."""
 from __future__ import annotations
 
-from .model import Generator, Discriminator
+from .model import Discriminator, Generator
 
 __all__ = ["Generator", "Discriminator"]
