@@ -4,6 +4,8 @@ Screenshots go to artifacts/screenshots/: look at them, a passing test cannot te
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import ARTIFACTS
 
@@ -30,12 +32,36 @@ def wait_for_images(page, selector: str, count: int = 1) -> None:
                            arg=[selector, count], timeout=TIMEOUT)
 
 
+def loaded_sizes(page, selector: str) -> list[tuple[int, int]]:
+    """(naturalWidth, naturalHeight) of every picture under ``selector``, after each has finished loading."""
+    page.wait_for_function("s => [...document.querySelectorAll(s + ' img')].every(i => i.complete)", arg=selector,
+                           timeout=TIMEOUT)
+    sizes = page.eval_on_selector_all(f"{selector} img", "els => els.map(i => [i.naturalWidth, i.naturalHeight])")
+    return [tuple(wh) for wh in sizes]
+
+
+def assert_pictures(page, selector: str, count: int = 1, min_side: int = 28) -> None:
+    """At least ``count`` pictures under ``selector``, every one decoded and at least ``min_side`` pixels a side."""
+    sizes = loaded_sizes(page, selector)
+    assert len(sizes) >= count, f"{selector}: {len(sizes)} pictures, expected {count}"
+    assert all(min(w, h) >= min_side for w, h in sizes), f"{selector}: broken or tiny pictures {sizes}"
+
+
+def number_after(text: str, label: str) -> float:
+    match = re.search(rf"{label}\D*?(-?\d+(?:\.\d+)?)", text)
+    assert match, f"no number after {label!r} in {text!r}"
+    return float(match.group(1))
+
+
 def test_autoencoder_example_and_reconstruction(page):
     page.locator("#ae-gallery img").nth(9).click()  # the 10th example: Coat #2
     wait_for_text(page, "#ae-scores", "PSNR")
     wait_for_images(page, "#ae-comparison")
     wait_for_images(page, "#ae-map")
     wait_for_images(page, "#ae-manifold")
+    assert number_after(text_of(page, "#ae-scores"), "PSNR") > 15  # a real test image reconstructs well
+    for selector in ("#ae-comparison", "#ae-map", "#ae-manifold"):
+        assert_pictures(page, selector, min_side=100)
     shot(page, "autoencoder_example")
 
 
@@ -57,6 +83,8 @@ def test_autoencoder_drawing(page):
     wait_for_text(page, "#ae-scores", "PSNR")
     wait_for_images(page, "#ae-comparison")
     page.locator("#ae-comparison").scroll_into_view_if_needed()
+    assert number_after(text_of(page, "#ae-scores"), "PSNR") > 0
+    assert_pictures(page, "#ae-comparison", min_side=100)
     shot(page, "autoencoder_drawing")
 
 
@@ -65,6 +93,8 @@ def test_autoencoder_interpolation(page):
     wait_for_images(page, "#ae-strip")
     wait_for_images(page, "#ae-gif")
     assert page.locator("#ae-gif img").first.get_attribute("src").endswith(".gif")
+    assert_pictures(page, "#ae-strip", min_side=28)
+    assert_pictures(page, "#ae-gif", min_side=28)
     shot(page, "autoencoder_interpolation")
 
 
@@ -78,8 +108,10 @@ def test_gan_samples_and_memorisation_check(page):
     wait_for_images(page, "#gan-nearest", 9)
     wait_for_text(page, "#gan-memorisation", "Nearest training image")
     assert "sample #3" in text_of(page, "#gan-nearest")
+    assert_pictures(page, "#gan-nearest", 9)
     page.locator("#gan-interpolate").click()
     wait_for_images(page, "#gan-strip")
+    assert_pictures(page, "#gan-strip")
     shot(page, "gan")
 
 
@@ -88,10 +120,14 @@ def test_conditional_gan_samples_and_grid(page):
     page.locator("#cgan-run").click()
     wait_for_images(page, "#cgan-gallery", 16)
     wait_for_text(page, "#cgan-agreement", "Agreement")
+    assert number_after(text_of(page, "#cgan-agreement"), r"samples \(") >= 50  # "... in 15 of 16 samples (94%)."
+    assert_pictures(page, "#cgan-gallery", 16)
     page.locator("#cgan-grid-run").click()
     wait_for_images(page, "#cgan-grid")
+    assert_pictures(page, "#cgan-grid", min_side=200)  # ten classes across
     page.locator("#cgan-interpolate").click()
     wait_for_images(page, "#cgan-strip")
+    assert_pictures(page, "#cgan-strip")
     shot(page, "conditional_gan")
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from gan_demo import pick_device
+from gan_demo.evaluate import evaluate_dataset
 from gan_demo.evaluation.card import END, START, bar_checks, markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +34,18 @@ def test_model_card_table_is_the_latest_evaluation():
 
 
 RESULTS = {r["dataset"]: r for r in json.loads((ROOT / "weights" / "evaluation.json").read_text())}
+
+
+@pytest.mark.slow
+def test_evaluation_json_is_reproduced_by_make_evaluate():
+    """Recompute MNIST's whole evaluation (1,000 test digits, so it takes seconds) from the shipped weights:
+    every number in weights/evaluation.json, hence in the README, must come out again (float noise aside)."""
+    fresh = evaluate_dataset("mnist", 10_000, pick_device())
+    committed = RESULTS["mnist"]
+    assert set(fresh) == set(committed)
+    for key, value in committed.items():
+        assert fresh[key] == (value if isinstance(value, str) else pytest.approx(value, rel=1e-5, abs=1e-6)), key
+
 
 @pytest.mark.parametrize("dataset, check", [(d, c) for d, r in RESULTS.items() for c in bar_checks(r)])
 def test_shipped_models_meet_the_quality_bar(dataset, check):
