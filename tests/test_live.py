@@ -1,4 +1,4 @@
-"""gan_demo.live and gan_demo.live_views: settings, runs streamed as frames, health, exports."""
+"""gan_demo.live: settings and their one check, runs streamed as frames, views, health, plots, exports."""
 from __future__ import annotations
 
 import math
@@ -11,7 +11,9 @@ import torch
 from gan_demo import live
 from gan_demo.data import toy
 from gan_demo.evaluation import metrics
-from gan_demo.live.views import (
+from gan_demo.families.toy_gan import MLPGenerator
+from gan_demo.hub import load_folder
+from gan_demo.live import (
     SERIES,
     GifFrames,
     d_table,
@@ -48,6 +50,39 @@ def test_bad_settings_name_the_value_and_the_choices(bad, words):
     with pytest.raises(ValueError) as err:
         live.LiveSettings(**bad)
     assert all(w in str(err.value) for w in words), str(err.value)
+
+
+def test_settings_take_what_a_browser_sends():
+    """Sliders send 512.0 for 512 and number boxes may send 1 for a rate: counts become ints, rates floats."""
+    s = live.LiveSettings(batch_size=512.0, steps=40.0, seed=np.int64(3), k_disc=2.0, lr_d=1, lr_g=np.float32(0.5))
+    assert (s.batch_size, s.steps, s.seed, s.k_disc, s.lr_d, s.lr_g) == (512, 40, 3, 2, 1.0, 0.5)
+    assert [type(v) for v in (s.batch_size, s.steps, s.seed, s.k_disc, s.lr_d, s.lr_g)] == [int] * 4 + [float] * 2
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("steps", True, ["steps=True", "whole number"]),
+    ("steps", "7", ["steps='7'", "between 1 and 5000"]),
+    ("steps", 2.5, ["steps=2.5", "whole number"]),
+    ("steps", float("inf"), ["steps=inf", "5000"]),
+    ("seed", -1, ["seed=-1", "between 0 and 2147483647"]),
+    ("k_disc", 11, ["k_disc=11", "between 1 and 10"]),
+    ("lr_g", float("nan"), ["lr_g=nan", "between 1e-05 and 10.0"]),
+    ("lr_g", "0.001", ["lr_g='0.001'", "learning rate"]),
+    ("optimizer", "rmsprop", ["optimizer='rmsprop'", "adam, sgd"]),
+])
+def test_each_bad_value_is_named_with_what_is_allowed(name, value, words):
+    with pytest.raises(ValueError) as err:
+        live.LiveSettings(**{name: value})
+    assert all(w in str(err.value) for w in words), str(err.value)
+
+
+def test_a_preset_does_not_hide_a_bad_value():
+    """make_settings checks every value it is given, also one the preset then replaces."""
+    with pytest.raises(ValueError, match="lr_d=nan"):
+        live.make_settings("balanced", lr_d=float("nan"))
+    with pytest.raises(ValueError, match="batch_size=1024 .* in images mode"):
+        live.make_settings("balanced", mode="images", dataset="fashion", batch_size=1024)
+    assert live.make_settings("balanced", mode="images", dataset="fashion", hidden=16, steps=300).batch_size == 64
 
 
 def test_preset_fills_only_its_fields():
@@ -116,6 +151,14 @@ def test_binned_kde_matches_the_exact_kde():
     assert metrics.jsd(fast, metrics.kde(points, grid, 0.1)) < 0.005
 
 
+def test_mode_coverage_counts_modes_with_a_fair_share_of_points():
+    ring = toy.ring()
+    points = ring.sample(800, torch.Generator().manual_seed(0))
+    assert ring.mode_coverage(points) == (8, 8)
+    assert ring.mode_coverage(ring.centers[:2].repeat(100, 1)) == (2, 8)  # collapsed onto two modes
+    assert ring.mode_coverage(points * 1.5) == (0, 8)  # all far from every centre
+
+
 def test_csv_has_the_issue_columns_and_reference_levels(tmp_path):
     records, _ = run_all(live.LiveSettings(steps=12, batch_size=32, hidden=16), frame_seconds=0.0)
     df = pd.read_csv(history_csv(records_frame(records), "non-saturating", tmp_path / "h.csv"))
@@ -155,16 +198,32 @@ def test_gif_keeps_a_bounded_even_sample(tmp_path):
     assert gif.save(tmp_path / "a.gif").stat().st_size > 0
 
 
+def test_export_writes_the_csv_the_generator_and_the_gif(tmp_path):
+    s = live.LiveSettings(steps=6, batch_size=32, hidden=16)
+    frames = list(live.stream(s, device="cpu", frame_seconds=0.0))
+    gif = GifFrames()
+    for f in frames:
+        if f.heatmap is not None:
+            gif.add(f.heatmap[::2, ::2])
+    records = [r for f in frames for r in f.records]
+    csv, files = live.export_run(tmp_path / "a", s, records, frames[-1].state, gif)
+    assert csv == tmp_path / "a" / "loss_history.csv" and len(pd.read_csv(csv)) == 6
+    assert [f.name for f in files] == ["model.safetensors", "config.json", "training.gif"]
+    G = load_folder(MLPGenerator, files[0].parent)
+    assert all(torch.equal(v, frames[-1].state["G"][k]) for k, v in G.state_dict().items())
+    _, files = live.export_run(tmp_path / "b", s, records, frames[-1].state, GifFrames(), diverged=True)
+    assert files == []  # NaN weights are not worth a download, and no frames make no GIF
+
+
 def test_image_mode_reports_the_classifier_histogram_and_names_a_collapse():
     """Image frames carry the shipped classifier's class histogram; a lopsided one is called mode collapse."""
     settings = live.make_settings("balanced", **{**live.mode_defaults("images"), "dataset": "mnist", "steps": 2})
     frames = list(live.stream(settings, device="cpu"))
     share = frames[-1].class_share
     assert share is not None and len(share) == 10 and abs(sum(share) - 1) < 1e-6
-    views = live.ImageViews("mnist", "cpu")
-    assert "Mode collapse" in views.collapse_note([0.9] + [0.1 / 9] * 9)
-    assert views.collapse_note([0.1] * 10) is None
-
+    classes = live.ImageViews("mnist", "cpu").classes
+    assert "Mode collapse" in live.collapse_note([0.9] + [0.1 / 9] * 9, classes)
+    assert live.collapse_note([0.1] * 10, classes) is None
 
 
 def test_training_threads_apply_only_while_training():

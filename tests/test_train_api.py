@@ -15,7 +15,7 @@ from PIL import Image
 from safetensors.torch import load_model
 
 from gan_demo.families.toy_gan import MLPGenerator
-from gan_demo.live.views import SERIES
+from gan_demo.live import SERIES
 from ui.tabs import live as train_tab
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -36,6 +36,14 @@ class ToyDistribution:
         """Index of the closest mixture centre for each point (N,), for mode-coverage checks."""
         return torch.cdist(points, self.centers).argmin(dim=1)
 
+    def mode_coverage(self, points: torch.Tensor, radius: float = 3.0, share: float = 0.2) -> tuple[int, int]:
+        """(modes covered, modes) by (N, 2) points: a mode is covered when at least ``share`` of an even split
+        of the points (and at least 2) lie within ``radius`` std of its centre and nearer it than any other."""
+        k = len(self.centers)
+        distance, nearest = torch.cdist(points, self.centers).min(dim=1)  # (N,) each, as in nearest_mode
+        counts = torch.bincount(nearest[distance < radius * self.std], minlength=k)
+        return int((counts >= max(2.0, share * len(points) / k)).sum()), k
+
 
 def ring(n_modes: int = 8, radius: float = 2.0, std: float = 0.1) -> ToyDistribution:
     angles = torch.arange(n_modes) * 2 * math.pi / n_modes

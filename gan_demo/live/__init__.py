@@ -1,5 +1,47 @@
-"""Live GAN training for the browser tab (being regrouped: see run.py and views.py)."""
+"""Live GAN training for the browser tab: settings, one run streamed as frames, and what the tab shows of it.
+
+- :mod:`.settings`: :class:`LiveSettings`, presets, limits and the one check of every setting;
+- :mod:`.run`: :func:`stream`, a generator of :class:`Frame` over a :class:`LiveRun` (the run's named state);
+- :mod:`.trainer`: the models and the shared GANTrainer of a run; :mod:`.views` and :mod:`.pictures`: the 2-D
+  grid quantities and maps, the image grid and its classes; :mod:`.diagnostics`: plain-words health notes;
+- :mod:`.plots`: the tables the tab's plots draw; :mod:`.export`: the CSV, the generator and the GIF.
+
+No gradio here: ``ui/tabs/live`` lays out the tab and draws the frames.
+"""
 from __future__ import annotations
 
-from .run import *  # noqa: F401,F403
-from .run import MAX_SECONDS, PRESETS, Frame, LiveSettings, build_models, make_settings, settings_from_dict, stream  # noqa: F401
+from .diagnostics import collapse_note, health
+from .export import GifFrames, export_run, history_csv, records_frame
+from .frame import RECORD_COLUMNS, Frame
+from .plots import COLORS, SERIES, d_table, history_columns, loss_legend, loss_table
+from .run import MAX_SECONDS, LiveRun, stream
+from .settings import (
+    DATASETS,
+    G_LOSSES,
+    LIMITS,
+    MAX_BATCH,
+    MAX_HIDDEN,
+    MAX_STEPS,
+    MODES,
+    OPTIMIZERS,
+    PRESET_NAMES,
+    PRESETS,
+    LiveSettings,
+    Preset,
+    check_value,
+    make_settings,
+    mode_defaults,
+    settings_from_dict,
+    with_preset,
+)
+from .trainer import build_models, build_trainer, cpu_snapshot
+from .views import GRID_LIM, GRID_N, N_POINTS, ImageViews, ToyViews, binned_kde
+
+__all__ = [
+    "COLORS", "DATASETS", "GRID_LIM", "GRID_N", "G_LOSSES", "LIMITS", "MAX_BATCH", "MAX_HIDDEN", "MAX_SECONDS",
+    "MAX_STEPS", "MODES", "N_POINTS", "OPTIMIZERS", "PRESETS", "PRESET_NAMES", "RECORD_COLUMNS", "SERIES", "Frame",
+    "GifFrames", "ImageViews", "LiveRun", "LiveSettings", "Preset", "ToyViews", "binned_kde", "build_models",
+    "build_trainer", "check_value", "collapse_note", "cpu_snapshot", "d_table", "export_run", "health",
+    "history_columns", "history_csv", "loss_legend", "loss_table", "make_settings", "mode_defaults",
+    "records_frame", "settings_from_dict", "stream", "with_preset",
+]

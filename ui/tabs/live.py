@@ -20,7 +20,7 @@ from PIL import Image
 from gan_demo import live
 from gan_demo.device import gpu
 from gan_demo.hub import save_pretrained
-from gan_demo.live.views import (
+from gan_demo.live import (
     COLORS,
     GifFrames,
     d_table,

@@ -1,0 +1,133 @@
+"""The live tab's two plots as the long tables gr.LinePlot draws: losses and V(D, G) against the theory, and
+what D says, with the equilibrium levels as faint reference lines. Pure numpy/pandas, no gradio.
+
+The tab rebuilds both tables from the whole history every frame, so they are cheap to make, thinned to a few
+hundred points, and grow only at their end (Gradio sends each streamed update as a diff against the last).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..evaluation.metrics import LOG2
+from .frame import RECORD_COLUMNS
+
+SERIES = {
+    "value": "V(D, G)",
+    "theory": "2 JSD - 2 log 2 (theory)",
+    "loss_d": "D loss (summed BCE)",
+    "loss_g_ns": "G loss -log D(G(z))",
+    "loss_g_mm": "G loss log(1 - D(G(z)))",
+    "ref_value": "-2 log 2 (V optimum)",
+    "ref_loss_d": "2 log 2 (D loss optimum)",
+    "ref_loss_g_ns": "log 2 (G loss optimum)",
+    "ref_loss_g_mm": "-log 2 (G loss optimum)",
+    "d_real": "D(x), real",
+    "d_fake": "D(G(z)), generated",
+    "ref_half": "1/2 (optimum)",
+}
+COLORS = {
+    SERIES["value"]: "#1f77b4", SERIES["theory"]: "#9467bd", SERIES["loss_d"]: "#d62728",
+    SERIES["loss_g_ns"]: "#2ca02c", SERIES["loss_g_mm"]: "#2ca02c",
+    SERIES["ref_value"]: "#7fb3d5", SERIES["ref_loss_d"]: "#f1948a", SERIES["ref_loss_g_ns"]: "#82e0aa",
+    SERIES["ref_loss_g_mm"]: "#82e0aa", SERIES["d_real"]: "#d62728", SERIES["d_fake"]: "#2ca02c",
+    SERIES["ref_half"]: "#999999",
+}
+
+
+def history_columns(records: list[dict]) -> dict[str, np.ndarray]:
+    """The record columns as arrays, plus ``theory_step``/``theory`` for the records that carry the estimate.
+
+    Plain arrays rather than a DataFrame: the tab rebuilds its plot tables from the whole history every frame.
+    """
+    n = len(records)
+    cols = {key: np.fromiter((r[key] for r in records), np.float64, n) for key in RECORD_COLUMNS}
+    cols["step"] = cols["step"].astype(np.int64)
+    known = [r for r in records if r.get("theory") is not None]
+    cols["theory_step"] = np.fromiter((r["step"] for r in known), np.int64, len(known))
+    cols["theory"] = np.fromiter((r["theory"] for r in known), np.float64, len(known))
+    return cols
+
+
+def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
+    """Exponential moving average with weight ``smoothing`` on the past (0 = raw)."""
+    if smoothing <= 0 or len(values) == 0:
+        return values
+    out = np.empty_like(values, dtype=np.float64)
+    acc = values[0]
+    for i, v in enumerate(values):
+        acc = smoothing * acc + (1 - smoothing) * v
+        out[i] = acc
+    return out
+
+
+def thin(steps: np.ndarray, values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every k-th point and the last, k the smallest power of two that keeps at most ``max_points``.
+
+    A power-of-two stride keeps the same points from one frame to the next (until k doubles), so a
+    streamed plot only gains points at its end: Gradio sends each update as a diff against the previous one,
+    and a table whose every row shifts costs more to diff and send than to send whole.
+    """
+    if len(steps) <= max_points:
+        return steps, values
+    stride = 1 << math.ceil(math.log2(len(steps) / (max_points - 1)))
+    idx = np.append(np.arange(0, len(steps) - 1, stride), len(steps) - 1)
+    return steps[idx], values[idx]
+
+
+def long_table(parts: list[tuple[str, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """[(series, steps, values)] -> the long format gr.LinePlot wants: step, value, series.
+
+    Rows are ordered by step (series in the given order within a step), so a growing run appends rows.
+    """
+    parts = [p for p in parts if len(p[1])]
+    names = np.array([name for name, _, _ in parts] or [""], dtype=object)
+    which = np.concatenate([np.full(len(s), i) for i, (_, s, _) in enumerate(parts)] or [np.array([], int)])
+    steps = np.concatenate([s for _, s, _ in parts] or [np.array([])]).astype(np.int64)
+    values = np.concatenate([v for _, _, v in parts] or [np.array([])]).astype(np.float64)
+    order = np.argsort(steps, kind="stable")  # parts are concatenated in order, so ties keep the series order
+    return pd.DataFrame({"step": steps[order], "value": values[order], "series": names[which[order]]})
+
+
+def reference(name: str, level: float, steps: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
+    """A horizontal line across the run."""
+    ends = np.array([steps[0], steps[-1]]) if len(steps) else np.array([], dtype=np.int64)
+    return name, ends, np.full(len(ends), level)
+
+
+def series(cols: dict[str, np.ndarray], column: str, smoothing: float, max_points: int, name: str):
+    return (name, *thin(cols["step"], smooth(cols[column], smoothing), max_points))
+
+
+def g_loss_tag(g_loss: str) -> str:
+    """Which generator-loss series a run shows: 'mm' (minimax) or 'ns' (non-saturating)."""
+    return "mm" if g_loss == "minimax" else "ns"
+
+
+def loss_legend(g_loss: str, mode: str) -> list[str]:
+    """The curves ``loss_table`` draws for such a run, without the reference lines (one legend row fits them).
+    Only 2-D mode has the theory curve."""
+    keys = ("value", "theory", "loss_d", f"loss_g_{g_loss_tag(g_loss)}")
+    return [SERIES[k] for k in keys if k != "theory" or mode == "2d"]
+
+
+def loss_table(cols: dict[str, np.ndarray], g_loss: str, smoothing: float = 0.0, max_points: int = 200) -> pd.DataFrame:
+    """V, the theory curve 2 JSD - 2 log 2 (2-D), both losses and their equilibrium lines, from ``history_columns``."""
+    steps = cols["step"]
+    tag = g_loss_tag(g_loss)
+    parts = [series(cols, "value", smoothing, max_points, SERIES["value"]),
+             series(cols, "loss_d", smoothing, max_points, SERIES["loss_d"]),
+             series(cols, "loss_g", smoothing, max_points, SERIES[f"loss_g_{tag}"]),
+             (SERIES["theory"], *thin(cols["theory_step"], cols["theory"], max_points)),
+             reference(SERIES["ref_value"], -2 * LOG2, steps), reference(SERIES["ref_loss_d"], 2 * LOG2, steps),
+             reference(SERIES[f"ref_loss_g_{tag}"], LOG2 if tag == "ns" else -LOG2, steps)]
+    return long_table(parts)
+
+
+def d_table(cols: dict[str, np.ndarray], smoothing: float = 0.0, max_points: int = 200) -> pd.DataFrame:
+    """D(x) and D(G(z)) with the line at 1/2, from ``history_columns``."""
+    return long_table([series(cols, "d_real", smoothing, max_points, SERIES["d_real"]),
+                       series(cols, "d_fake", smoothing, max_points, SERIES["d_fake"]),
+                       reference(SERIES["ref_half"], 0.5, cols["step"])])
