@@ -17,6 +17,7 @@ from safetensors.torch import load_model
 from gan_demo.families.toy_gan import MLPGenerator
 from gan_demo.live import SERIES
 from ui.tabs import live as train_tab
+from ui.tabs.live import handlers
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -32,16 +33,36 @@ def wait_for(predicate, timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
-# -- the handler, called directly (gr.Progress is a no-op outside a request) -------------------------
-def test_handler_streams_frames_and_ends_with_exports():
-    outputs = list(train_tab.train(**{**SHORT, "steps": 20}))
-    status, losses, d_plot, heat, optimal, preview, csv, files, run = outputs[-1]
-    assert "Finished 20 steps" in status and len(run.records) == 20 and preview is None
-    assert set(losses["series"]) >= {SERIES["value"], SERIES["theory"], SERIES["ref_value"]}
-    heat, optimal = np.asarray(Image.open(heat)), np.asarray(Image.open(optimal))  # PNG files, written once each
+# -- the handlers, called directly (gr.Progress is a no-op outside a request) ------------------------
+@pytest.fixture(scope="module")
+def tab() -> train_tab.LiveTab:
+    with gr.Blocks() as demo:
+        return train_tab.build(demo)
+
+
+def named(tab: train_tab.LiveTab, values: dict) -> dict:
+    """A handler's {component: value} as {RunOutputs field name: value}; every output must be there."""
+    names = {id(getattr(tab.outputs, f)): f for f in vars(tab.outputs)}
+    assert len(values) == len(names) and all(id(c) in names for c in values)
+    return {names[id(c)]: v for c, v in values.items()}
+
+
+def test_handler_streams_frames_and_ends_with_exports(tab):
+    outputs = [named(tab, o) for o in tab.train(**{**SHORT, "steps": 20})]
+    last = outputs[-1]
+    assert "Finished 20 steps" in last["status"] and len(last["run"].records) == 20 and last["preview"] is None
+    assert set(last["loss_plot"]["series"]) >= {SERIES["value"], SERIES["theory"], SERIES["ref_value"]}
+    heat, optimal = np.asarray(Image.open(last["heatmap"])), np.asarray(Image.open(last["optimal"]))  # PNG files
     assert heat.ndim == 3 and optimal.shape == heat.shape
-    assert [Path(f).name for f in files] == ["model.safetensors", "config.json", "training.gif"]
-    assert all(o[6] is None for o in outputs[:-1])  # only the last yield writes files
+    assert [Path(f).name for f in last["files"]] == ["model.safetensors", "config.json", "training.gif"]
+    assert all(o["csv"] is None and o["files"] is None for o in outputs[:-1])  # only the last yield writes files
+
+
+def test_outputs_keep_the_api_order(tab):
+    """API clients unpack /train's tuple: status, loss plot, D plot, heatmap, optimal map, preview, CSV, files."""
+    assert list(vars(tab.outputs)) == ["status", "loss_plot", "d_plot", "heatmap", "optimal", "preview", "csv",
+                                       "files", "run"]
+    assert tab.outputs.components() == [getattr(tab.outputs, name) for name in vars(tab.outputs)]
 
 
 @pytest.mark.parametrize("change, words", [
@@ -51,36 +72,56 @@ def test_handler_streams_frames_and_ends_with_exports():
     (dict(lr_g=100.0), ["lr_g", "10.0"]),
     (dict(steps=2.5), ["steps", "whole number"]),
 ])
-def test_bad_inputs_raise_teaching_errors(change, words):
+def test_bad_inputs_raise_teaching_errors(tab, change, words):
     with pytest.raises(gr.Error) as err:
-        next(train_tab.train(**{**SHORT, **change}))
+        next(tab.train(**{**SHORT, **change}))
     assert all(w in str(err.value) for w in words), str(err.value)
 
 
-def test_stop_ends_the_run_at_its_next_frame_with_exports_and_it_can_continue():
+def test_stop_ends_the_run_at_its_next_frame_with_exports_and_it_can_continue(tab):
     """The Stop button asks the session's run to end; it does so after the frame in flight, like a finished run."""
     request = gr.Request(session_hash="stop-test")
-    outputs = train_tab.train(**{**SHORT, "steps": 500}, request=request)
+    outputs = tab.train(**{**SHORT, "steps": 500}, request=request)
     next(outputs)  # the first frame: it carries a snapshot, so even an early stop has weights
     train_tab.request_stop(request)
-    rest = list(outputs)
-    status, losses, d_plot, heat, optimal, preview, csv, files, run = rest[-1]
-    assert len(rest) == 1 and status.startswith("Stopped at step") and run.records[-1]["step"] < 500
-    assert Path(csv).exists() and [Path(f).name for f in files] == ["model.safetensors", "config.json", "training.gif"]
-    assert "stop-test" not in train_tab._STOPS  # the finished run forgets its stop request
+    rest = [named(tab, o) for o in outputs]
+    last, run = rest[-1], rest[-1]["run"]
+    assert len(rest) == 1 and last["status"].startswith("Stopped at step") and run.records[-1]["step"] < 500
+    assert Path(last["csv"]).exists()
+    assert [Path(f).name for f in last["files"]] == ["model.safetensors", "config.json", "training.gif"]
+    assert "stop-test" not in handlers._STOPS  # the finished run forgets its stop request
     snapshot = run.state["step"]  # the latest snapshot: the first frame's or one 2 s later
-    *_, run = list(train_tab.continue_training(5, run))[-1]
+    run = named(tab, list(tab.continue_training(5, run))[-1])["run"]
     assert run.records[-1]["step"] == run.state["step"] == snapshot + 5
+
+
+def test_continue_checks_its_steps_like_start(tab):
+    run = named(tab, list(tab.train(**{**SHORT, "steps": 3}))[-1])["run"]
+    for steps, words in ((2.5, ["steps=2.5", "whole number between 1 and 5000"]), (0, ["steps=0", "between 1"])):
+        with pytest.raises(gr.Error) as err:
+            next(tab.continue_training(steps, run))
+        assert all(w in str(err.value) for w in words), str(err.value)
+    assert named(tab, list(tab.continue_training(4.0, run))[-1])["run"].records[-1]["step"] == 7  # a slider's 4.0
 
 
 def test_stop_without_a_running_run_does_nothing():
     train_tab.request_stop(gr.Request(session_hash="nobody"))
-    assert "nobody" not in train_tab._STOPS
+    assert "nobody" not in handlers._STOPS
 
 
-def test_continue_without_a_run_is_a_clear_error():
+def test_continue_without_a_run_is_a_clear_error(tab):
     with pytest.raises(gr.Error, match="press Start"):
-        next(train_tab.continue_training(10, None))
+        next(tab.continue_training(10, None))
+
+
+def test_mode_and_preset_changes_fill_their_controls_by_name(tab):
+    c = tab.controls
+    update = tab.on_mode("images")
+    assert update[c["dataset"]]["value"] == "fashion" and update[c["batch_size"]]["maximum"] == 256
+    assert update[c["lr_d"]] == 2e-4 and update[tab.image_row]["visible"] and not update[tab.toy_row]["visible"]
+    update = tab.on_preset("diverging-lr", "2d")
+    assert {k: update[c[k]] for k in ("optimizer", "lr_d", "lr_g")} == dict(optimizer="sgd", lr_d=1.0, lr_g=1.0)
+    assert c["k_disc"] not in update and "Learning rate too large" in update[tab.about]
 
 
 # -- through a launched server ----------------------------------------------------------------------

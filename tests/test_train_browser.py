@@ -66,3 +66,21 @@ def test_start_watch_and_stop_a_run(page):
     assert int(re.search(r"Stopped at step (\d+)", stopped).group(1)) < 5000
     page.wait_for_timeout(500)
     shot(page, "stopped")
+
+
+def test_mode_and_preset_fill_their_controls(page):
+    """Switching to images resets the settings that suit the mode; a preset fills the ones it is about."""
+    page.get_by_role("tab", name="Live training").click()
+    page.get_by_label("Images").check()
+    steps = page.locator("#live-steps input[type='number']")
+    page.wait_for_function("() => document.querySelector(\"#live-steps input[type='number']\")?.value === '300'",
+                           timeout=10_000)
+    assert steps.get_attribute("max") == "1000"
+    assert page.get_by_label("Dataset").input_value() == "Fashion-MNIST"
+    assert page.get_by_text("Fixed-noise samples").is_visible() and not page.get_by_text("Optimal D*(x)").is_visible()
+    page.get_by_label("Preset").click()
+    page.get_by_role("option", name="Learning rate too large").click()
+    lr_d = page.get_by_label("lr_d")
+    page.wait_for_function("(el) => el.value === '1'", arg=lr_d.element_handle(), timeout=10_000)
+    assert page.get_by_text("Plain SGD with learning rate 1").is_visible()
+    shot(page, "images_preset")

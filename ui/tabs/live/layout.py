@@ -1,0 +1,145 @@
+"""The Live training tab's layout and wiring: train a small GAN in the page and watch it approach the equilibrium.
+
+Training, presets, frames, plot tables and exports come from ``gan_demo.live``; the handlers are in
+``handlers.py``. Each browser session keeps its own run in a ``gr.State``; the training itself runs inside one
+generator (GPU-wrapped for ZeroGPU), which yields frames.
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+from gan_demo import live
+from ui.components import LATEX, guarded
+
+from .handlers import PRESET_FIELDS, TRAIN_CONCURRENCY, LiveTab, RunOutputs, dataset_choices, request_stop
+
+EXPLAIN = r"""
+### Watch a GAN approach $-2\log 2$
+A discriminator $D$ and a generator $G$ play $\min_G \max_D V(D, G)$ with
+$$V(D, G) = \mathbb{E}_{x\sim p_r}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(G(z)))].$$
+For a fixed $G$ the best discriminator is $D^*(x) = \dfrac{p_r(x)}{p_r(x) + p_g(x)}$, and then
+$V(D^*, G) = 2\,\mathrm{JSD}(p_r \,\|\, p_g) - 2\log 2$. At the equilibrium $p_g = p_r$, so $D = \tfrac12$ everywhere
+and $V = -2\log 2 \approx -1.386$; the discriminator's summed cross-entropy is then $2\log 2$ and the
+non-saturating generator loss $-\log D(G(z))$ is $\log 2$ (the minimax one, $\log(1 - D(G(z)))$, is $-\log 2$).
+In **2-D** mode the true density is known, so the tab also estimates the JSD on a grid and draws
+$2\,\mathrm{JSD} - 2\log 2$ next to $V$: when $D$ is close to optimal, the two curves meet.
+Pick a **preset** to see a phenomenon, or change any setting (the preset then becomes *custom*).
+"""
+LOSS_CAPTION = ("**Conventions.** V(D, G) = E log D(x) + E log(1 - D(G(z))), optimum -2 log 2. D loss = -V, the "
+                "cross-entropies on real and on generated data summed, optimum 2 log 2. G loss: non-saturating "
+                "-log D(G(z)), optimum log 2, or minimax log(1 - D(G(z))), optimum -log 2. 2-D mode: "
+                "2 JSD - 2 log 2 is V(D*, G) from the grid estimate of the JSD. Faint lines: the optima.")
+PRESET_CHOICES = [("Custom", "custom")] + [(p.title, name) for name, p in live.PRESETS.items()]
+CONTROL_NAMES = ("mode", "dataset", "preset", "k_disc", "g_loss", "optimizer", "lr_d", "lr_g", "batch_size",
+                 "latent_dim", "hidden", "steps", "seed")  # the /train API's arguments, in its order
+
+
+# -- layout ---------------------------------------------------------------------------------------------
+def controls() -> dict[str, gr.components.Component]:
+    """The settings, named exactly as the /train API takes them."""
+    d = live.mode_defaults("2d")
+    c = {}
+    with gr.Row():
+        c["mode"] = gr.Radio([("2-D toy", "2d"), ("Images", "images")], value="2d", label="Mode",
+                             info="2-D points (exact density, so the JSD is known) or 28x28 images (a small DCGAN).")
+        c["dataset"] = gr.Dropdown(dataset_choices("2d"), value=d["dataset"], label="Dataset", allow_custom_value=True,
+                                   info="What the generator must learn to imitate.")
+        c["preset"] = gr.Dropdown(PRESET_CHOICES, value="balanced", label="Preset",
+                                  info="Fills the settings that show one phenomenon.")
+    with gr.Row():
+        c["k_disc"] = gr.Slider(1, 10, value=d["k_disc"], step=1, label="k_disc",
+                                info="Discriminator steps per generator step.")
+        c["g_loss"] = gr.Radio(list(live.G_LOSSES), value=d["g_loss"], label="g_loss",
+                               info="minimax: log(1 − D(G(z))); non-saturating: −log D(G(z)).")
+        c["optimizer"] = gr.Radio([("Adam", "adam"), ("SGD", "sgd")], value=d["optimizer"], label="optimizer",
+                                  info="Adam (betas 0.5, 0.999) or plain SGD.")
+        c["lr_d"] = gr.Number(d["lr_d"], label="lr_d", minimum=live.LIMITS["lr"][0], maximum=live.LIMITS["lr"][1],
+                              info="Discriminator learning rate.")
+        c["lr_g"] = gr.Number(d["lr_g"], label="lr_g", minimum=live.LIMITS["lr"][0], maximum=live.LIMITS["lr"][1],
+                              info="Generator learning rate.")
+    with gr.Row():
+        c["batch_size"] = gr.Slider(8, live.MAX_BATCH["2d"], value=d["batch_size"], step=8, label="batch_size",
+                                    info="Real and generated samples per step.")
+        c["latent_dim"] = gr.Slider(1, 128, value=d["latent_dim"], step=1, label="latent_dim",
+                                    info="Size of the noise z the generator starts from.")
+        c["hidden"] = gr.Slider(8, live.MAX_HIDDEN["2d"], value=d["hidden"], step=8, label="hidden",
+                                info="Width: MLP units (2-D) or DCGAN base channels (images).")
+        c["steps"] = gr.Slider(1, live.MAX_STEPS["2d"], value=d["steps"], step=1, label="steps", elem_id="live-steps",
+                               info="Generator steps for Start, or extra steps for Continue.")
+        c["seed"] = gr.Number(0, precision=0, label="seed", minimum=0, maximum=live.LIMITS["seed"][1],
+                              info="Same seed, same run.")
+    for component in c.values():  # Gradio's own range and choice checks would not name the setting
+        guarded(component)
+    return c
+
+
+def results() -> tuple[dict[str, gr.components.Component], gr.Row, gr.Row]:
+    """Status, plots, pictures and downloads by RunOutputs field name, and the 2-D and image rows."""
+    status = gr.Markdown("Press **Start** to train.", latex_delimiters=LATEX, elem_id="live-status")
+    with gr.Row():
+        # show_label=False: Gradio 6.31 sizes the chart as if there were no label, so a label pushes the
+        # legend out of the box; the caption would be cut off the same way, so it is a Markdown below
+        loss_plot = gr.LinePlot(x="step", y="value", color="series", color_map=live.COLORS, height=460,
+                                title="Losses and V(D, G) against the theory", y_title="nats", label="losses",
+                                show_label=False,
+                                colors_in_legend=live.loss_legend(live.mode_defaults("2d")["g_loss"], "2d"),
+                                elem_id="live-losses")
+        d_plot = gr.LinePlot(x="step", y="value", color="series", color_map=live.COLORS, height=460, y_lim=[0, 1],
+                             title="What the discriminator says", y_title="probability", label="D outputs",
+                             show_label=False, elem_id="live-d")
+    gr.Markdown(LOSS_CAPTION, elem_id="live-conventions")
+    with gr.Row(visible=True) as toy_row:
+        heat = gr.Image(label="D(x) with real (black) and generated (green) points", format="png",
+                        interactive=False, height=340)
+        optimal = gr.Image(label="Optimal D*(x) = p_r / (p_r + p_g) with generated points", format="png",
+                           interactive=False, height=340)
+    with gr.Row(visible=False) as image_row:
+        preview = gr.Image(label="Fixed-noise samples (the same z every frame)", format="png",
+                           interactive=False, height=400)
+    with gr.Row():
+        csv = gr.File(label="Loss history (CSV)", interactive=False)
+        files = gr.File(label="Generator (safetensors + config.json) and a GIF of the run", file_count="multiple",
+                        interactive=False)
+    shown = dict(status=status, loss_plot=loss_plot, d_plot=d_plot, heatmap=heat, optimal=optimal, preview=preview,
+                 csv=csv, files=files)
+    return shown, toy_row, image_row
+
+
+def build(demo: gr.Blocks) -> LiveTab:
+    """Lay out the tab inside the caller's gr.Tab and wire its events; returns the tab's handlers."""
+    gr.Markdown(EXPLAIN, latex_delimiters=LATEX)
+    c = controls()
+    about = gr.Markdown(f"**{live.PRESETS['balanced'].title}.** {live.PRESETS['balanced'].about}")
+    with gr.Row():
+        start = gr.Button("Start", variant="primary", elem_id="live-start")
+        stop = gr.Button("Stop", variant="stop", elem_id="live-stop")
+        cont = gr.Button("Continue", elem_id="live-continue")
+        smoothing = gr.Slider(0, 0.99, value=0.0, step=0.01, label="Smoothing",
+                              info="Moving average of the curves (display only; the CSV keeps raw values).")
+    shown, toy_row, image_row = results()
+    out = RunOutputs(**shown, run=gr.State(None))
+    tab = LiveTab(c, about, out, toy_row, image_row, smooth_state=gr.State(0.0))
+    wire(tab, start, stop, cont, smoothing)
+    return tab
+
+
+def wire(tab: LiveTab, start: gr.Button, stop: gr.Button, cont: gr.Button, smoothing: gr.Slider) -> None:
+    """The tab's events; the training ones are the public /train and /continue_training endpoints."""
+    c, out = tab.controls, tab.outputs
+    inputs = [c[name] for name in CONTROL_NAMES]
+    # the progress bar (and the queue position) goes on the status line only, so the plots stay visible as they update
+    limits = dict(concurrency_limit=TRAIN_CONCURRENCY, concurrency_id="live_training", show_progress_on=[out.status])
+    start.click(tab.train, [*inputs, out.run, tab.smooth_state], out.components(), api_name="train", **limits)
+    cont.click(tab.continue_training, [c["steps"], out.run, tab.smooth_state], out.components(),
+               api_name="continue_training", **limits)
+    stop.click(request_stop, None, None, api_visibility="private")
+    smoothing.change(tab.replot, [smoothing, out.run], [out.loss_plot, out.d_plot, tab.smooth_state],
+                     api_visibility="private")
+    gr.on([c["g_loss"].change, c["mode"].change], tab.legend, [c["g_loss"], c["mode"]], out.loss_plot,
+          api_visibility="private")
+    preset_targets = [c[name] for name in PRESET_FIELDS] + [tab.about]
+    c["preset"].change(tab.on_preset, [c["preset"], c["mode"]], preset_targets, api_visibility="private")
+    mode_targets = [c[name] for name in ("dataset", "preset", *PRESET_FIELDS, "latent_dim", "hidden", "steps")]
+    c["mode"].change(tab.on_mode, c["mode"], [*mode_targets, tab.toy_row, tab.image_row], api_visibility="private")
+    for name in PRESET_FIELDS:  # a hand-edited setting no longer matches the preset
+        c[name].input(lambda: "custom", None, c["preset"], api_visibility="private")
