@@ -7,6 +7,7 @@ once per model and dataset and cached.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -120,6 +121,61 @@ def interpolate_images(autoencoder: nn.Module, a: np.ndarray, b: np.ndarray, ste
     z = autoencoder.encode(_to_model(np.stack([a, b]), autoencoder))  # (2, latent_dim)
     t = torch.linspace(0, 1, steps, device=z.device)[:, None]
     return to_uint8(autoencoder.decode(torch.lerp(z[0], z[1], t))).numpy()
+
+
+# --- the variational autoencoder beside the autoencoder -------------------------------------------------
+
+@torch.inference_mode()
+def decode_random_codes(models: list[nn.Module], n: int, seed: int) -> list[np.ndarray]:
+    """The same seeded codes z ~ N(0, I) decoded by each model: one uint8 (n, 28, 28) per model.
+
+    Models with the same ``latent_dim`` get identical codes (each draws from the same seed)."""
+    return [to_uint8(m.decode(make_noise(n, m.latent_dim, seed).to(model_device(m)))).numpy() for m in models]
+
+
+@dataclass
+class Evidence:
+    """The VAE's evidence lower bound for one image, in nats (averaged over posterior samples)."""
+
+    elbo: float  # <= log p(x): how likely the model finds the image
+    recon: float  # E_q[log p(x|z)]: how well the codes it would use redraw it
+    kl: float  # KL(q(z|x) || N(0, I)): how far those codes are from the prior
+    bits_per_pixel: float  # -elbo / (784 log 2): an upper bound on the image's code length
+
+
+@torch.inference_mode()
+def evidence(vae: nn.Module, images: np.ndarray, samples: int = 16, seed: int = 0) -> list[Evidence]:
+    """The ELBO of each uint8 (N, 28, 28) image, averaged over ``samples`` seeded posterior draws."""
+    x = _to_model(images, vae)
+    rng = torch.Generator().manual_seed(seed)
+    terms = [vae.elbo(x, rng) for _ in range(samples)]
+    mean = {key: torch.stack([t[key] for t in terms]).mean(0).cpu() for key in ("elbo", "recon", "kl")}
+    return [Evidence(float(e), float(r), float(k), -float(e) / (784 * math.log(2)))
+            for e, r, k in zip(mean["elbo"], mean["recon"], mean["kl"])]
+
+
+@lru_cache(maxsize=8)
+def typical_evidence(vae: nn.Module, dataset: str, n: int = 200) -> float:
+    """The median ELBO of ``n`` real test images: the yardstick for one image's ELBO."""
+    images, _ = load_split(dataset, "test")
+    return float(np.median([e.elbo for e in evidence(vae, images[:n].numpy(), samples=4)]))
+
+
+@lru_cache(maxsize=8)
+def axes_by_use(vae: nn.Module, dataset: str, n: int = 1000) -> np.ndarray:
+    """The latent axes ordered by how much the VAE uses them (mean KL over test images, largest first)."""
+    images, _ = load_split(dataset, "test")
+    with torch.inference_mode():
+        kl = vae.kl_per_dim(_to_model(images[:n], vae)).cpu().numpy()
+    return np.argsort(-kl, kind="stable")
+
+
+@torch.inference_mode()
+def traverse(vae: nn.Module, image: np.ndarray, axis: int, span: float, steps: int) -> np.ndarray:
+    """Decodes of the image's mean code with one ``axis`` swept over [-span, span]: uint8 (steps, 28, 28)."""
+    z = vae.encode(_to_model(np.asarray(image)[None], vae)).repeat(steps, 1)  # (steps, latent_dim)
+    z[:, axis] = torch.linspace(-span, span, steps, device=z.device)
+    return to_uint8(vae.decode(z)).numpy()
 
 
 # --- the latent map as a picture ---------------------------------------------------------------------------

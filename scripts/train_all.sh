@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Train all eight shipped models into weights/, exactly as they were made (see README, "Training").
+# Train all ten shipped models into weights/, exactly as they were made (see README, "Training").
 # Two lanes of one CPU thread each run side by side; every run resumes from checkpoints/ if interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,12 +15,14 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
   train cgan-fashion --steps 4500 --aux-weight 1
   train autoencoder-mnist --steps 1500
   train gan-mnist --steps 3000
+  train vae-mnist --steps 4000 --latent-dim 8
 ) &
 (
   train classifier-mnist --steps 1500
   train gan-fashion --steps 2500
   train autoencoder-fashion --steps 3000
   train cgan-mnist --steps 3000
+  train vae-fashion --steps 6000
 ) &
 wait
 cat runs/times.txt

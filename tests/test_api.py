@@ -1,6 +1,7 @@
 """Every endpoint of the autoencoder, GAN and conditional GAN tabs through gradio_client, good and bad values."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
@@ -44,6 +45,38 @@ def test_interpolate_ae(client):
                                 api_name="/interpolate_ae")
     assert png(strip).width > 8 * 28 * 3
     assert Image.open(gif).format == "GIF" and Image.open(gif).n_frames == 10  # 6 frames, there and back
+
+
+def test_vae_random_codes_are_seeded(client):
+    picture = client.predict(3, 8, "mnist", api_name="/vae_random_codes")
+    assert png(picture).width > 8 * 28 * 3  # two rows of eight: the autoencoder's and the VAE's decodes
+    again = client.predict(3, 8, "mnist", api_name="/vae_random_codes")
+    assert png(again).tobytes() == png(picture).tobytes()
+
+
+def test_vae_latent_maps_side_by_side(client):
+    ae_map, vae_map = client.predict(handle_file(FASHION[4]), "fashion", api_name="/vae_latent_maps")
+    assert png(ae_map).size == png(vae_map).size and png(ae_map).width >= 400
+
+
+def elbo_of(text: str) -> float:
+    return float(text.split("**ELBO** ", 1)[1].split(" nats", 1)[0])
+
+
+def test_vae_elbo_prefers_a_real_image_to_a_scribble(client, tmp_path):
+    real = client.predict(handle_file(MNIST[6]), "mnist", api_name="/vae_elbo")
+    scribble = np.zeros((28, 28), np.uint8)
+    scribble[4:24, 3] = scribble[12, 3:25] = scribble[5:20, 20] = 255  # three crossed strokes: no digit
+    Image.fromarray(scribble).save(tmp_path / "scribble.png")
+    drawn = client.predict(handle_file(str(tmp_path / "scribble.png")), "mnist", api_name="/vae_elbo")
+    assert "reconstruction" in real and "KL" in real and "bits per pixel" in real
+    assert elbo_of(real) > elbo_of(drawn) + 50, (real, drawn)
+
+
+def test_vae_traverse(client):
+    strip, gif = client.predict(handle_file(FASHION[7]), 1, 3.0, 7, "fashion", api_name="/vae_traverse")
+    assert png(strip).width > 8 * 28 * 3
+    assert Image.open(gif).format == "GIF" and Image.open(gif).n_frames == 12  # 7 frames, there and back
 
 
 def test_sample(client):

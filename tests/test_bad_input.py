@@ -75,6 +75,15 @@ API_CASES = [
     ("/sample_conditional", ("sneaker", 4, 0, "fashion"), ["Unknown class 'sneaker'", "Sneaker"]),
     ("/sample_conditional", ("Sneaker", 4, 0, "mnist"), ["Unknown class 'Sneaker' for MNIST", "0, 1, 2"]),
     ("/interpolate_classes", ("Bag", "Dragon", 0, 5, "fashion"), ["'Dragon'", "Ankle boot"]),
+    # the autoencoder vs VAE part
+    ("/vae_elbo", (upload("one_pixel.png"), "fashion"), ["1x1 pixels", "at least 8x8"]),
+    ("/vae_elbo", (None, "mnist"), ["Give an image first", "upload a picture"]),
+    ("/vae_latent_maps", (upload("notes.txt"), "mnist"), ["could not read notes.txt"]),
+    ("/vae_random_codes", (0, 100, "fashion"), ["Codes", "100", "maximum value 16"]),
+    ("/vae_random_codes", (0, 4, "svhn"), ["Dataset", "svhn", "fashion"]),
+    ("/vae_traverse", (EXAMPLE, 0, 3.0, 9, "fashion"), ["Axis", "minimum value 1"]),
+    ("/vae_traverse", (EXAMPLE, 1.5, 3.0, 9, "fashion"), ["Axis", "whole number"]),
+    ("/vae_traverse", (EXAMPLE, 1, 40.0, 9, "fashion"), ["Span", "maximum value 4"]),
 ]
 
 TRAIN = dict(mode="2d", dataset="ring", preset="balanced", steps=5, seed=1, hidden=32, batch_size=64)

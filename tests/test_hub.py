@@ -18,19 +18,20 @@ from gan_demo.registry import parse_name
 
 @pytest.mark.parametrize("name", PRETRAINED_NAMES)
 def test_shipped_weights_load_and_run(name, device):
+    """Every shipped model loads in eval mode and runs on its family's example inputs; generators also sample."""
+    family, _ = parse_name(name)
+    part = family.parts[family.pretrained]
     model = load_pretrained(name, device)
     assert not model.training
     assert (WEIGHTS_DIR / name / "config.json").is_file()
     with torch.no_grad():
-        family, _ = parse_name(name)
-        if family.sample is not None:
-            z = torch.randn(8, model.latent_dim, generator=torch.Generator().manual_seed(0)).to(device)
-            out = model(z, torch.arange(8, device=device)) if family.conditional else model(z)
-            assert out.shape == (8, 1, 28, 28) and out.min() >= -1 and out.max() <= 1
-        else:
-            out = model(torch.zeros(8, 1, 28, 28, device=device) - 1)
-            assert out.shape == ((8, 10) if name.startswith("classifier") else (8, 1, 28, 28))
-        assert torch.isfinite(out).all()
+        out = model(*(x.to(device) for x in part.inputs(model, 8, torch.Generator().manual_seed(0))))
+    assert out.shape == (8, *part.output_shape) and torch.isfinite(out).all()
+    if part.output_range is not None:
+        assert part.output_range[0] <= out.min() and out.max() <= part.output_range[1]
+    if family.sample is not None:
+        images = family.sample(model, 8, 0, torch.arange(8) if family.conditional else None)
+        assert images.shape == (8, 28, 28) and images.dtype == torch.uint8
 
 
 def test_all_shipped_weights_are_small():

@@ -18,7 +18,7 @@ def forward(name: str, model: torch.nn.Module, batch: int = 4, seed: int = 0) ->
 
 
 def test_every_family_registers_its_parts():
-    assert {"classifier", "autoencoder", "gan", "cgan", "toy-gan"} <= set(FAMILIES)
+    assert {"classifier", "autoencoder", "vae", "gan", "cgan", "toy-gan"} <= set(FAMILIES)
     assert set(PARTS) <= set(model_names())
 
 
@@ -65,7 +65,7 @@ def test_conditioning_changes_the_output():
     assert logits[0] != logits[1]
 
 
-@pytest.mark.parametrize("name", ["vae", "gan.encoder", "toy-gan", "generator"])
+@pytest.mark.parametrize("name", ["diffusion", "gan.encoder", "toy-gan", "generator"])
 def test_unknown_model_names_the_choices(name):
     with pytest.raises(ValueError, match=r"unknown model .*choose one of .*'cgan\.discriminator'"):
         create_model(name)

@@ -25,6 +25,15 @@ def test_npz_with_all_labels_cycles_classes(tmp_path):
     assert arrays["labels"].tolist() == [i % 10 for i in range(25)]
 
 
+def test_vae_samples_from_the_prior_seeded(tmp_path):
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    for out in (a, b):
+        assert main(["vae-mnist", "--n", "6", "--seed", "4", "--out", str(out)]) == 0
+    assert np.load(a)["images"].shape == (6, 28, 28) and (np.load(a)["labels"] == -1).all()
+    assert np.array_equal(np.load(a)["images"], np.load(b)["images"])
+    assert main(["vae-mnist", "--n", "2", "--label", "3", "--out", str(a)]) == 2  # unconditional
+
+
 def test_label_by_name_and_same_seed_same_file(tmp_path):
     a, b = tmp_path / "a.npz", tmp_path / "b.npz"
     for out in (a, b):

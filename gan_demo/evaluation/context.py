@@ -17,6 +17,7 @@ from ..hub import load_pretrained
 from .metrics import class_histogram, frechet_distance
 
 JUDGE = "classifier"  # the family whose shipped model judges the others
+CONFIDENT = 0.9  # a judged image is "recognisable" when the judge is at least this sure of its class
 
 
 class EvalContext:
@@ -55,6 +56,10 @@ class EvalContext:
     def frechet_distance(self, x: torch.Tensor) -> float:
         """Frechet distance between images ``x`` and the test images, in the judge's feature space."""
         return frechet_distance(self.features(x), self.test_features)
+
+    def confident_share(self, x: torch.Tensor, level: float = CONFIDENT) -> float:
+        """Share of images the judge gives at least ``level`` probability to one class: recognisable ones."""
+        return (self.batched(self.judge, x).softmax(1).amax(1) >= level).float().mean().item()
 
     def class_histogram(self, x: torch.Tensor) -> list[float]:
         return class_histogram(self.predict(x), len(self.classes)).tolist()

@@ -12,8 +12,8 @@ from torch import nn
 
 from .gan import unwrap
 
-# loss_fn(model, x, y) -> (loss, extra record fields)
-LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict]]
+# loss_fn(model, x, y, rng) -> (loss, extra record fields); rng: the run's CPU generator, for losses that sample
+LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Generator], tuple[torch.Tensor, dict]]
 # augment(x, rng) -> x, on CPU batches
 Augment = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
@@ -28,7 +28,8 @@ class SupervisedTrainer:
         self.batch_size, self.device, self.augment = batch_size, torch.device(device), augment
         self.rng = torch.Generator().manual_seed(seed)
         self.opt = torch.optim.Adam(model.parameters(), lr=lr)
-        self.sched = torch.optim.lr_scheduler.CosineAnnealingLR(self.opt, T_max=max(1, total_steps))
+        self.total_steps = max(1, total_steps)
+        self.sched = torch.optim.lr_scheduler.CosineAnnealingLR(self.opt, T_max=self.total_steps)
         self.step = 0
 
     def run(self, steps: int) -> Iterator[dict]:
@@ -39,7 +40,7 @@ class SupervisedTrainer:
             x, y = self.images[idx], self.labels[idx]
             if self.augment is not None:
                 x = self.augment(x, self.rng)
-            loss, extra = self.loss_fn(self.model, x.to(self.device), y.to(self.device))
+            loss, extra = self.loss_fn(self.model, x.to(self.device), y.to(self.device), self.rng)
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
@@ -61,5 +62,6 @@ class SupervisedTrainer:
         unwrap(self.model).load_state_dict(state["model"])
         self.opt.load_state_dict(state["opt"])
         self.sched.load_state_dict(state["sched"])
+        self.sched.T_max = self.total_steps  # this run's length: a run resumed with a larger --steps anneals over it
         self.rng.set_state(state["rng"])
         self.step = int(state["step"])

@@ -22,6 +22,7 @@ from ui.components import (
     picture,
     slider,
 )
+from ui.tabs import vae
 
 EXPLAIN = r"""
 ### Compress, then rebuild
@@ -126,10 +127,20 @@ def on_dataset(dataset: str):
             gr.Dropdown(choices=choices, value=b), example_image(a), example_image(b))
 
 
-def _refresh(event, inputs: list, outputs: list) -> None:
-    """After ``event`` sets a new input: reconstruct and redraw the map (private endpoints)."""
-    (event.success(reconstruct, inputs, outputs[:2], api_visibility="private")
-          .success(latent_map, inputs, outputs[2:], api_visibility="private"))
+def _follow(event, inputs: list, outputs: list, vae_outputs: list, named: bool = False):
+    """After ``event`` sets a new input: reconstruct, redraw the map, then the VAE's ELBO and both maps.
+
+    ``named``: these are the API's /reconstruct ... /vae_latent_maps; otherwise private copies of them."""
+    api = (lambda name: {"api_name": name}) if named else (lambda name: {"api_visibility": "private"})
+    image, _, dataset = inputs
+    return (event.success(latent_map, inputs, outputs[2:], **api("latent_map"))
+                 .success(vae.vae_elbo, [image, dataset], vae_outputs[:1], **api("vae_elbo"))
+                 .success(vae.latent_maps, [image, dataset], vae_outputs[1:], **api("vae_latent_maps")))
+
+
+def _refresh(event, inputs: list, outputs: list, vae_outputs: list) -> None:
+    """After ``event`` sets a new input: everything that follows the input (private endpoints)."""
+    _follow(event.success(reconstruct, inputs, outputs[:2], api_visibility="private"), inputs, outputs, vae_outputs)
 
 
 def build(dataset: gr.Radio) -> None:
@@ -172,15 +183,17 @@ def build(dataset: gr.Radio) -> None:
         gif = animation("ae-gif")
     interp_btn = gr.Button("Interpolate", variant="primary", elem_id="ae-interpolate")
     strip = picture("Decoded codes from A to B", "ae-strip", titled=True)
+    vae_outputs = vae.build(dataset, image)
 
     inputs, outputs = [image, noise, dataset], [comparison, scores, map_image, manifold_image]
-    (gr.on([run.click, image.upload, noise.release], reconstruct, inputs, outputs[:2], api_name="reconstruct")
-       .success(latent_map, inputs, outputs[2:], api_name="latent_map"))
-    _refresh(gallery.select(pick_example, [dataset], [image], api_visibility="private"), inputs, outputs)
-    _refresh(draw_btn.click(use_drawing, [sketch, dataset], [image], api_visibility="private"), inputs, outputs)
+    _follow(gr.on([run.click, image.upload, noise.release], reconstruct, inputs, outputs[:2], api_name="reconstruct"),
+            inputs, outputs, vae_outputs, named=True)
+    _refresh(gallery.select(pick_example, [dataset], [image], api_visibility="private"), inputs, outputs, vae_outputs)
+    _refresh(draw_btn.click(use_drawing, [sketch, dataset], [image], api_visibility="private"), inputs, outputs,
+             vae_outputs)
     _refresh(dataset.change(on_dataset, [dataset], [gallery, image, pick_a, pick_b, image_a, image_b],
                              api_visibility="private"),
-             inputs, outputs)
+             inputs, outputs, vae_outputs)
     pick_a.input(example_image, pick_a, image_a, api_visibility="private")
     pick_b.input(example_image, pick_b, image_b, api_visibility="private")
     interp_btn.click(interpolate_ae, [image_a, image_b, frames, dataset], [strip, gif], api_name="interpolate_ae")

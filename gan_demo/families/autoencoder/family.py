@@ -12,7 +12,7 @@ from ..supervised import SupervisedRecipe
 from .model import Autoencoder
 
 
-def autoencoder_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor):
+def autoencoder_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, rng: torch.Generator):
     return F.mse_loss(model(x), x), {}
 
 

@@ -11,7 +11,7 @@ from ..supervised import SupervisedRecipe
 from .model import Classifier
 
 
-def classifier_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor):
+def classifier_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, rng: torch.Generator):
     logits = model(x)
     return F.cross_entropy(logits, y), {"acc": (logits.argmax(1) == y).float().mean().item()}
 
