@@ -138,3 +138,21 @@ def test_dataset_switch_reaches_the_tabs(page):
     page.get_by_role("tab", name="Conditional GAN").click()
     wait_for_text(page, "#cgan-agreement", "sees 7 in")
     shot(page, "dataset_switch_mnist")
+
+
+def test_autoencoder_vs_vae(page):
+    """The VAE part: random codes decoded by both models, the ELBO of the input, both maps, a traversal."""
+    page.locator("#ae-gallery img").nth(14).click()  # Sneaker #1: the input follows into the VAE part
+    wait_for_text(page, "#vae-elbo", "bits per pixel")
+    assert number_after(text_of(page, "#vae-elbo"), "ELBO") < 0  # a log-probability bound, in nats
+    assert_pictures(page, "#vae-ae-map", min_side=300)
+    assert_pictures(page, "#vae-map", min_side=300)
+    page.locator("#vae-random-run").click()
+    wait_for_images(page, "#vae-random")
+    assert_pictures(page, "#vae-random", min_side=150)  # two rows of decodes
+    page.locator("#vae-traverse-run").click()
+    wait_for_images(page, "#vae-traverse")
+    wait_for_images(page, "#vae-gif")
+    assert_pictures(page, "#vae-traverse", min_side=28)
+    page.locator("#vae-random").scroll_into_view_if_needed()
+    shot(page, "autoencoder_vs_vae")

@@ -38,7 +38,7 @@ def measure(ctx, model: nn.Module) -> dict:
     fake = ctx.generated(sample(model, ctx.n, 0, wanted))
     predicted = ctx.predict(fake)
     return {"cgan_fd": ctx.frechet_distance(fake),
-            "cgan_agreement": (predicted == wanted).float().mean().item(),
+            "cgan_agreement": (predicted == wanted).float().mean().item(), "cgan_confident": ctx.confident_share(fake),
             "cgan_agreement_per_class": [(predicted[wanted == c] == c).float().mean().item() for c in range(k)]}
 
 
@@ -59,7 +59,8 @@ FAMILY = register(Family(
     conditional=True,
     evaluation=Evaluation(measure, rows=(
         CardRow("Frechet distance, conditional GAN vs test", lambda r: f"{r['cgan_fd']:.2f}"),
-        CardRow("conditional GAN: samples judged the requested class", lambda r: f"{100 * r['cgan_agreement']:.1f}%")),
+        CardRow("conditional GAN: samples judged the requested class", lambda r: f"{100 * r['cgan_agreement']:.1f}%"),
+        CardRow("conditional GAN samples: classifier >= 90% sure", lambda r: f"{100 * r['cgan_confident']:.1f}%")),
         class_rows=(CardRow("cGAN agreement", lambda r: [f"{100 * a:.0f}%" for a in r["cgan_agreement_per_class"]]),),
         checks=checks),
 ))

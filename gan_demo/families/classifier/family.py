@@ -26,8 +26,8 @@ def random_shift(x: torch.Tensor, rng: torch.Generator, pad: int = 2) -> torch.T
 def measure(ctx, model: nn.Module) -> dict:
     """Accuracy on the test split, and the floor of the Frechet distance: real training vs test images."""
     accuracy = (ctx.batched(model, ctx.x_test).argmax(1) == ctx.y_test).float().mean().item()
-    return {"classifier_accuracy": accuracy, "n_train_floor": len(ctx.x_train),
-            "fd_floor_train_vs_test": ctx.frechet_distance(ctx.x_train)}
+    return {"classifier_accuracy": accuracy, "real_confident": ctx.confident_share(ctx.x_test),
+            "n_train_floor": len(ctx.x_train), "fd_floor_train_vs_test": ctx.frechet_distance(ctx.x_train)}
 
 
 FAMILY = register(Family(
@@ -41,6 +41,7 @@ FAMILY = register(Family(
         defaults=dict(steps=3000, batch_size=128, lr=2e-3)),
     evaluation=Evaluation(measure, rows=(
         CardRow("classifier accuracy (test)", lambda r: f"{100 * r['classifier_accuracy']:.1f}%"),
+        CardRow("real test images: classifier >= 90% sure", lambda r: f"{100 * r['real_confident']:.1f}%"),
         CardRow("Frechet distance, real train vs test (floor)", lambda r: f"{r['fd_floor_train_vs_test']:.2f}"),
     )),
 ))

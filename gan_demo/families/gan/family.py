@@ -66,7 +66,8 @@ def sample(model: nn.Module, n: int, seed: int, labels: torch.Tensor | None) -> 
 
 def measure(ctx, model: nn.Module) -> dict:
     fake = ctx.generated(sample(model, ctx.n, 0, None))
-    return {"gan_fd": ctx.frechet_distance(fake), "gan_class_histogram": ctx.class_histogram(fake)}
+    return {"gan_fd": ctx.frechet_distance(fake), "gan_class_histogram": ctx.class_histogram(fake),
+            "gan_confident": ctx.confident_share(fake)}
 
 
 def checks(r: dict) -> dict[str, bool]:
@@ -83,7 +84,8 @@ FAMILY = register(Family(
     recipe=GANRecipe(),
     sample=sample,
     evaluation=Evaluation(
-        measure, rows=(CardRow("Frechet distance, GAN vs test", lambda r: f"{r['gan_fd']:.2f}"),),
+        measure, rows=(CardRow("Frechet distance, GAN vs test", lambda r: f"{r['gan_fd']:.2f}"),
+                       CardRow("GAN samples: classifier >= 90% sure", lambda r: f"{100 * r['gan_confident']:.1f}%")),
         class_rows=(CardRow("GAN share", lambda r: [f"{100 * h:.1f}%" for h in r["gan_class_histogram"]]),),
         checks=checks),
 ))
