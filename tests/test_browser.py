@@ -33,7 +33,9 @@ def wait_for_images(page, selector: str, count: int = 1) -> None:
 
 
 def loaded_sizes(page, selector: str) -> list[tuple[int, int]]:
-    """(naturalWidth, naturalHeight) of every picture under ``selector``, after each has finished loading."""
+    """(naturalWidth, naturalHeight) of every picture under ``selector``, after each has finished loading
+    (scrolled into view first: Gradio's pictures load lazily)."""
+    page.locator(selector).scroll_into_view_if_needed()
     page.wait_for_function("s => [...document.querySelectorAll(s + ' img')].every(i => i.complete)", arg=selector,
                            timeout=TIMEOUT)
     sizes = page.eval_on_selector_all(f"{selector} img", "els => els.map(i => [i.naturalWidth, i.naturalHeight])")
@@ -145,6 +147,8 @@ def test_autoencoder_vs_vae(page):
     page.locator("#ae-gallery img").nth(14).click()  # Sneaker #1: the input follows into the VAE part
     wait_for_text(page, "#vae-elbo", "bits per pixel")
     assert number_after(text_of(page, "#vae-elbo"), "ELBO") < 0  # a log-probability bound, in nats
+    wait_for_images(page, "#vae-ae-map")
+    wait_for_images(page, "#vae-map")
     assert_pictures(page, "#vae-ae-map", min_side=300)
     assert_pictures(page, "#vae-map", min_side=300)
     page.locator("#vae-random-run").click()
