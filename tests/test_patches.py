@@ -13,6 +13,9 @@ from PIL import Image
 from servers import app_process
 from ui import patches
 
+GRADIOS_OWN = processing_utils.save_pil_to_cache  # collected before any test launches the app (which installs ours)
+assert GRADIOS_OWN is not patches.save_pil_to_cache, "importing ui.patches must not patch Gradio"
+
 
 def cache_target(array: np.ndarray, cache_dir, format: str = "png"):
     data = processing_utils.encode_pil_to_bytes(Image.fromarray(array), format)
@@ -30,7 +33,7 @@ def test_an_existing_picture_is_left_alone_and_a_new_one_is_whole(tmp_path):
 
 def test_after_install_gradio_components_leave_cached_pictures_alone(tmp_path, monkeypatch):
     """Through Gradio's own output path (gr.Image.postprocess): without the patch the file is rewritten."""
-    monkeypatch.setattr(processing_utils, "save_pil_to_cache", processing_utils.save_pil_to_cache)
+    monkeypatch.setattr(processing_utils, "save_pil_to_cache", GRADIOS_OWN)  # whatever an earlier test installed
     array = np.arange(28 * 28, dtype=np.uint8).reshape(28, 28)
     target = cache_target(array, tmp_path)
     component = gr.Image(format="png")
