@@ -21,7 +21,7 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
   train classifier-mnist --steps 1500
   train gan-fashion --steps 2500
   train autoencoder-fashion --steps 3000
-  train cgan-mnist --steps 3000
+  train cgan-mnist --steps 3000 --aux-weight 1
   train vae-fashion --steps 6000
 ) &
 wait
