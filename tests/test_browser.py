@@ -49,6 +49,13 @@ def assert_pictures(page, selector: str, count: int = 1, min_side: int = 28) -> 
     assert all(min(w, h) >= min_side for w, h in sizes), f"{selector}: broken or tiny pictures {sizes}"
 
 
+def click_and_see(page, button: str, output: str, count: int = 1, min_side: int = 28) -> None:
+    """Press ``button`` and check that ``output`` shows ``count`` decoded pictures."""
+    page.locator(button).click()
+    wait_for_images(page, output, count)
+    assert_pictures(page, output, count, min_side)
+
+
 def number_after(text: str, label: str) -> float:
     match = re.search(rf"{label}\D*?(-?\d+(?:\.\d+)?)", text)
     assert match, f"no number after {label!r} in {text!r}"
@@ -111,9 +118,7 @@ def test_gan_samples_and_memorisation_check(page):
     wait_for_text(page, "#gan-memorisation", "Nearest training image")
     assert "sample #3" in text_of(page, "#gan-nearest")
     assert_pictures(page, "#gan-nearest", 9)
-    page.locator("#gan-interpolate").click()
-    wait_for_images(page, "#gan-strip")
-    assert_pictures(page, "#gan-strip")
+    click_and_see(page, "#gan-interpolate", "#gan-strip")
     shot(page, "gan")
 
 
@@ -124,12 +129,8 @@ def test_conditional_gan_samples_and_grid(page):
     wait_for_text(page, "#cgan-agreement", "Agreement")
     assert number_after(text_of(page, "#cgan-agreement"), r"samples \(") >= 50  # "... in 15 of 16 samples (94%)."
     assert_pictures(page, "#cgan-gallery", 16)
-    page.locator("#cgan-grid-run").click()
-    wait_for_images(page, "#cgan-grid")
-    assert_pictures(page, "#cgan-grid", min_side=200)  # ten classes across
-    page.locator("#cgan-interpolate").click()
-    wait_for_images(page, "#cgan-strip")
-    assert_pictures(page, "#cgan-strip")
+    click_and_see(page, "#cgan-grid-run", "#cgan-grid", min_side=200)  # ten classes across
+    click_and_see(page, "#cgan-interpolate", "#cgan-strip")
     shot(page, "conditional_gan")
 
 
@@ -151,9 +152,7 @@ def test_autoencoder_vs_vae(page):
     wait_for_images(page, "#vae-map")
     assert_pictures(page, "#vae-ae-map", min_side=300)
     assert_pictures(page, "#vae-map", min_side=300)
-    page.locator("#vae-random-run").click()
-    wait_for_images(page, "#vae-random")
-    assert_pictures(page, "#vae-random", min_side=150)  # two rows of decodes
+    click_and_see(page, "#vae-random-run", "#vae-random", min_side=150)  # two rows of decodes
     page.locator("#vae-traverse-run").click()
     wait_for_images(page, "#vae-traverse")
     wait_for_images(page, "#vae-gif")
