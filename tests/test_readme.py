@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gan_demo import pick_device
+from gan_demo import pick_device, pretrained_names
 from gan_demo.evaluate import evaluate_dataset
 from gan_demo.evaluation.card import END, START, bar_checks, markdown
 
@@ -67,3 +67,14 @@ def test_benchmark_tables_are_the_latest_full_run():
 
     block = README.split(README_START, 1)[1].split(README_END, 1)[0]
     assert block.strip() == readme_block((ROOT / "benchmarks" / "results.md").read_text()).strip()
+
+
+def test_training_table_is_what_make_train_runs():
+    """Every row of the README's training table is a line of scripts/train_all.sh, and the other way round."""
+    block = README.split("<!-- train:start -->", 1)[1].split("<!-- train:end -->", 1)[0]
+    rows = re.findall(r"^\| `([\w-]+)` \| `python -m gan_demo\.train (\S+) --dataset (\w+) --threads 1 ?(.*?)` \|", block, re.M)
+    table = {name: (family, dataset, flags.strip()) for name, family, dataset, flags in rows}
+    script = re.findall(r"^\s+train ([\w-]+) ?(.*)$", (ROOT / "scripts" / "train_all.sh").read_text(), re.M)
+    assert {name: flags.strip() for name, flags in script} == {name: t[2] for name, t in table.items()}
+    assert all(name == f"{family}-{dataset}" for name, (family, dataset, _) in table.items())
+    assert set(table) == set(pretrained_names())
