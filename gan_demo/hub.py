@@ -57,8 +57,8 @@ def load_folder(cls: type[nn.Module], folder: Path | str) -> nn.Module:
     return model.eval()
 
 
-def hub_folder(name: str) -> Path:
-    """Download (or find in the local cache) ``<name>/`` of the Hub repo named by the environment."""
+def hub_folder(name: str, files: tuple[str, ...] = (CONFIG_FILE, WEIGHTS_FILE)) -> Path:
+    """Download (or find in the local cache) ``files`` of ``<name>/`` in the Hub repo named by the environment."""
     repo, revision = os.getenv(HUB_REPO_ENV), os.getenv(HUB_REVISION_ENV)
     if not repo:
         raise WeightsError(f"no weights for {name!r}: {weights_dir() / name} does not exist and "
@@ -67,7 +67,7 @@ def hub_folder(name: str) -> Path:
         raise WeightsError(f"${HUB_REVISION_ENV} must pin a full 40-character commit SHA of {repo}, got {revision!r}")
     from huggingface_hub import hf_hub_download  # noqa: PLC0415 - only needed for the Hub fallback
 
-    paths = [hf_hub_download(repo, f"{name}/{file}", revision=revision) for file in (CONFIG_FILE, WEIGHTS_FILE)]
+    paths = [hf_hub_download(repo, f"{name}/{file}", revision=revision) for file in files]
     return Path(paths[0]).parent
 
 
@@ -76,15 +76,28 @@ def load_pretrained(name: str, device: torch.device | str = "cpu") -> nn.Module:
 
     The name is ``<family>-<dataset>`` (see :mod:`gan_demo.registry`); the family says which class to build."""
     family, _ = parse_name(name)
-    local = weights_dir() / name
-    if local.is_dir():
-        folder, source = local, f"local folder {local}"
-    else:
-        folder = hub_folder(name)
-        source = f"Hub repo {os.environ[HUB_REPO_ENV]}@{os.environ[HUB_REVISION_ENV][:8]}"
+    folder, source = pretrained_folder(name)
     model = load_folder(family.model_class, folder)
     log.info("loaded %s from %s", name, source)
     return model.to(device)
+
+
+def pretrained_folder(name: str, files: tuple[str, ...] = (CONFIG_FILE, WEIGHTS_FILE)) -> tuple[Path, str]:
+    """The folder holding shipped model ``name`` (``files`` fetched from the Hub if not local), and its source."""
+    local = weights_dir() / name
+    if local.is_dir():
+        return local, f"local folder {local}"
+    return hub_folder(name, files), f"Hub repo {os.environ[HUB_REPO_ENV]}@{os.environ[HUB_REVISION_ENV][:8]}"
+
+
+def pretrained_config(name: str) -> dict:
+    """The constructor arguments of shipped model ``name`` (its ``config.json``), without loading its weights."""
+    parse_name(name)  # an unknown name gets the error that lists the valid ones
+    path = pretrained_folder(name, (CONFIG_FILE,))[0] / CONFIG_FILE
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise WeightsError(f"cannot read {path}: {err}") from err
 
 
 _cache_lock = threading.Lock()

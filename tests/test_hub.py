@@ -12,7 +12,7 @@ from safetensors.torch import load_file, save_file
 from gan_demo import PRETRAINED_NAMES, WeightsError, load_pretrained
 from gan_demo.families.classifier import Classifier
 from gan_demo.families.gan import Generator
-from gan_demo.hub import WEIGHTS_DIR, load_folder
+from gan_demo.hub import WEIGHTS_DIR, load_folder, pretrained_config
 from gan_demo.registry import parse_name
 
 
@@ -115,3 +115,14 @@ def test_loads_from_populated_hub_cache_offline(tmp_path, monkeypatch):
     local = load_folder(Generator, WEIGHTS_DIR / "gan-mnist")
     for a, b in zip(from_hub.state_dict().values(), local.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_config_is_read_without_the_weights(tmp_path, monkeypatch):
+    assert pretrained_config("vae-mnist") == json.loads((WEIGHTS_DIR / "vae-mnist" / "config.json").read_text())
+    with pytest.raises(ValueError, match="choose one of"):
+        pretrained_config("vae-cifar")
+    monkeypatch.setenv("GAN_DEMO_WEIGHTS_DIR", str(tmp_path))
+    (tmp_path / "vae-mnist").mkdir()
+    (tmp_path / "vae-mnist" / "config.json").write_text("{not json")
+    with pytest.raises(WeightsError, match=r"cannot read .*config\.json"):
+        pretrained_config("vae-mnist")

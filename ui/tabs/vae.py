@@ -5,8 +5,9 @@ import gradio as gr
 import numpy as np
 import torch
 
-from gan_demo import explore
+from gan_demo import WeightsError, explore
 from gan_demo.device import gpu
+from gan_demo.hub import pretrained_config
 from gan_demo.images import labelled_grid
 from gan_demo.sampling import MAX_SEED
 from ui.common import check_dataset, check_float, check_int, get_model
@@ -34,8 +35,8 @@ MAX_SPAN = 4.0
 def _latent_dim(dataset: str) -> int:
     """The VAE's code size for ``dataset`` (the traversal's axes), from its config, without loading the weights."""
     try:
-        return get_model(f"vae-{dataset}").latent_dim
-    except gr.Error:  # missing weights: the actions say so when used
+        return pretrained_config(f"vae-{dataset}")["latent_dim"]
+    except (WeightsError, KeyError):  # unusable weights: the actions say so, with the file, when used
         return 16
 
 
