@@ -6,6 +6,7 @@ measured in. Everything is computed once per dataset and shared by the families.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -18,6 +19,27 @@ from .metrics import class_histogram, frechet_distance
 
 JUDGE = "classifier"  # the family whose shipped model judges the others
 CONFIDENT = 0.9  # a judged image is "recognisable" when the judge is at least this sure of its class
+
+
+@dataclass
+class Judged:
+    """What the judge makes of a set of images, from one pass over them: its features and class probabilities."""
+
+    features: np.ndarray  # (N, feature_dim): the space the Frechet distance is measured in
+    probs: torch.Tensor  # (N, K)
+
+    @property
+    def predicted(self) -> torch.Tensor:
+        """The judge's class for each image (N,)."""
+        return self.probs.argmax(1)
+
+    @property
+    def confident(self) -> float:
+        """Share of images the judge gives at least CONFIDENT probability to one class: recognisable ones."""
+        return (self.probs.amax(1) >= CONFIDENT).float().mean().item()
+
+    def class_histogram(self) -> list[float]:
+        return class_histogram(self.predicted, self.probs.shape[1]).tolist()
 
 
 class EvalContext:
@@ -42,27 +64,19 @@ class EvalContext:
         """``fn`` over ``x`` in batches on the device; the result on the CPU."""
         return torch.cat([fn(chunk.to(self.device)).cpu() for chunk in x.split(batch)])
 
-    def features(self, x: torch.Tensor) -> np.ndarray:
-        return self.batched(self.judge.features, x).numpy()
-
-    def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """The judge's class for each image (N,)."""
-        return self.batched(self.judge, x).argmax(1)
+    def judged(self, x: torch.Tensor) -> Judged:
+        """The judge's features and class probabilities of images ``x`` (N, 1, 28, 28), in one pass."""
+        features = self.batched(self.judge.features, x)  # (N, feature_dim)
+        probs = self.batched(lambda h: self.judge.classify_features(h).softmax(1), features)  # (N, K)
+        return Judged(features.numpy(), probs)
 
     @cached_property
-    def test_features(self) -> np.ndarray:
-        return self.features(self.x_test)
+    def test(self) -> Judged:
+        return self.judged(self.x_test)
 
-    def frechet_distance(self, x: torch.Tensor) -> float:
-        """Frechet distance between images ``x`` and the test images, in the judge's feature space."""
-        return frechet_distance(self.features(x), self.test_features)
-
-    def confident_share(self, x: torch.Tensor, level: float = CONFIDENT) -> float:
-        """Share of images the judge gives at least ``level`` probability to one class: recognisable ones."""
-        return (self.batched(self.judge, x).softmax(1).amax(1) >= level).float().mean().item()
-
-    def class_histogram(self, x: torch.Tensor) -> list[float]:
-        return class_histogram(self.predict(x), len(self.classes)).tolist()
+    def frechet_distance(self, judged: Judged) -> float:
+        """Frechet distance between judged images and the test images, in the judge's feature space."""
+        return frechet_distance(judged.features, self.test.features)
 
     def generated(self, images_uint8: torch.Tensor) -> torch.Tensor:
         """Generated uint8 images (N, 28, 28), as the sample CLI writes them, back in the models' range."""

@@ -35,10 +35,10 @@ def measure(ctx, model: nn.Module) -> dict:
     """Frechet distance of samples asked for every class in turn, and how often the judge sees the class asked."""
     k = len(ctx.classes)
     wanted = torch.arange(ctx.n) % k
-    fake = ctx.generated(sample(model, ctx.n, 0, wanted))
-    predicted = ctx.predict(fake)
-    return {"cgan_fd": ctx.frechet_distance(fake),
-            "cgan_agreement": (predicted == wanted).float().mean().item(), "cgan_confident": ctx.confident_share(fake),
+    judged = ctx.judged(ctx.generated(sample(model, ctx.n, 0, wanted)))
+    predicted = judged.predicted
+    return {"cgan_fd": ctx.frechet_distance(judged),
+            "cgan_agreement": (predicted == wanted).float().mean().item(), "cgan_confident": judged.confident,
             "cgan_agreement_per_class": [(predicted[wanted == c] == c).float().mean().item() for c in range(k)]}
 
 

@@ -36,5 +36,9 @@ class Classifier(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
         """Penultimate activations (B, feature_dim): the space the Frechet distance is measured in."""
         return self.trunk(x)
 
+    def classify_features(self, h: torch.Tensor) -> torch.Tensor:
+        """Class logits (B, num_classes) from :meth:`features` (B, feature_dim)."""
+        return self.head(h)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.trunk(x))
+        return self.classify_features(self.features(x))

@@ -65,9 +65,9 @@ def sample(model: nn.Module, n: int, seed: int, labels: torch.Tensor | None) -> 
 
 
 def measure(ctx, model: nn.Module) -> dict:
-    fake = ctx.generated(sample(model, ctx.n, 0, None))
-    return {"gan_fd": ctx.frechet_distance(fake), "gan_class_histogram": ctx.class_histogram(fake),
-            "gan_confident": ctx.confident_share(fake)}
+    judged = ctx.judged(ctx.generated(sample(model, ctx.n, 0, None)))
+    return {"gan_fd": ctx.frechet_distance(judged), "gan_class_histogram": judged.class_histogram(),
+            "gan_confident": judged.confident}
 
 
 def checks(r: dict) -> dict[str, bool]:

@@ -53,12 +53,12 @@ def test_elbo(ctx, model: VAE, seed: int = 0) -> dict[str, float]:
 
 def measure(ctx, model: nn.Module) -> dict:
     elbo = test_elbo(ctx, model)
-    fake = ctx.generated(sample(model, ctx.n, 0, None))
+    judged = ctx.judged(ctx.generated(sample(model, ctx.n, 0, None)))
     return {"vae_psnr_db": psnr(ctx.batched(model, ctx.x_test), ctx.x_test).mean().item(),
             "vae_elbo_nats": elbo["elbo"], "vae_recon_nats": elbo["recon"], "vae_kl_nats": elbo["kl"],
             "vae_bits_per_pixel": bits_per_pixel(elbo["elbo"]),
-            "vae_fd": ctx.frechet_distance(fake), "vae_class_histogram": ctx.class_histogram(fake),
-            "vae_confident": ctx.confident_share(fake)}
+            "vae_fd": ctx.frechet_distance(judged), "vae_class_histogram": judged.class_histogram(),
+            "vae_confident": judged.confident}
 
 
 FAMILY = register(Family(
