@@ -7,7 +7,6 @@ once per model and dataset and cached.
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,7 +16,7 @@ from PIL import Image, ImageDraw
 from torch import nn
 
 from .data import DATASETS, load_split, to_model_range, to_uint8
-from .evaluation.metrics import mse, psnr
+from .evaluation.metrics import bits_per_pixel, mse, psnr
 from .sampling import generate, make_noise, model_device, slerp
 
 MAP_POINTS = 3000  # test images on the latent map
@@ -150,7 +149,7 @@ def evidence(vae: nn.Module, images: np.ndarray, samples: int = 16, seed: int = 
     rng = torch.Generator().manual_seed(seed)
     terms = [vae.elbo(x, rng) for _ in range(samples)]
     mean = {key: torch.stack([t[key] for t in terms]).mean(0).cpu() for key in ("elbo", "recon", "kl")}
-    return [Evidence(float(e), float(r), float(k), -float(e) / (784 * math.log(2)))
+    return [Evidence(float(e), float(r), float(k), bits_per_pixel(float(e)))
             for e, r, k in zip(mean["elbo"], mean["recon"], mean["kl"])]
 
 

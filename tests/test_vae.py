@@ -6,7 +6,8 @@ import math
 import pytest
 import torch
 
-from gan_demo.families.vae.family import bits_per_pixel, vae_loss
+from gan_demo.evaluation.metrics import bits_per_pixel
+from gan_demo.families.vae.family import vae_loss
 from gan_demo.families.vae.model import VAE, discretized_gaussian_log_prob, gaussian_kl
 
 LEVELS = torch.arange(256).float() / 127.5 - 1  # the 256 grey levels on the models' [-1, 1] scale

@@ -62,6 +62,11 @@ def minimax_value_at_optimum(jsd_value: float) -> float:
     return 2 * jsd_value - 2 * LOG2
 
 
+def bits_per_pixel(log_likelihood_nats: float, pixels: int = 28 * 28) -> float:
+    """A (bound on a) log-likelihood of an image in nats -> code length in bits per pixel: -ll / (pixels log 2)."""
+    return -log_likelihood_nats / (pixels * math.log(2))
+
+
 def class_histogram(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
     """Share of samples per class (num_classes,), summing to 1."""
     counts = torch.bincount(labels.flatten().long(), minlength=num_classes).double()

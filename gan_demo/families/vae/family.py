@@ -1,20 +1,16 @@
 """The vae family: the autoencoder made generative. Trained on the negative ELBO; sampled by decoding z ~ N(0, I)."""
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
-from ...evaluation.metrics import psnr
+from ...evaluation.metrics import bits_per_pixel, psnr
 from ...registry import CardRow, Evaluation, Family, Part, register
 from ...sampling import sample_many
 from .. import inputs
 from ..autoencoder.family import fit_map
 from ..supervised import SupervisedRecipe
 from .model import VAE
-
-PIXELS = 28 * 28
 
 
 def vae_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, rng: torch.Generator):
@@ -38,13 +34,8 @@ def sample(model: nn.Module, n: int, seed: int, labels: torch.Tensor | None) -> 
     return sample_many(PriorDecoder(model), n, seed)
 
 
-def bits_per_pixel(elbo_nats: float) -> float:
-    """An upper bound on the code length of an 8-bit image, per pixel: -ELBO / (784 log 2)."""
-    return -elbo_nats / (PIXELS * math.log(2))
-
-
 @torch.inference_mode()
-def test_elbo(ctx, model: VAE, seed: int = 0) -> dict[str, float]:
+def elbo_on_test_split(ctx, model: VAE, seed: int = 0) -> dict[str, float]:
     """The ELBO and its terms averaged over the test split (one posterior sample per image, seeded)."""
     rng = torch.Generator().manual_seed(seed)
     terms = [model.elbo(chunk.to(ctx.device), rng) for chunk in ctx.x_test.split(500)]
@@ -52,7 +43,7 @@ def test_elbo(ctx, model: VAE, seed: int = 0) -> dict[str, float]:
 
 
 def measure(ctx, model: nn.Module) -> dict:
-    elbo = test_elbo(ctx, model)
+    elbo = elbo_on_test_split(ctx, model)
     judged = ctx.judged(ctx.generated(sample(model, ctx.n, 0, None)))
     return {"vae_psnr_db": psnr(ctx.batched(model, ctx.x_test), ctx.x_test).mean().item(),
             "vae_elbo_nats": elbo["elbo"], "vae_recon_nats": elbo["recon"], "vae_kl_nats": elbo["kl"],
