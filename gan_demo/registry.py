@@ -56,6 +56,11 @@ class TrainData:
     num_classes: int
 
 
+def given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The flags among ``names`` that were given on the command line (not None): constructor overrides."""
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+
+
 class Recipe(Protocol):
     """How ``python -m gan_demo.train <family>`` trains a family."""
 

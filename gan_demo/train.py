@@ -21,7 +21,7 @@ from tqdm import tqdm
 from .data import dataset_info, image_tensors
 from .device import configure_threads, pick_device
 from .hub import save_pretrained, weights_dir
-from .registry import Family, TrainData, Trainer, families_with
+from .registry import Family, TrainData, Trainer, families_with, get_family
 from .sampling import save_grid
 from .training import load_checkpoint, save_checkpoint
 
@@ -63,7 +63,7 @@ def parser() -> argparse.ArgumentParser:
 def parse_args(argv=None) -> argparse.Namespace:
     p = parser()
     args = p.parse_args(argv)
-    args.recipe = next(f.recipe for f in families_with("recipe") if f.name == args.family)
+    args.recipe = get_family(args.family).recipe
     try:  # the recipe's own checks, before any data is loaded
         args.recipe.check(args)
     except ValueError as err:

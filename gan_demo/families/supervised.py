@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from ..registry import TrainData
+from ..registry import TrainData, given
 from ..training import SupervisedTrainer
 from ..training.supervised import Augment, LossFn
 
@@ -34,8 +34,7 @@ class SupervisedRecipe:
         pass
 
     def model_kwargs(self, args: argparse.Namespace, data: TrainData) -> dict:
-        kwargs = {name: getattr(args, name) for name in self.model_args if getattr(args, name, None) is not None}
-        return kwargs | ({"num_classes": data.num_classes} if self.with_classes else {})
+        return given(args, *self.model_args) | ({"num_classes": data.num_classes} if self.with_classes else {})
 
     def build(self, args: argparse.Namespace, data: TrainData, device: torch.device, world: int,
               rank: int = 0) -> SupervisedTrainer:

@@ -9,7 +9,7 @@ import argparse
 import torch
 from torch import nn
 
-from ...registry import CardRow, Evaluation, Family, Part, TrainData, register
+from ...registry import CardRow, Evaluation, Family, Part, TrainData, given, register
 from .. import inputs
 from ..gan.family import GANRecipe, sample
 from .model import ConditionalGenerator, ProjectionDiscriminator
@@ -24,11 +24,9 @@ class ConditionalGANRecipe(GANRecipe):
                        help="weight of an auxiliary class loss on the discriminator's features (AC-GAN)")
 
     def models(self, args: argparse.Namespace, data: TrainData) -> tuple[nn.Module, nn.Module]:
-        width = {"width": args.width} if args.width is not None else {}
-        latent = {"latent_dim": args.latent_dim} if args.latent_dim is not None else {}
         classes = {"num_classes": data.num_classes}
-        return (ConditionalGenerator(**latent, **width, **classes),
-                ProjectionDiscriminator(**width, **classes, aux_classifier=args.aux_weight > 0))
+        return (ConditionalGenerator(**given(args, "latent_dim", "width"), **classes),
+                ProjectionDiscriminator(**given(args, "width"), **classes, aux_classifier=args.aux_weight > 0))
 
 
 def measure(ctx, model: nn.Module) -> dict:

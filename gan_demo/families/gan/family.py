@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from ...registry import CardRow, Evaluation, Family, Part, TrainData, register
+from ...registry import CardRow, Evaluation, Family, Part, TrainData, given, register
 from ...sampling import sample_many
 from ...training import GANConfig, GANTrainer, tensor_sampler
 from ...training.losses import G_LOSSES
@@ -43,9 +43,7 @@ class GANRecipe:
         self.config(args)  # GANConfig's own checks, before any data is loaded
 
     def models(self, args: argparse.Namespace, data: TrainData) -> tuple[nn.Module, nn.Module]:
-        width = {"width": args.width} if args.width is not None else {}
-        latent = {"latent_dim": args.latent_dim} if args.latent_dim is not None else {}
-        return Generator(**latent, **width), Discriminator(**width)
+        return Generator(**given(args, "latent_dim", "width")), Discriminator(**given(args, "width"))
 
     def build(self, args: argparse.Namespace, data: TrainData, device: torch.device, world: int,
               rank: int = 0) -> GANTrainer:
