@@ -128,9 +128,9 @@ class Family:
 FAMILIES: dict[str, Family] = {}
 
 
-def register(family: Family, *, replace: bool = False) -> Family:
-    """Add ``family`` to the registry (``replace`` lets a test swap in its own)."""
-    if family.name in FAMILIES and not replace:
+def register(family: Family) -> Family:
+    """Add ``family`` to the registry (:func:`unregister` takes it out again)."""
+    if family.name in FAMILIES:
         raise ValueError(f"a family named {family.name!r} is already registered")
     if any(family.name.endswith(f"-{d}") for d in DATASETS):
         raise ValueError(f"family name {family.name!r} must not end in a dataset name: weights names would be ambiguous")

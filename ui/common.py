@@ -83,12 +83,6 @@ def check_float(value, label: str, low: float, high: float) -> float:
     return float(value)
 
 
-def check_choice(value, label: str, choices) -> str:
-    if value not in choices:
-        raise gr.Error(f"Unknown {label} {value!r}. Choose one of: {', '.join(map(str, choices))}.")
-    return value
-
-
 def display(image: np.ndarray, scale: int = DISPLAY_SCALE) -> np.ndarray:
     """uint8 (H, W) -> nearest-neighbour upscaled uint8 for crisp pixels in the browser."""
     return upscale(np.asarray(image, np.uint8), scale)

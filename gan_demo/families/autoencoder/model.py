@@ -14,7 +14,7 @@ from torch import nn
 from ..layers import HUB_CARD
 
 
-class LatentMap:
+class LatentMapMixin:
     """A 2-D map of a latent space, fitted after training and saved with the weights (as buffers).
 
     Mixed into the autoencoders (an ``nn.Module`` with ``latent_dim``); ``init_map`` registers the buffers.
@@ -79,7 +79,7 @@ def conv_decoder(latent_dim: int, width: int, channels: int) -> nn.Sequential:
     )
 
 
-class Autoencoder(LatentMap, nn.Module, PyTorchModelHubMixin, **HUB_CARD):
+class Autoencoder(LatentMapMixin, nn.Module, PyTorchModelHubMixin, **HUB_CARD):
     """Image in [-1, 1], (B, 1, 28, 28) -> code (B, latent_dim) -> reconstruction in [-1, 1]."""
 
     def __init__(self, latent_dim: int = 32, width: int = 32, channels: int = 1):

@@ -20,7 +20,7 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..autoencoder.model import LatentMap, conv_decoder, conv_encoder
+from ..autoencoder.model import LatentMapMixin, conv_decoder, conv_encoder
 from ..layers import HUB_CARD
 
 BIN = 1 / 255  # half the distance between two grey levels on the model's [-1, 1] scale
@@ -48,7 +48,7 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.square() + logvar.exp() - 1 - logvar).sum(1)
 
 
-class VAE(LatentMap, nn.Module, PyTorchModelHubMixin, **HUB_CARD):
+class VAE(LatentMapMixin, nn.Module, PyTorchModelHubMixin, **HUB_CARD):
     """Image in [-1, 1], (B, 1, 28, 28) -> q(z|x) over ``latent_dim`` dims -> decoded image in [-1, 1].
 
     ``encode`` gives the posterior mean (the code the tabs show), ``decode`` the likelihood's location (the image
