@@ -73,8 +73,9 @@ class Recipe(Protocol):
     def finish(self, model: nn.Module, data: TrainData, device: torch.device) -> None: ...  # after training
 
 
-# sample(model, n, seed, labels) -> uint8 (n, 28, 28); labels (n,) for conditional families, else None
-Sampler = Callable[[nn.Module, int, int, "torch.Tensor | None"], torch.Tensor]
+# sample(model, n, seed, labels, **options) -> uint8 (n, 28, 28); labels (n,) for conditional families, else None;
+# options (prompt, steps, guidance) only for families registered with prompted=True
+Sampler = Callable[..., torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class Family:
     recipe: Recipe | None = None
     sample: Sampler | None = None
     conditional: bool = False  # sampling needs a class label per image
+    prompted: bool = False  # sampling also takes a text prompt (then labels are optional) and steps / guidance
     evaluation: Evaluation | None = None
 
     def __post_init__(self):

@@ -1,8 +1,10 @@
 """Batch generation: ``python -m gan_demo.sample NAME --n N --seed S [--label L | --all-labels] --out FILE``.
 
-NAME is a shipped model of a family that can sample (``gan-fashion``, ``cgan-mnist``, ...). ``FILE.png`` gets an
-image grid; ``FILE.npz`` gets ``images`` uint8 (N, 28, 28) and ``labels`` (N,) (-1 for an unconditional model).
-``--all-labels`` cycles through the classes evenly.
+NAME is a shipped model of a family that can sample (``gan-fashion``, ``cgan-mnist``, ``text-fashion``, ...).
+``FILE.png`` gets an image grid; ``FILE.npz`` gets ``images`` uint8 (N, 28, 28) and ``labels`` (N,) (-1 for an
+unconditional model or a free prompt). ``--all-labels`` cycles through the classes evenly (for the text-to-image
+models: the class names as prompts). Text-to-image models take ``--prompt "a dark sneaker"`` instead of a label,
+and ``--steps`` / ``--guidance`` as in the app.
 """
 from __future__ import annotations
 
@@ -39,6 +41,11 @@ def labels_for(args: argparse.Namespace, family: Family, classes: tuple[str, ...
         return None
     if args.all_labels:
         return torch.arange(args.n) % len(classes)
+    if args.label is None and family.prompted:
+        if args.prompt is None:
+            raise ValueError(f"{args.name} turns text into images: pass --prompt \"...\" (or --label / --all-labels "
+                             "for the class names as prompts)")
+        return None
     if args.label is None:
         raise ValueError(f"{args.name} is class-conditional: pass --label (one of {list(classes)}) or --all-labels")
     if args.label in classes:
@@ -46,6 +53,16 @@ def labels_for(args: argparse.Namespace, family: Family, classes: tuple[str, ...
     if args.label.isdigit() and int(args.label) < len(classes):
         return torch.full((args.n,), int(args.label))
     raise ValueError(f"unknown label {args.label!r}; choose an index 0-{len(classes) - 1} or one of {list(classes)}")
+
+
+def prompt_options(args: argparse.Namespace, family: Family) -> dict:
+    """--prompt / --steps / --guidance for text-to-image models; an error for any other model."""
+    options = {k: v for k in ("prompt", "steps", "guidance") if (v := getattr(args, k, None)) is not None}
+    if options and not family.prompted:
+        prompted = [f.name for f in families_with("sample") if f.prompted]
+        raise ValueError(f"{args.name} takes no {'/'.join('--' + k for k in options)}: only the "
+                         f"{', '.join(prompted)} models turn a prompt into images")
+    return options  # the family's sampler checks their values
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -57,6 +74,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--label", help="class index or name (conditional models)")
     group.add_argument("--all-labels", action="store_true", help="cycle through all classes evenly")
+    group.add_argument("--prompt", help="text-to-image models: what to draw, e.g. \"a dark sneaker\"")
+    p.add_argument("--steps", type=int, help="text-to-image models: DDIM sampling steps")
+    p.add_argument("--guidance", type=float, help="text-to-image models: classifier-free guidance scale")
     p.add_argument("--nrow", type=int, default=10, help="images per row of a PNG grid")
     p.add_argument("--out", type=Path, required=True, help="output .png (grid) or .npz (arrays)")
     p.add_argument("--device", help="cpu, cuda or mps (default: best available)")
@@ -73,9 +93,10 @@ def run(args: argparse.Namespace) -> Path:
         raise ValueError(f"--seed must be between 0 and {MAX_SEED}, got {args.seed}")
     if args.out.suffix not in (".png", ".npz"):
         raise ValueError(f"--out must end in .png or .npz, got {args.out}")
+    options = prompt_options(args, family)
     labels = labels_for(args, family, dataset_info(dataset).classes)
     model = load_pretrained(args.name, pick_device(args.device))
-    images = family.sample(model, args.n, args.seed, labels).numpy()
+    images = family.sample(model, args.n, args.seed, labels, **options).numpy()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.out.suffix == ".npz":
         np.savez_compressed(args.out, images=images,

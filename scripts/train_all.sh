@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Train all ten shipped models into weights/, exactly as they were made (see README, "Training").
+# Train all fourteen shipped models into weights/, exactly as they were made (see README, "Training").
 # Two lanes of one CPU thread each run side by side; every run resumes from checkpoints/ if interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,9 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
   train autoencoder-mnist --steps 1500
   train gan-mnist --steps 3000
   train vae-mnist --steps 4000 --latent-dim 8
+  train clip-fashion --steps 3000
+  # the text-to-image pipeline copies (and freezes) the CLIP trained just before it
+  train text-fashion --steps 7000
 ) &
 (
   train classifier-mnist --steps 1500
@@ -25,6 +28,8 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
   train autoencoder-fashion --steps 12000 --width 48
   train cgan-mnist --steps 3000 --aux-weight 1
   train vae-fashion --steps 6000
+  train clip-mnist --steps 2000
+  train text-mnist --steps 6000
 ) &
 wait
 cat runs/times.txt

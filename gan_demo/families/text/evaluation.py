@@ -1,0 +1,100 @@
+"""How ``make evaluate`` measures the text-to-image pipeline, beside the conditional GAN on the same classes.
+
+Prompted with the class prompts ("a photo of a sneaker"), the samples are judged by the dataset's classifier
+like every generator here; then the words beyond the class: group words (footwear / top, odd / even) and
+attributes (dark / light, small / large), each moving a quantity measured from the pixels. Sampling a
+diffusion model costs ``steps`` network evaluations per image, so these sets are smaller than the GANs' 10,000
+(the conditional GAN is measured again on the same number of images, so the Frechet distances compare).
+"""
+from __future__ import annotations
+
+import time
+
+import torch
+from torch import nn
+
+from ...data.captions import MEASURES, vocabulary, with_article
+from ...hub import load_pretrained
+from ..cgan.family import sample as cgan_sample
+from .generate import sample
+
+N_CLASS = 1000  # class-prompted samples (100 per class)
+N_WORD = 50  # samples per group or attribute prompt (the same seeds for both words of a pair)
+# a quick evaluation (make evaluate --n below 1000, as in the tests) takes fewer of both
+PAIRS = (("dark", "light"), ("small", "large"))
+
+
+def diversity(ctx, judged, labels: torch.Tensor) -> float:
+    """Mean pairwise distance of same-class samples in the judge's feature space, over the same for real test
+    images: 1 is as varied as the real images, near 0 is one image repeated."""
+    def spread(features: torch.Tensor, y: torch.Tensor) -> float:
+        return sum(torch.pdist(features[y == c]).mean().item() for c in y.unique().tolist()) / len(y.unique())
+    return spread(torch.from_numpy(judged.features), labels) / spread(torch.from_numpy(ctx.test.features), ctx.y_test)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return out, 1000 * (time.perf_counter() - start)
+
+
+def word_prompts(dataset: str, words: tuple[str, ...]) -> dict[str, str]:
+    vocab = vocabulary(dataset)
+    return {w: with_article(vocab.group_template.replace("{group}", w).replace("{attrs}", "")) for w in words}
+
+
+def measure(ctx, model: nn.Module) -> dict:
+    k, n_class = len(ctx.classes), min(N_CLASS, ctx.n)
+    n_word = N_WORD if ctx.n >= N_CLASS else 5
+    wanted = torch.arange(n_class) % k
+    images, ms = timed(lambda: sample(model, n_class, 0, wanted))
+    judged = ctx.judged(ctx.generated(images))
+    cgan = load_pretrained(f"cgan-{ctx.dataset}", ctx.device)
+    gan_images, gan_ms = timed(lambda: cgan_sample(cgan, n_class, 0, wanted))
+    gan_judged = ctx.judged(ctx.generated(gan_images))
+    vocab = vocabulary(ctx.dataset)
+    groups = {}
+    for word, prompt in word_prompts(ctx.dataset, tuple(vocab.groups)).items():
+        predicted = ctx.judged(ctx.generated(sample(model, n_word, 1, None, prompt=prompt))).predicted
+        groups[word] = torch.isin(predicted, torch.tensor(vocab.groups[word])).float().mean().item()
+    moved = {}
+    for low, high in PAIRS:
+        values = []
+        for c in range(k):
+            noun = vocab.nouns[c][0]
+            pair = [ctx.generated(sample(model, n_word, 2, None, prompt=with_article(f"a photo of {{a}} {w} {noun}")))
+                    for w in (low, high)]
+            values.append([MEASURES[low](x).mean().item() for x in pair])
+        moved[f"{low}/{high}"] = values
+    decoder_calls = model.steps * (2 if model.guidance != 1 else 1)
+    prior_calls = model.steps * (2 if model.prior_guidance != 1 else 1)
+    return {"text_agreement": (judged.predicted == wanted).float().mean().item(),
+            "text_agreement_per_class": [(judged.predicted[wanted == c] == c).float().mean().item() for c in range(k)],
+            "text_fd": ctx.frechet_distance(judged), "text_confident": judged.confident,
+            "text_diversity": diversity(ctx, judged, wanted), "text_ms_per_image": ms / n_class,
+            "text_network_evaluations": decoder_calls + prior_calls, "text_decoder_evaluations": decoder_calls,
+            "text_groups": groups, "text_attributes": moved, "text_n": n_class, "text_n_word": n_word,
+            "text_cgan_fd": ctx.frechet_distance(gan_judged),
+            "text_cgan_agreement": (gan_judged.predicted == wanted).float().mean().item(),
+            "text_cgan_confident": gan_judged.confident, "text_cgan_diversity": diversity(ctx, gan_judged, wanted),
+            "text_cgan_ms_per_image": gan_ms / n_class}
+
+
+def attribute_classes(r: dict, pair: str) -> int:
+    """Classes where the second word of ``pair`` gave a larger measured value than the first."""
+    return sum(high > low for low, high in r["text_attributes"][pair])
+
+
+def checks(r: dict) -> dict[str, bool]:
+    floor = {"fashion": 0.95, "mnist": 0.98}[r["dataset"]]
+    bars = {f"text-to-image: the prompted class for >= {floor:.0%} of samples":
+            r["text_agreement"] >= floor,
+            "text-to-image: prompted class at least as often as the cGAN (same samples)":
+            r["text_agreement"] >= r["text_cgan_agreement"],
+            "text-to-image: Frechet distance <= the cGAN's (same number of samples)": r["text_fd"] <= r["text_cgan_fd"]}
+    for word, share in r["text_groups"].items():
+        bars[f"text-to-image: '{word}' gives that group >= 90%"] = share >= 0.9
+    for pair in r["text_attributes"]:
+        bars[f"text-to-image: {pair} moves the measure the right way for >= 9 of 10 classes"] = (
+            attribute_classes(r, pair) >= 9)
+    return bars

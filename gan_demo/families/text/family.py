@@ -1,0 +1,123 @@
+"""The text family: text-to-image in DALL-E 2's way, trained on top of this dataset's shipped CLIP."""
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ...data.captions import Captioner
+from ...hub import load_folder, weights_dir
+from ...registry import CardRow, Evaluation, Family, Part, TrainData, register
+from ...training import SupervisedTrainer
+from .. import inputs
+from ..clip import CLIP
+from ..clip.family import TINY_WORDS
+from .decoder import Decoder
+from .diffusion import diffusion_loss, drop_condition
+from .evaluation import checks, measure
+from .generate import sample
+from .model import TextToImage
+from .prior import Prior
+
+P_UNCONDITIONAL = 0.1  # share of training steps with the condition dropped (classifier-free guidance)
+TINY_CLIP = dict(words=TINY_WORDS, max_words=5, embed_dim=8, width=8, text_width=16, layers=1, heads=2)
+
+
+def pipeline_loss(captioner: Captioner):
+    """Decoder and prior losses on one batch: the frozen CLIP embeds the images and fresh captions of them."""
+    def loss_fn(model: nn.Module, x: torch.Tensor, y: torch.Tensor, rng: torch.Generator):
+        with torch.no_grad():
+            image = model.clip.encode_image(x)
+            text = model.clip.encode_prompts(captioner.caption(x.cpu(), y.cpu(), rng))
+        decoder = diffusion_loss(model.decoder, x, drop_condition(image, model.decoder.null, P_UNCONDITIONAL, rng),
+                                 model.image_noising, rng)
+        prior = diffusion_loss(model.prior, image * model.embedding_scale,
+                               drop_condition(text, model.prior.null, P_UNCONDITIONAL, rng), model.prior_noising, rng)
+        return decoder + prior, {"decoder": decoder.item(), "prior": prior.item()}
+    return loss_fn
+
+
+@dataclass
+class TextRecipe:
+    """Copy the dataset's CLIP (``--clip``, default weights/clip-<dataset>), freeze it, train decoder and prior."""
+
+    defaults: dict[str, Any] = field(default_factory=lambda: dict(steps=8000, batch_size=128, lr=1e-3, channels=[16, 32, 64],
+                                                                prior_width=256))
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--clip", type=Path, help="the CLIP weights folder to build on (default weights/clip-DATASET)")
+        parser.add_argument("--channels", type=int, nargs="+", help="the decoder UNet's widths per resolution")
+        parser.add_argument("--prior-width", type=int, help="the prior MLP's width")
+
+    def check(self, args: argparse.Namespace) -> None:
+        if len(args.channels) not in (2, 3) or any(c % 8 for c in args.channels):
+            raise ValueError("--channels takes 2 or 3 widths (28, 14[, 7] pixels), each a multiple of 8")
+
+    def build(self, args: argparse.Namespace, data: TrainData, device: torch.device, world: int,
+              rank: int = 0) -> SupervisedTrainer:
+        if world > 1:
+            raise ValueError("the text pipeline trains in one process")
+        folder = args.clip or weights_dir() / f"clip-{args.dataset}"
+        clip = load_folder(CLIP, folder)
+        model = TextToImage(json.loads((folder / "config.json").read_text()), decoder={"channels": args.channels},
+                            prior={"width": args.prior_width})  # every size in config.json, not left to defaults
+        model.clip.load_state_dict(clip.state_dict())
+        model = model.to(device)
+        loss = pipeline_loss(Captioner(args.dataset).fit(data.images, data.labels))
+        return SupervisedTrainer(model, loss, data.images, data.labels, total_steps=args.steps,
+                                 batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=device)
+
+    def finish(self, model: nn.Module, data: TrainData, device: torch.device) -> None:
+        pass
+
+
+def tiny_inputs(model: nn.Module, batch: int, rng: torch.Generator) -> tuple[torch.Tensor, ...]:
+    ids = torch.randint(1, len(model.tokenizer), (batch, model.tokenizer.max_words), generator=rng)
+    return (torch.randn(batch, 1, 28, 28, generator=rng), torch.randn(batch, model.embed_dim, generator=rng), ids)
+
+
+def embedded_images(model: nn.Module, batch: int, rng: torch.Generator) -> tuple[torch.Tensor, ...]:
+    t = torch.randint(0, 1000, (batch,), generator=rng)
+    return (*inputs.images(model, batch, rng), t, torch.randn(batch, model.project.in_features, generator=rng))
+
+
+def noisy_embeddings(model: nn.Module, batch: int, rng: torch.Generator) -> tuple[torch.Tensor, ...]:
+    d = model.null.numel()
+    return (torch.randn(batch, d, generator=rng), torch.randint(0, 1000, (batch,), generator=rng),
+            torch.randn(batch, d, generator=rng))
+
+
+FAMILY = register(Family(
+    name="text",
+    summary="DALL-E 2 in miniature: prompt -> CLIP text embedding -> diffusion prior -> image embedding -> "
+            "diffusion decoder (diffusers UNet, DDIM, classifier-free guidance) -> image",
+    parts={"pipeline": Part(TextToImage, dict(clip=TINY_CLIP, decoder=dict(channels=(8, 16)),
+                                              prior=dict(width=16, depth=1), steps=2), tiny_inputs, (1, 28, 28), (-1, 1)),
+           "decoder": Part(Decoder, dict(embed_dim=8, channels=(8, 16)), embedded_images, (1, 28, 28)),
+           "prior": Part(Prior, dict(embed_dim=8, width=16, depth=1), noisy_embeddings, (8,))},
+    pretrained="pipeline",
+    recipe=TextRecipe(),
+    sample=sample,
+    conditional=True,
+    prompted=True,
+    evaluation=Evaluation(measure, rows=(
+        CardRow("text-to-image (class prompts): samples judged the prompted class",
+                lambda r: f"{100 * r['text_agreement']:.1f}% (cGAN on the same {r['text_n']}: "
+                          f"{100 * r['text_cgan_agreement']:.1f}%)"),
+        CardRow("Frechet distance, text-to-image vs test",
+                lambda r: f"{r['text_fd']:.2f} (cGAN on the same {r['text_n']}: {r['text_cgan_fd']:.2f})"),
+        CardRow("text-to-image samples: classifier >= 90% sure", lambda r: f"{100 * r['text_confident']:.1f}%"),
+        CardRow("text-to-image: group words give their group",
+                lambda r: ", ".join(f"{w} {100 * v:.0f}%" for w, v in r["text_groups"].items())),
+        CardRow("text-to-image: attribute pairs move the measure the right way",
+                lambda r: ", ".join(f"{pair} in {sum(h > lo for lo, h in v)}/10 classes"
+                                    for pair, v in r["text_attributes"].items()))),
+        class_rows=(CardRow("text-to-image agreement",
+                            lambda r: [f"{100 * a:.0f}%" for a in r["text_agreement_per_class"]]),),
+        checks=checks),
+))

@@ -1,0 +1,89 @@
+"""Seeded text-to-image sampling with the pipeline: the same prompt, seed, steps and guidance give the same images.
+
+All noise is drawn up front from one CPU ``torch.Generator`` seeded with ``seed`` (the prior's noise, then the
+decoder's), so results do not depend on the device or on how the images are batched.
+"""
+from __future__ import annotations
+
+import torch
+
+from ...data.captions import VOCABULARIES, vocabulary
+from .diffusion import StepCallback
+from .model import TextToImage
+
+MAX_BATCH = 64  # images denoised together (twice that with guidance)
+STEPS = (2, 100)  # DDIM steps allowed
+GUIDANCE = (0.0, 15.0)  # guidance scales allowed (1: plain conditional sampling; 0: unconditional)
+
+
+def check_settings(steps: int | None, guidance: float | None) -> None:
+    """A clear ValueError for sampling settings out of range (None means the model's default)."""
+    if steps is not None and not (isinstance(steps, int) and STEPS[0] <= steps <= STEPS[1]):
+        raise ValueError(f"steps must be a whole number from {STEPS[0]} to {STEPS[1]}, got {steps!r}")
+    if guidance is not None and not GUIDANCE[0] <= guidance <= GUIDANCE[1]:
+        raise ValueError(f"guidance must be between {GUIDANCE[0]:g} and {GUIDANCE[1]:g}, got {guidance!r}")
+
+
+def noises(model: TextToImage, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(prior noise (n, d), image noise (n, 1, 28, 28)), from ``seed``, on the CPU."""
+    rng = torch.Generator().manual_seed(seed)
+    return torch.randn(n, model.embed_dim, generator=rng), torch.randn(n, 1, 28, 28, generator=rng)
+
+
+@torch.inference_mode()
+def text_embeddings(model: TextToImage, prompts: list[str]) -> torch.Tensor:
+    """Unit CLIP text embeddings, one per prompt (each distinct prompt encoded once); unknown words raise."""
+    distinct = list(dict.fromkeys(prompts))
+    table = model.clip.encode_prompts(distinct)
+    return table[torch.tensor([distinct.index(p) for p in prompts], device=table.device)]
+
+
+@torch.inference_mode()
+def generate(model: TextToImage, prompts: list[str], seed: int, steps: int | None = None,
+             guidance: float | None = None, callback: StepCallback | None = None) -> torch.Tensor:
+    """Images (len(prompts), 1, 28, 28) in [-1, 1] on the CPU, one per prompt.
+
+    ``callback(i, t, x_t, x0_pred)`` sees each decoder step of the first batch (the live view).
+    """
+    check_settings(steps, guidance)
+    text = text_embeddings(model, prompts)
+    prior_noise, image_noise = noises(model, len(prompts), seed)
+    out = []
+    for start in range(0, len(prompts), MAX_BATCH):
+        part = slice(start, start + MAX_BATCH)
+        embedding = model.image_embedding(text[part], prior_noise[part].to(model.device), steps)
+        out.append(model.decode(embedding, image_noise[part].to(model.device), steps, guidance,
+                                callback if start == 0 else None).cpu())
+    return torch.cat(out)
+
+
+@torch.inference_mode()
+def variations(model: TextToImage, image: torch.Tensor, n: int, seed: int, steps: int | None = None,
+               guidance: float | None = None) -> torch.Tensor:
+    """DALL-E 2's image variations: n images decoded from the CLIP embedding of ``image`` (1, 1, 28, 28)."""
+    check_settings(steps, guidance)
+    embedding = model.clip.encode_image(image.to(model.device)).expand(n, -1)
+    _, image_noise = noises(model, n, seed)
+    return model.decode(embedding, image_noise.to(model.device), steps, guidance).cpu()
+
+
+def dataset_of(model: TextToImage) -> str:
+    """The dataset whose captions the model's vocabulary holds."""
+    for name, vocab in VOCABULARIES.items():
+        if set(vocab.words()) == set(model.tokenizer.words[1:]):
+            return name
+    raise ValueError("the model's vocabulary is not one of the datasets' caption vocabularies")
+
+
+def class_prompts(model: TextToImage, labels: torch.Tensor) -> list[str]:
+    """The class prompt ("a photo of a sneaker") for each label, in the words of the model's dataset."""
+    vocab = vocabulary(dataset_of(model))
+    return [vocab.class_prompt(label) for label in labels.tolist()]
+
+
+def sample(model: TextToImage, n: int, seed: int, labels: torch.Tensor | None, prompt: str | None = None,
+           steps: int | None = None, guidance: float | None = None) -> torch.Tensor:
+    """The registry's sampler: ``n`` uint8 images (n, 28, 28) for ``prompt``, or for the class prompts of ``labels``."""
+    prompts = [prompt] * n if prompt is not None else class_prompts(model, labels)
+    images = generate(model, prompts, seed, steps, guidance)
+    return ((images + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).squeeze(1)

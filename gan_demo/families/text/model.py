@@ -1,0 +1,75 @@
+"""DALL-E 2 in miniature (Ramesh et al., 2022): text -> CLIP text embedding -> prior -> image embedding -> decoder.
+
+One module holds the three trained parts, so one ``model.safetensors`` is one consistent pipeline: the decoder
+and the prior only make sense in the embedding space of the CLIP they were trained with, so that CLIP is part
+of the file (a copy of ``clip-<dataset>`` at the time they were trained; it stays frozen while they train).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from huggingface_hub import PyTorchModelHubMixin
+from torch import nn
+
+from ..clip import CLIP
+from ..layers import HUB_CARD
+from .decoder import Decoder
+from .diffusion import StepCallback, ddim_sample, ddim_steps, schedule
+from .prior import Prior
+
+DEFAULT_STEPS = 25
+DEFAULT_GUIDANCE = 3.0
+
+
+class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
+    """``forward(image_noise, prior_noise, ids)``: the whole pipeline, deterministic given its noise."""
+
+    def __init__(self, clip: dict, decoder: dict | None = None, prior: dict | None = None,
+                 steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, prior_guidance: float = 1.0):
+        super().__init__()
+        self.clip = CLIP(**clip)
+        self.embed_dim = self.clip.embed_dim
+        self.decoder = Decoder(self.embed_dim, **(decoder or {}))
+        self.prior = Prior(self.embed_dim, **(prior or {}))
+        self.steps, self.guidance, self.prior_guidance = steps, guidance, prior_guidance
+        self.image_noising = schedule("epsilon", clip_sample=True)
+        self.prior_noising = schedule("sample", clip_sample=False)
+        self.clip.requires_grad_(False)
+
+    @property
+    def tokenizer(self):
+        return self.clip.tokenizer
+
+    @property
+    def device(self) -> torch.device:
+        return self.decoder.null.device
+
+    @property
+    def embedding_scale(self) -> float:
+        """The prior works on sqrt(d) * unit embeddings: about unit variance per coordinate, like its noise."""
+        return math.sqrt(self.embed_dim)
+
+    def image_embedding(self, text: torch.Tensor, noise: torch.Tensor, steps: int | None = None,
+                        guidance: float | None = None) -> torch.Tensor:
+        """The prior: unit image embeddings (B, d) sampled for unit text embeddings ``text``, from ``noise``."""
+        e = ddim_sample(self.prior, noise, text, self.prior.null, self.prior_noising, steps=steps or self.steps,
+                        guidance=self.prior_guidance if guidance is None else guidance)
+        return nn.functional.normalize(e, dim=-1)
+
+    def decode(self, embedding: torch.Tensor, noise: torch.Tensor, steps: int | None = None,
+               guidance: float | None = None, callback: StepCallback | None = None) -> torch.Tensor:
+        """The decoder: images (B, 1, 28, 28) in [-1, 1] for unit image embeddings, from ``noise`` x_T."""
+        return ddim_sample(self.decoder, noise, embedding, self.decoder.null, self.image_noising,
+                           steps=steps or self.steps, guidance=self.guidance if guidance is None else guidance,
+                           callback=callback).clamp(-1, 1)
+
+    def decode_steps(self, embedding: torch.Tensor, noise: torch.Tensor, steps: int | None = None,
+                     guidance: float | None = None):
+        """The decoder step by step: yields (i, t, x_t, predicted x_0) after each DDIM step (for live views)."""
+        yield from ddim_steps(self.decoder, noise, embedding, self.decoder.null, self.image_noising,
+                              steps=steps or self.steps, guidance=self.guidance if guidance is None else guidance)
+
+    def forward(self, image_noise: torch.Tensor, prior_noise: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        text = self.clip.encode_text(ids)
+        return self.decode(self.image_embedding(text, prior_noise), image_noise)

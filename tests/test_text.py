@@ -1,0 +1,229 @@
+"""DALL-E 2 in miniature: captions, tokenizer, CLIP's loss, DDIM on known values, guidance, the pipeline, the CLI."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from diffusers import DDPMScheduler
+
+from gan_demo.data.captions import Captioner, area, intensity, vocabulary, with_article
+from gan_demo.families.clip import CLIP, Tokenizer, UnknownWordsError, contrastive_loss
+from gan_demo.families.clip.scoring import probabilities, retrieve, zero_shot
+from gan_demo.families.text import TextToImage
+from gan_demo.families.text.diffusion import ddim_sample, diffusion_loss, drop_condition, schedule
+from gan_demo.families.text.generate import generate, noises, sample, variations
+from gan_demo.registry import get_part
+from gan_demo.sample import main as sample_main
+
+
+def blob(value: float, size: int) -> torch.Tensor:
+    """One (1, 28, 28) image in [-1, 1]: a centred square of side ``size`` at brightness ``value`` (0..1)."""
+    x = -torch.ones(1, 28, 28)
+    lo = 14 - size // 2
+    x[:, lo:lo + size, lo:lo + size] = value * 2 - 1
+    return x
+
+
+# --- captions ------------------------------------------------------------------------------------------
+
+def test_ink_measures_on_known_images():
+    images = torch.stack([blob(1.0, 10), blob(0.5, 20)])
+    assert intensity(images).tolist() == pytest.approx([1.0, 0.5])
+    assert area(images).tolist() == pytest.approx([100 / 784, 400 / 784])
+
+
+def test_captions_say_what_is_true_of_each_image():
+    """Within a class, the dimmest third is 'dark', the brightest 'light'; the smallest 'small', the largest 'large'."""
+    values, sizes = [0.3, 0.6, 0.9] * 3, [8] * 3 + [14] * 3 + [20] * 3
+    images = torch.stack([blob(v, s) for v, s in zip(values, sizes)])
+    labels = torch.full((9,), 7)  # sneakers
+    captioner = Captioner("fashion", attribute_p=1.0, group_p=0.0).fit(images, labels)
+    tones, sizes_ = zip(*captioner.attributes(images, labels))
+    assert tones == ("dark", None, "light") * 3
+    assert sizes_ == ("small",) * 3 + (None,) * 3 + ("large",) * 3
+    captions = captioner.caption(images, labels, torch.Generator().manual_seed(0))
+    assert "small dark" in captions[0] and "large light" in captions[8]
+    assert all(any(noun in c for noun in ("sneaker", "trainer")) for c in captions)
+    grouped = Captioner("fashion", attribute_p=0.0, group_p=1.0).fit(images, labels)
+    assert set(grouped.caption(images, labels, torch.Generator().manual_seed(0))) == {"footwear"}
+    digits = Captioner("mnist", attribute_p=0.0, group_p=1.0).fit(images, torch.full((9,), 3))
+    assert set(digits.caption(images, torch.full((9,), 3), torch.Generator().manual_seed(0))) == {"an odd number"}
+
+
+def test_every_caption_word_is_in_the_vocabulary():
+    for dataset in ("fashion", "mnist"):
+        words = set(vocabulary(dataset).words())
+        images = torch.stack([blob(v, s) for v in (0.3, 0.6, 0.9) for s in (8, 14, 20)] * 10)
+        labels = torch.arange(90) % 10
+        captioner = Captioner(dataset).fit(images, labels)
+        for caption in captioner.caption(images, labels, torch.Generator().manual_seed(1)):
+            assert set(Tokenizer.split(caption)) <= words, caption
+
+
+def test_articles():
+    assert with_article("a photo of {a} ankle boot") == "a photo of an ankle boot"
+    assert with_article("{a}  dark 8") == "a dark 8"
+    assert with_article("{a} 8") == "an 8"
+
+
+# --- tokenizer -----------------------------------------------------------------------------------------
+
+def test_tokenizer_round_trip_and_clear_errors():
+    tok = Tokenizer(["a", "dark", "t-shirt", "photo", "of"], max_words=4)
+    ids = tok.encode(["A dark T-shirt!", "a photo of a"])
+    assert ids.shape == (2, 4) and ids[0, 3] == 0
+    assert tok.decode(ids) == ["a dark t-shirt", "a photo of a"]
+    with pytest.raises(UnknownWordsError, match=r"unknown words 'blue', 'cat'.*a dark t-shirt photo of"):
+        tok.encode(["a blue cat cat"])
+    with pytest.raises(ValueError, match="empty"):
+        tok.encode(["  ?! "])
+    with pytest.raises(ValueError, match="at most 4"):
+        tok.encode(["a a a a a"])
+
+
+# --- CLIP ----------------------------------------------------------------------------------------------
+
+def test_contrastive_loss_on_known_values():
+    ids = torch.arange(4).unsqueeze(1)  # four different captions
+    assert contrastive_loss(torch.zeros(4, 4), ids).item() == pytest.approx(math.log(4))
+    assert contrastive_loss(100 * torch.eye(4), ids).item() == pytest.approx(0, abs=1e-6)
+    # captions 0 and 1 identical: each of the two images has two right captions, each half the target
+    same = torch.tensor([[5], [5], [6], [7]])
+    logits = torch.tensor([[9.0, 9.0, 0, 0], [9.0, 9.0, 0, 0], [0, 0, 9.0, 0], [0, 0, 0, 9.0]])
+    expected_row = -math.log(math.exp(9) / (2 * math.exp(9) + 2))
+    loss = contrastive_loss(logits, same).item()
+    assert loss == pytest.approx((2 * expected_row + 2 * -math.log(math.exp(9) / (math.exp(9) + 3))) / 4, rel=1e-5)
+
+
+def tiny_clip(dataset: str = "fashion") -> CLIP:
+    torch.manual_seed(0)
+    return CLIP(list(vocabulary(dataset).words()), embed_dim=8, width=8, text_width=16, layers=1, heads=2).eval()
+
+
+def test_clip_scoring_helpers():
+    clip = tiny_clip()
+    images = torch.stack([blob(0.8, s) for s in (6, 12, 18, 24)])
+    probs = probabilities(clip, images[:1], ["a sneaker", "a bag"])
+    assert probs.shape == (2,) and probs.sum().item() == pytest.approx(1)
+    assert zero_shot(clip, "fashion", images).shape == (4,)
+    embeddings = clip.encode_image(images)
+    index, similarity = retrieve(clip, embeddings, "a bag", 3)
+    assert len(index) == 3 and similarity[0] >= similarity[1] >= similarity[2]
+    with pytest.raises(UnknownWordsError, match="'cat'"):
+        probabilities(clip, images[:1], ["a cat"])
+
+
+# --- diffusion -----------------------------------------------------------------------------------------
+
+class Oracle(torch.nn.Module):
+    """Knows the one clean image x0 and returns exactly the noise in x_t: DDIM must then land on x0."""
+
+    def __init__(self, x0: torch.Tensor, noising: DDPMScheduler):
+        super().__init__()
+        self.x0, self.abar = x0, noising.alphas_cumprod
+
+    def forward(self, x, t, cond):
+        abar = self.abar[int(t)]
+        return (x - abar.sqrt() * self.x0) / (1 - abar).sqrt()
+
+
+@pytest.mark.parametrize("steps", [2, 10, 25])
+def test_ddim_with_a_perfect_noise_predictor_returns_the_clean_image(steps):
+    noising = schedule("epsilon")
+    x0 = torch.rand(2, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 1.6 - 0.8
+    x_T = torch.randn(2, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    cond = torch.zeros(2, 4)
+    out = ddim_sample(Oracle(x0, noising), x_T, cond, torch.zeros(4), noising, steps=steps, guidance=1.0)
+    assert torch.allclose(out, x0, atol=1e-4)
+
+
+def test_one_ddim_step_matches_the_formula():
+    """x_{t'} = sqrt(abar_t') x0_hat + sqrt(1 - abar_t') eps, with x0_hat = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)."""
+    noising = schedule("epsilon", clip_sample=False)
+    eps = torch.full((1, 1, 28, 28), 0.3)
+    model = lambda x, t, c: eps  # noqa: E731
+    x = torch.randn(1, 1, 28, 28, generator=torch.Generator().manual_seed(2))
+    seen = []
+    ddim_sample(model, x, torch.zeros(1, 2), torch.zeros(2), noising, steps=4, guidance=1.0,
+                callback=lambda i, t, xt, x0: seen.append((t, xt, x0)))
+    t0, t1 = seen[0][0], seen[1][0]
+    abar = noising.alphas_cumprod
+    x0_hat = (x - (1 - abar[t0]).sqrt() * eps) / abar[t0].sqrt()
+    assert torch.allclose(seen[0][2], x0_hat, atol=1e-5)
+    assert torch.allclose(seen[0][1], abar[t1].sqrt() * x0_hat + (1 - abar[t1]).sqrt() * eps, atol=1e-5)
+    assert [s[0] for s in seen] == [750, 500, 250, 0]
+
+
+def test_guidance_mixes_conditional_and_unconditional_outputs():
+    """w = 0 follows the unconditional output only; w = 1 the conditional; the output is linear in w."""
+    noising = schedule("epsilon", clip_sample=False)
+    model = lambda x, t, c: c[:, :1, None, None].expand_as(x) * 0.1  # noqa: E731 - "noise" = 0.1 * condition
+    x = torch.randn(1, 1, 28, 28, generator=torch.Generator().manual_seed(3))
+    cond, null = torch.ones(1, 2), torch.full((2,), -1.0)
+    run = lambda c, w: ddim_sample(model, x, c, null, noising, steps=3, guidance=w)  # noqa: E731
+    assert torch.allclose(run(cond, 0.0), run(null[None], 1.0), atol=1e-5)
+    assert torch.allclose(run(cond, 1.0), ddim_sample(model, x, cond, null, noising, steps=3, guidance=1.0))
+
+
+def test_training_loss_and_condition_dropping():
+    noising = schedule("epsilon")
+    zero = lambda x, t, c: torch.zeros_like(x)  # noqa: E731 - predicts no noise: the loss is E[eps^2] ~ 1
+    x0 = torch.zeros(256, 1, 28, 28)
+    assert diffusion_loss(zero, x0, torch.zeros(256, 2), noising, torch.Generator().manual_seed(0)).item() == (
+        pytest.approx(1, abs=0.01))
+    cond, null = torch.ones(2000, 3), torch.zeros(3)
+    dropped = drop_condition(cond, null, 0.1, torch.Generator().manual_seed(0))
+    assert 0.08 < (dropped == 0).all(1).float().mean().item() < 0.12
+
+
+# --- the pipeline --------------------------------------------------------------------------------------
+
+def tiny_pipeline() -> TextToImage:
+    torch.manual_seed(0)
+    kwargs = dict(get_part("text.pipeline").tiny)
+    kwargs["clip"] = dict(kwargs["clip"], words=list(vocabulary("mnist").words()), max_words=10)
+    return TextToImage(**kwargs).eval()
+
+
+def test_pipeline_is_seeded_and_checks_its_settings():
+    model = tiny_pipeline()
+    a = generate(model, ["a photo of a 7"] * 3, seed=5, steps=3)
+    assert a.shape == (3, 1, 28, 28) and a.min() >= -1 and a.max() <= 1
+    assert torch.equal(a, generate(model, ["a photo of a 7"] * 3, seed=5, steps=3))
+    assert not torch.equal(a, generate(model, ["a photo of a 7"] * 3, seed=6, steps=3))
+    prior_noise, image_noise = noises(model, 2, 0)
+    assert prior_noise.shape == (2, model.embed_dim) and image_noise.shape == (2, 1, 28, 28)
+    for bad, words in [(dict(steps=1), "steps must be"), (dict(steps=101), "steps must be"),
+                       (dict(guidance=-1.0), "guidance must be"), (dict(guidance=99.0), "guidance must be")]:
+        with pytest.raises(ValueError, match=words):
+            generate(model, ["a 7"], 0, **bad)
+    with pytest.raises(ValueError, match="unknown word 'cat'"):
+        generate(model, ["a cat"], 0)
+    assert variations(model, a[:1], 2, seed=0, steps=2).shape == (2, 1, 28, 28)
+
+
+def test_class_labels_become_class_prompts():
+    model = tiny_pipeline()
+    images = sample(model, 4, 0, torch.tensor([0, 1, 2, 3]), steps=2)
+    assert images.dtype == torch.uint8 and images.shape == (4, 28, 28)
+    prompted = sample(model, 4, 0, None, prompt="a photo of a 1", steps=2)
+    assert torch.equal(images[1], prompted[1])  # label 1 is the prompt "a photo of a 1", with the same noise
+
+
+@pytest.mark.slow
+def test_sample_cli_with_a_prompt_and_with_all_labels(tmp_path, capsys):
+    out = tmp_path / "s.npz"
+    assert sample_main(["text-mnist", "--prompt", "an odd number", "--n", "3", "--seed", "1", "--steps", "5",
+                        "--out", str(out)]) == 0
+    data = np.load(out)
+    assert data["images"].shape == (3, 28, 28) and data["images"].dtype == np.uint8 and (data["labels"] == -1).all()
+    assert sample_main(["text-mnist", "--all-labels", "--n", "4", "--steps", "5", "--out", str(out)]) == 0
+    assert np.load(out)["labels"].tolist() == [0, 1, 2, 3]
+    for argv, words in [(["--prompt", "a cat"], "unknown word 'cat'"), (["--steps", "0", "--label", "3"], "steps must be"),
+                        ([], "pass --prompt"), (["--guidance", "20", "--label", "1"], "guidance must be")]:
+        assert sample_main(["text-mnist", "--n", "2", *argv, "--out", str(out)]) == 2
+        assert words in capsys.readouterr().err
+    assert sample_main(["gan-mnist", "--prompt", "a 7", "--out", str(out)]) == 2
+    assert "only the text models turn a prompt" in capsys.readouterr().err
