@@ -19,13 +19,14 @@ from safetensors import SafetensorError
 from safetensors.torch import load_model
 from torch import nn
 
-from .registry import parse_name
+from .registry import get_part, parse_name
 
 log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 HUB_REPO_ENV, HUB_REVISION_ENV = "GAN_DEMO_HUB_REPO", "GAN_DEMO_HUB_REVISION"
 CONFIG_FILE, WEIGHTS_FILE = "config.json", "model.safetensors"
+MODEL_FILE = "gan_demo.json"  # in a folder saved outside weights/ (a live run's export): which registered class it is
 
 
 class WeightsError(RuntimeError):
@@ -116,10 +117,27 @@ def cached_pretrained(name: str, device: torch.device | str = "cpu") -> nn.Modul
         return _cached(name, str(torch.device(device)))
 
 
-def save_pretrained(model: nn.Module, folder: Path | str, push_to_hub: str | None = None) -> Path:
-    """Write ``config.json`` + ``model.safetensors`` (+ a model card), optionally pushing to a Hub repo."""
+def save_pretrained(model: nn.Module, folder: Path | str, push_to_hub: str | None = None,
+                    model_name: str | None = None) -> Path:
+    """Write ``config.json`` + ``model.safetensors`` (+ a model card), optionally pushing to a Hub repo.
+
+    ``model_name`` (a registered class, e.g. 'gan.generator') is also written to ``gan_demo.json``, so that
+    :func:`load_saved` can rebuild a folder that is not a shipped model's."""
     folder = Path(folder)
     model.save_pretrained(folder)
+    if model_name is not None:
+        (folder / MODEL_FILE).write_text(json.dumps({"model": model_name}) + "\n")
     if push_to_hub:
         model.push_to_hub(push_to_hub, commit_message=f"Upload {folder.name}")
     return folder
+
+
+def load_saved(folder: Path | str) -> tuple[str, nn.Module]:
+    """A folder written by :func:`save_pretrained` with a ``model_name``: (that name, the model, loaded strictly)."""
+    folder = Path(folder)
+    try:
+        name = json.loads((folder / MODEL_FILE).read_text())["model"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise WeightsError(f"{folder.name}/ is not a saved gan_demo model: its {MODEL_FILE} is missing or unreadable "
+                           f"({err})") from err
+    return name, load_folder(get_part(name).cls, folder)

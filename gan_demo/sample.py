@@ -1,6 +1,8 @@
 """Batch generation: ``python -m gan_demo.sample NAME --n N --seed S [--label L | --all-labels] --out FILE``.
 
-NAME is a shipped model of a family that can sample (``gan-fashion``, ``cgan-mnist``, ``text-fashion``, ...).
+NAME is a shipped model of a family that can sample (``gan-fashion``, ``cgan-mnist``, ``text-fashion``, ...), or
+the folder of a generator exported by the live training tab (its ``generator/`` download: ``config.json``,
+``model.safetensors`` and ``gan_demo.json``).
 ``FILE.png`` gets an image grid; ``FILE.npz`` gets ``images`` uint8 (N, 28, 28) and ``labels`` (N,) (-1 for an
 unconditional model or a free prompt). ``--all-labels`` cycles through the classes evenly (for the text-to-image
 models: the class names as prompts). Text-to-image models take ``--prompt "a dark sneaker"`` instead of a label,
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +22,9 @@ from PIL import Image
 
 from .data import dataset_info
 from .device import pick_device
-from .hub import WeightsError, load_pretrained
+from .hub import WeightsError, load_pretrained, load_saved
 from .images import grid
-from .registry import Family, families_with, parse_name
+from .registry import Family, families_with, get_family, parse_name
 from .sampling import MAX_SEED
 
 MAX_N = 100_000
@@ -68,7 +71,8 @@ def prompt_options(args: argparse.Namespace, family: Family) -> dict:
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m gan_demo.sample", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("name", help="a shipped generator: " + ", ".join(generator_names()))
+    p.add_argument("name", help="a shipped generator (" + ", ".join(generator_names()) + ") or the folder of a "
+                   "generator exported by the live training tab")
     p.add_argument("--n", type=int, default=64, help=f"number of images (1-{MAX_N})")
     p.add_argument("--seed", type=int, default=0)
     group = p.add_mutually_exclusive_group()
@@ -83,10 +87,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def run(args: argparse.Namespace) -> Path:
-    family, dataset = parse_name(args.name)
+def resolve(name: str, device: torch.device) -> tuple[Family, tuple[str, ...], Callable[[], torch.nn.Module]]:
+    """NAME -> (its family, its class names, a loader): a shipped model, or a saved generator's folder."""
+    if Path(name).is_dir():
+        saved, model = load_saved(name)
+        family, part = get_family(saved.partition(".")[0]), saved.partition(".")[2]
+        if family.sample is None or part != family.pretrained:
+            raise ValueError(f"{name} holds a {saved} ({family.summary.split(':')[0]}), which does not draw images; "
+                             "export an image-mode run, or choose one of " + ", ".join(generator_names()))
+        classes = tuple(str(k) for k in range(getattr(model, "num_classes", 0)))
+        return family, classes, lambda: model.to(device)
+    family, dataset = parse_name(name)
     if family.sample is None:
-        raise ValueError(f"{args.name} is not a generator; choose one of {generator_names()}")
+        raise ValueError(f"{name} is not a generator; choose one of {generator_names()}")
+    return family, dataset_info(dataset).classes, lambda: load_pretrained(name, device)
+
+
+def run(args: argparse.Namespace) -> Path:
+    device = pick_device(args.device)
+    family, classes, load = resolve(args.name, device)
     if not 1 <= args.n <= MAX_N:
         raise ValueError(f"--n must be between 1 and {MAX_N}, got {args.n}")
     if not 0 <= args.seed <= MAX_SEED:
@@ -94,8 +113,8 @@ def run(args: argparse.Namespace) -> Path:
     if args.out.suffix not in (".png", ".npz"):
         raise ValueError(f"--out must end in .png or .npz, got {args.out}")
     options = prompt_options(args, family)
-    labels = labels_for(args, family, dataset_info(dataset).classes)
-    model = load_pretrained(args.name, pick_device(args.device))
+    labels = labels_for(args, family, classes)
+    model = load()
     images = family.sample(model, args.n, args.seed, labels, **options).numpy()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.out.suffix == ".npz":

@@ -208,7 +208,7 @@ def test_export_writes_the_csv_the_generator_and_the_gif(tmp_path):
     records = [r for f in frames for r in f.records]
     csv, files = live.export_run(tmp_path / "a", s, records, frames[-1].state, gif)
     assert csv == tmp_path / "a" / "loss_history.csv" and len(pd.read_csv(csv)) == 6
-    assert [f.name for f in files] == ["model.safetensors", "config.json", "training.gif"]
+    assert [f.name for f in files] == ["model.safetensors", "config.json", "gan_demo.json", "training.gif"]
     G = load_folder(MLPGenerator, files[0].parent)
     assert all(torch.equal(v, frames[-1].state["G"][k]) for k, v in G.state_dict().items())
     _, files = live.export_run(tmp_path / "b", s, records, frames[-1].state, GifFrames(), diverged=True)

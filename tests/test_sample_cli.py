@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gan_demo.live.export import save_generator
+from gan_demo.live.settings import LiveSettings
+from gan_demo.live.trainer import build_models
 from gan_demo.sample import main
 
 
@@ -62,3 +65,23 @@ def test_runs_as_a_module(tmp_path):
     assert result.returncode == 0, result.stderr
     assert out.is_file()
 
+
+
+def test_the_folder_of_a_live_export_samples_like_a_shipped_model(tmp_path, capsys):
+    """The live tab's generator download (config.json, model.safetensors, gan_demo.json) is a valid NAME."""
+    images = LiveSettings(mode="images", dataset="mnist", latent_dim=8, hidden=8, batch_size=64, steps=10)
+    G, _ = build_models(images)
+    save_generator(images, G.state_dict(), tmp_path / "generator")
+    out = tmp_path / "s.npz"
+    assert main([str(tmp_path / "generator"), "--n", "6", "--seed", "2", "--out", str(out)]) == 0
+    first = np.load(out)["images"]
+    assert first.shape == (6, 28, 28) and first.dtype == np.uint8
+    assert main([str(tmp_path / "generator"), "--n", "6", "--seed", "2", "--out", str(out)]) == 0
+    assert np.array_equal(np.load(out)["images"], first)  # seeded
+    points = LiveSettings(mode="2d", dataset="ring", latent_dim=2, hidden=16, batch_size=64, steps=10)
+    save_generator(points, build_models(points)[0].state_dict(), tmp_path / "points")
+    assert main([str(tmp_path / "points"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "toy-gan.generator" in err and "does not draw images" in err
+    assert main([str(tmp_path), "--out", str(out)]) == 2  # a folder without gan_demo.json
+    assert "is not a saved gan_demo model" in capsys.readouterr().err

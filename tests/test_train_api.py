@@ -54,7 +54,7 @@ def test_handler_streams_frames_and_ends_with_exports(tab):
     assert set(last["loss_plot"]["series"]) >= {SERIES["value"], SERIES["theory"], SERIES["ref_value"]}
     heat, optimal = np.asarray(Image.open(last["heatmap"])), np.asarray(Image.open(last["optimal"]))  # PNG files
     assert heat.ndim == 3 and optimal.shape == heat.shape
-    assert [Path(f).name for f in last["files"]] == ["model.safetensors", "config.json", "training.gif"]
+    assert [Path(f).name for f in last["files"]] == ["model.safetensors", "config.json", "gan_demo.json", "training.gif"]
     assert all(o["csv"] is None and o["files"] is None for o in outputs[:-1])  # only the last yield writes files
 
 
@@ -88,7 +88,7 @@ def test_stop_ends_the_run_at_its_next_frame_with_exports_and_it_can_continue(ta
     last, run = rest[-1], rest[-1]["run"]
     assert len(rest) == 1 and last["status"].startswith("Stopped at step") and run.records[-1]["step"] < 500
     assert Path(last["csv"]).exists()
-    assert [Path(f).name for f in last["files"]] == ["model.safetensors", "config.json", "training.gif"]
+    assert [Path(f).name for f in last["files"]] == ["model.safetensors", "config.json", "gan_demo.json", "training.gif"]
     assert "stop-test" not in handlers._STOPS  # the finished run forgets its stop request
     snapshot = run.state["step"]  # the latest snapshot: the first frame's or one 2 s later
     run = named(tab, list(tab.continue_training(5, run))[-1])["run"]

@@ -15,15 +15,18 @@ from .views import N_POINTS
 IMAGE_SUBSET = 4096  # the first 4,096 real training images: enough to learn from, quick to load
 
 
+GENERATOR = {"2d": "toy-gan.generator", "images": "gan.generator"}  # the registered class of each mode's generator
+
+
 def build_models(s: LiveSettings) -> tuple[nn.Module, nn.Module]:
     """G and D on the CPU, initialised from ``s.seed`` without touching the caller's global RNG."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(s.seed)
         if s.mode == "2d":
-            return (create_model("toy-gan.generator", latent_dim=s.latent_dim, hidden=s.hidden),
+            return (create_model(GENERATOR[s.mode], latent_dim=s.latent_dim, hidden=s.hidden),
                     create_model("toy-gan.discriminator", hidden=s.hidden))
         # spectral=False: a plain BCE discriminator, so D(x) is a probability and the theory applies
-        return (create_model("gan.generator", latent_dim=s.latent_dim, width=s.hidden),
+        return (create_model(GENERATOR[s.mode], latent_dim=s.latent_dim, width=s.hidden),
                 create_model("gan.discriminator", width=s.hidden, spectral=False))
 
 
