@@ -167,6 +167,9 @@ def test_csv_has_the_issue_columns_and_reference_levels(tmp_path):
     assert df["value_equilibrium"].iloc[0] == pytest.approx(-2 * LOG2)
     assert df["loss_g_equilibrium"].iloc[0] == pytest.approx(LOG2)
     assert len(df) == 12 and df["jsd"].notna().sum() >= 2
+    assert list(df.columns[7:9]) == ["theory", "modes"]
+    covered = df["modes"].dropna()  # modes covered, where the JSD was estimated: whole numbers from 0 to 8
+    assert len(covered) == df["jsd"].notna().sum() and covered.between(0, 8).all() and (covered % 1 == 0).all()
 
 
 def test_plot_tables_are_long_thinned_and_carry_reference_lines():

@@ -132,7 +132,7 @@ def test_train_api_streams_and_returns_the_csv(client):
     assert len(job.outputs()) >= 2, "the run should stream several frames"
     assert "Finished 60 steps" in status
     df = pd.read_csv(csv)
-    assert list(df.columns[:7]) == ["step", "value", "loss_d", "loss_g", "d_real", "d_fake", "jsd"]
+    assert list(df.columns[:9]) == ["step", "value", "loss_d", "loss_g", "d_real", "d_fake", "jsd", "theory", "modes"]
     assert len(df) == 60 and "value_equilibrium" in df
     assert set(losses["columns"]) == {"step", "value", "series"}
     model_file = next(f for f in files if f.endswith("model.safetensors"))

@@ -17,20 +17,21 @@ from .settings import LiveSettings
 from .trainer import GENERATOR, build_models
 
 GIF_FRAME_MS = 120
+ESTIMATES = ("jsd", "theory", "modes")  # 2-D mode: estimated at each frame's last step, blank in between
 
 
 def records_frame(records: list[dict]) -> pd.DataFrame:
-    """The history as a wide table with every record column (jsd/theory NaN where not estimated)."""
+    """The history as a wide table with every record column (jsd/theory/modes NaN where not estimated)."""
     df = pd.DataFrame.from_records(records)
-    for column in ("jsd", "theory"):
+    for column in ESTIMATES:
         if column in df and df[column].notna().any():
             df[column] = df[column].astype(float)
     return df
 
 
 def history_csv(df: pd.DataFrame, g_loss: str, path: Path | str) -> Path:
-    """The loss history with the equilibrium levels as reference columns (and jsd, theory in 2-D)."""
-    out = df.reindex(columns=[*RECORD_COLUMNS, *(c for c in ("jsd", "theory") if c in df)]).copy()
+    """The loss history with the equilibrium levels as reference columns (and jsd, theory, modes in 2-D)."""
+    out = df.reindex(columns=[*RECORD_COLUMNS, *(c for c in ESTIMATES if c in df)]).copy()
     out["value_equilibrium"] = -2 * LOG2
     out["loss_d_equilibrium"] = 2 * LOG2
     out["loss_g_equilibrium"] = -LOG2 if g_loss_tag(g_loss) == "mm" else LOG2

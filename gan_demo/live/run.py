@@ -167,6 +167,8 @@ class LiveRun:
             setattr(out, key, value)
         if out.jsd is not None and self.pending:
             self.pending[-1].update(jsd=out.jsd, theory=metrics.minimax_value_at_optimum(out.jsd))
+        if out.modes is not None and self.pending:
+            self.pending[-1]["modes"] = out.modes[0]  # modes covered at this step (the CSV's modes column)
             out.records = self.pending.copy()
 
 
