@@ -80,9 +80,25 @@ def test_a_preset_does_not_hide_a_bad_value():
     """make_settings checks every value it is given, also one the preset then replaces."""
     with pytest.raises(ValueError, match="lr_d=nan"):
         live.make_settings("balanced", lr_d=float("nan"))
-    with pytest.raises(ValueError, match="batch_size=1024 .* in images mode"):
-        live.make_settings("balanced", mode="images", dataset="fashion", batch_size=1024)
+    with pytest.raises(ValueError, match="batch_size=1000000"):  # replaced by the preset, but valid in no mode
+        live.make_settings("balanced", mode="images", dataset="fashion", batch_size=10**6)
+    with pytest.raises(ValueError, match="batch_size=1024 .* in images mode"):  # not the preset's: checked for the mode
+        live.make_settings("custom", mode="images", dataset="fashion", batch_size=1024)
     assert live.make_settings("balanced", mode="images", dataset="fashion", hidden=16, steps=300).batch_size == 64
+
+
+def test_images_mode_through_the_api_is_the_pages_image_run():
+    """/train's defaults are the page's 2-D values: mode="images" alone gives the page's image run, and the preset
+    fills its fields for image mode (the API once answered 'batch_size must be between 8 and 256, got 512')."""
+    api_defaults = dict(dataset="ring", k_disc=1, g_loss="non-saturating", optimizer="adam", lr_d=1e-3, lr_g=1e-3,
+                        batch_size=512, latent_dim=2, hidden=128, steps=1500, seed=0)  # the handler's defaults
+    s = live.make_settings("balanced", mode="images", **api_defaults)
+    assert s == live.LiveSettings(**live.mode_defaults("images"), seed=0)
+    assert (s.dataset, s.batch_size, s.steps, s.lr_d) == ("fashion", 64, 300, 2e-4)
+    chosen = live.make_settings("mode-collapse", mode="images", **{**api_defaults, "dataset": "mnist", "steps": 50})
+    assert (chosen.dataset, chosen.steps, chosen.lr_d, chosen.lr_g) == ("mnist", 50, 5e-5, 1e-3)  # the user's and the preset's
+    with pytest.raises(ValueError, match="lr_d=nan"):
+        live.make_settings("custom", mode="images", **{**api_defaults, "lr_d": float("nan")})
 
 
 def test_preset_fills_only_its_fields():

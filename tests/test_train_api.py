@@ -170,3 +170,13 @@ def test_image_mode_streams_a_preview_grid(client):
     assert "Finished 3 steps" in status and preview is not None and Path(preview).exists()
     assert "jsd" not in pd.read_csv(csv).columns
 
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_images_mode_alone_is_the_pages_image_run(client):
+    """Only mode (and a short run) given: the image run's dataset, sizes and the preset's settings for images."""
+    status, *_, csv, files = client.submit(mode="images", steps=3, api_name="/train").result(timeout=180)
+    assert "Finished 3 steps" in status
+    config = json.loads(Path(next(f for f in files if f.endswith("config.json"))).read_text())
+    assert config["latent_dim"] == 64 and config["width"] == 16  # the image mode's sizes, not the 2-D page's

@@ -151,18 +151,40 @@ def with_preset(settings: LiveSettings, preset: str) -> LiveSettings:
 
 
 def make_settings(preset: str = "custom", **values) -> LiveSettings:
-    """Settings from named values with ``preset``'s fields filled in (what ``/train`` receives).
+    """Settings from named values with ``preset``'s fields filled in (what ``/train`` receives), as in the page.
 
-    Every given value is checked, also one the preset then replaces: a NaN sent by a script is an error,
-    not silently overwritten."""
+    - The API's defaults are the page's 2-D values. In another mode, a setting left at its 2-D default takes that
+      mode's default, as choosing the mode in the page does (``mode="images"`` alone is the page's image run).
+    - A preset fills in every setting it is about for the chosen mode. A value it replaces must still be a valid
+      value of some mode (a NaN sent by a script is an error, not silently overwritten).
+    """
     check_preset(preset)
     mode = check_value("mode", values.get("mode", "2d"))
+    if mode != "2d":
+        page, own = mode_defaults("2d"), mode_defaults(mode)
+        values = {k: own[k] if k != "mode" and k in own and _unchanged(v, page.get(k)) else v for k, v in values.items()}
+    replaced = PRESETS[preset].settings[mode] if preset != "custom" else {}
     for name, value in values.items():
-        if name != "mode":
+        if name == "mode":
+            continue
+        if name not in replaced:
             check_value(name, value, mode)
-    if preset != "custom":
-        values = {**values, **PRESETS[preset].settings[mode]}
-    return LiveSettings(**values)
+            continue
+        errors = []
+        for any_mode in (mode, *(m for m in MODES if m != mode)):
+            try:
+                check_value(name, value, any_mode)
+                break
+            except ValueError as err:
+                errors.append(err)
+        else:
+            raise errors[0]
+    return LiveSettings(**{**values, **replaced})
+
+
+def _unchanged(value, default) -> bool:
+    """``value`` is the page's 2-D default (NaN never is: it is reported, not replaced)."""
+    return default is not None and type(value) in (type(default), int, float) and value == default
 
 
 def settings_from_dict(values: dict) -> LiveSettings:
