@@ -1,4 +1,4 @@
-"""gan_demo in the browser: autoencoder, GAN, conditional GAN and a live training run.
+"""gan_demo in the browser: autoencoder, GAN, conditional GAN, a live training run, and what came next (diffusion).
 
 Run ``python app.py`` (``--help`` for host, port and share links) or ``gradio app.py`` to hot-reload.
 This file only lays out the page and launches it; each tab lives in ``ui/`` and the models in ``gan_demo/``.
@@ -15,10 +15,10 @@ from gan_demo.device import configure_threads
 from ui import patches
 from ui.common import DATASET_CHOICES, DEFAULT_DATASET
 from ui.components import guarded
-from ui.tabs import autoencoder, cgan, gan, live
+from ui.tabs import autoencoder, cgan, diffusion, gan, live
 
 INTRO = """
-# Autoencoders and GANs, hands on
+# Autoencoders, GANs and what came next, hands on
 Real models trained on **Fashion-MNIST** and **MNIST digits** (weights ship with the app).
 Pick a dataset here; every tab follows it. Each control explains itself; the same seed always gives the same images.
 """
@@ -30,7 +30,7 @@ def build_demo() -> gr.Blocks:
     with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(INTRO)
         dataset = guarded(gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset",
-                                   info="Switches the models of the first three tabs."))
+                                   info="Switches the models of every tab but the live training (which picks its own data)."))
         with gr.Tabs():
             with gr.Tab("Autoencoder", id="ae"):
                 autoencoder.build(dataset)
@@ -40,6 +40,8 @@ def build_demo() -> gr.Blocks:
                 cgan.build(dataset)
             with gr.Tab("Live training", id="train"):
                 live.build(demo)
+            with gr.Tab("What came next", id="next"):
+                diffusion.build(dataset)
     patches.install(demo)  # atomic picture cache, calmer queue poll (see ui/patches.py)
     return demo
 

@@ -84,6 +84,19 @@ API_CASES = [
     ("/vae_traverse", (EXAMPLE, 0, 3.0, 9, "fashion"), ["Axis", "minimum value 1"]),
     ("/vae_traverse", (EXAMPLE, 1.5, 3.0, 9, "fashion"), ["Axis", "whole number"]),
     ("/vae_traverse", (EXAMPLE, 1, 40.0, 9, "fashion"), ["Span", "maximum value 4"]),
+    # what came next: prompts, sampling settings, work caps, uploads
+    ("/text_to_image", ("a photo of a unicorn", 4, 0, 10, 3.0, "fashion"), ["unknown word 'unicorn'", "sneaker", "footwear"]),
+    ("/text_to_image", ("a photo of a 7", 4, 0, 10, 3.0, "fashion"), ["unknown word '7'"]),
+    ("/text_to_image", ("", 4, 0, 10, 3.0, "mnist"), ["prompt is empty"]),
+    ("/text_to_image", ("a sneaker", 4, 0, 1000, 3.0, "fashion"), ["Sampling steps", "maximum value 100"]),
+    ("/text_to_image", ("a sneaker", 4, 0, 10, 50.0, "fashion"), ["Guidance scale", "maximum value 15"]),
+    ("/text_to_image", ("a sneaker", 16, 0, 100, 3.0, "fashion"), ["too much work", "800"]),
+    ("/text_to_image", ("a sneaker", 4, 0, 10, 3.0, "cifar"), ["Dataset", "cifar", "fashion"]),
+    ("/guidance_sweep", ("an odd number", 3, 0, 8, [], "mnist"), ["at least one guidance scale"]),
+    ("/clip_scores", (upload("notes.txt"), "a sneaker", "fashion"), ["could not read notes.txt"]),
+    ("/clip_scores", (EXAMPLE, "a sneaker\n" * 30, "fashion"), ["At most 20 prompts"]),
+    ("/clip_retrieve", ("a bag", 100, "fashion"), ["Images", "maximum value 32"]),
+    ("/variations", (upload("one_pixel.png"), 4, 0, 10, 3.0, "fashion"), ["1x1 pixels", "at least 8x8"]),
 ]
 
 TRAIN = dict(mode="2d", dataset="ring", preset="balanced", steps=5, seed=1, hidden=32, batch_size=64)
@@ -110,6 +123,8 @@ RAW_CASES = [
     ("sample", "[Infinity, 4, 1.0, \"fashion\"]", ["Seed", "inf", "maximum value 2147483647"]),
     ("sample", "[0, 4, -Infinity, \"fashion\"]", ["Noise scale", "-inf", "minimum value 0.1"]),
     ("class_grid", "[0, NaN, \"mnist\"]", ["Rows", "nan", "between 1 and 8"]),
+    ("text_to_image", "[\"a sneaker\", 4, 0, 10, NaN, \"fashion\"]", ["Guidance scale", "nan"]),
+    ("text_to_image", "[\"a sneaker\", 4, 0, Infinity, 3.0, \"fashion\"]", ["Sampling steps", "inf"]),
     ("train", "[" + TRAIN_ORDER.format(lr_d="NaN", steps=5) + "]", ["lr_d", "nan", "between 1e-05 and 10"]),
     ("train", "[" + TRAIN_ORDER.format(lr_d=0.001, steps="Infinity") + "]", ["steps", "inf", "5000"]),
 ]

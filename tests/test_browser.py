@@ -159,3 +159,25 @@ def test_autoencoder_vs_vae(page):
     assert_pictures(page, "#vae-traverse", min_side=28)
     page.locator("#vae-random").scroll_into_view_if_needed()
     shot(page, "autoencoder_vs_vae")
+
+
+def test_what_came_next_text_to_image(page):
+    """Type a prompt, see the denoising and the images appear; an unknown word gets a message naming it."""
+    page.get_by_role("tab", name="What came next").click()
+    prompt = page.locator("#dalle-prompt textarea")
+    prompt.fill("a photo of a unicorn")
+    page.locator("#dalle-run").click()
+    page.get_by_text("unknown word 'unicorn'").first.wait_for(timeout=TIMEOUT)
+    prompt.fill("a photo of a small dark sneaker")
+    page.locator("#dalle-run").click()
+    wait_for_text(page, "#dalle-status", "8 images")
+    assert_pictures(page, "#dalle-gallery", count=8, min_side=100)
+    assert_pictures(page, "#dalle-live", min_side=150)  # x_t and the predicted x_0 rows
+    assert_pictures(page, "#dalle-story", min_side=150)
+    page.locator("#dalle-live").scroll_into_view_if_needed()
+    shot(page, "what_came_next_text_to_image")
+    click_and_see(page, "#dalle-score", "#dalle-scores", count=0)
+    wait_for_text(page, "#dalle-scores", "a photo of a")
+    click_and_see(page, "#dalle-retrieve", "#dalle-found", count=16, min_side=100)
+    page.locator("#dalle-found").scroll_into_view_if_needed()
+    shot(page, "what_came_next_clip")

@@ -72,7 +72,22 @@ def interpolate_classes(client, i: int, ds: str) -> None:
     assert png_size(strip)[0] > 3 * 28 * 3 and Image.open(gif).format == "GIF"
 
 
-REQUEST_KINDS = [sample, sample_conditional, class_grid, reconstruct, interpolate_gan, nearest, interpolate_classes]
+PROMPTS = {"fashion": ["a photo of a bag", "large footwear", "a dark dress"], "mnist": ["a 7", "an odd number", "a small 2"]}
+
+
+def text_to_image(client, i: int, ds: str) -> None:  # small: the diffusion actions share one queue slot
+    n = 1 + i % 2
+    gallery, *_, status = client.predict(PROMPTS[ds][i % 3], n, i, 4, 3.0, ds, api_name="/text_to_image")
+    assert len(gallery) == n and f"{n} images" in status
+
+
+def clip_scores(client, i: int, ds: str) -> None:
+    result = client.predict(handle_file(EXAMPLES[ds][i % 20]), "\n".join(PROMPTS[ds]), ds, api_name="/clip_scores")
+    assert {c["label"] for c in result["confidences"]} == set(PROMPTS[ds])
+
+
+REQUEST_KINDS = [sample, sample_conditional, class_grid, reconstruct, interpolate_gan, nearest, interpolate_classes,
+                 text_to_image, clip_scores]
 
 
 def new_client(url: str, folder: Path) -> Client:

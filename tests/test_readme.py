@@ -44,6 +44,8 @@ def test_evaluation_json_is_reproduced_by_make_evaluate():
     committed = RESULTS["mnist"]
     assert set(fresh) == set(committed)
     for key, value in committed.items():
+        if key.endswith("_ms_per_image"):  # timings: measured, not reproducible
+            continue
         assert fresh[key] == (value if isinstance(value, str) else pytest.approx(value, rel=1e-5, abs=1e-6)), key
 
 

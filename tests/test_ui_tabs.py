@@ -13,7 +13,7 @@ from PIL import Image
 
 from gan_demo.images import upscale
 from ui.common import SCRATCH_MAX_AGE, scratch_dir
-from ui.components import example_caption, example_gallery, example_paths, gif_file, random_seed
+from ui.components import example_caption, example_gallery, example_paths, gif_file, random_seed, use_drawing
 from ui.tabs import autoencoder as ae
 from ui.tabs import cgan, gan
 
@@ -77,11 +77,11 @@ def test_interpolate_ae_gives_a_strip_and_a_gif():
 def test_drawing_is_centred_and_an_empty_one_is_refused():
     canvas = np.full((280, 280), 255, np.uint8)  # the sketchpad's composite: black strokes on white
     with pytest.raises(gr.Error, match="Nothing drawn yet.*brush"):
-        ae.use_drawing({"background": None, "layers": [], "composite": None}, "mnist")
+        use_drawing({"background": None, "layers": [], "composite": None}, "mnist")
     with pytest.raises(gr.Error, match="empty"):
-        ae.use_drawing({"composite": canvas}, "mnist")
+        use_drawing({"composite": canvas}, "mnist")
     canvas[40:240, 60:80] = 0  # a '1' near the left edge
-    shown = ae.use_drawing({"composite": canvas}, "mnist")  # 4x upscaled for display
+    shown = use_drawing({"composite": canvas}, "mnist")  # 4x upscaled for display
     x = shown[::4, ::4]
     cols = np.flatnonzero(x.max(0) > 25)
     assert shown.shape == (112, 112) and np.array_equal(upscale(x, 4), shown)

@@ -1,4 +1,4 @@
-"""Pieces the autoencoder, GAN and conditional GAN tabs share: explanations, uploads, seeds, GIFs, class names."""
+"""Pieces the tabs share: explanations, uploads, drawings, seeds, GIFs, class names."""
 from __future__ import annotations
 
 import secrets
@@ -9,9 +9,9 @@ import numpy as np
 from PIL import Image
 
 from gan_demo.data import DATASETS
-from gan_demo.images import ImageInputError, open_image, preprocess_image, write_gif
+from gan_demo.images import ImageInputError, is_blank, open_image, preprocess_image, write_gif
 from gan_demo.sampling import MAX_SEED
-from ui.common import display, scratch_dir
+from ui.common import check_dataset, display, scratch_dir
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -149,3 +149,22 @@ def animation(elem_id: str) -> gr.Image:
 def seed_input(label: str = "Seed", value: int = 0) -> gr.Number:
     return guarded(gr.Number(value=value, label=label, precision=0, minimum=0, maximum=MAX_SEED,
                              info="same seed, same images"))
+
+
+def use_drawing(drawing: dict | None, dataset: str) -> np.ndarray:
+    """The sketchpad's black-on-white drawing -> an MNIST-style 28x28 input, shown 4x larger."""
+    dataset = check_dataset(dataset)
+    composite = (drawing or {}).get("composite")
+    hint = "Click the brush (pen) button above the canvas, then draw with the mouse or a finger."
+    if composite is None:
+        raise gr.Error(f"Nothing drawn yet. {hint}")
+    x = preprocess_image(np.asarray(composite), dataset=dataset, center=True)
+    if is_blank(x):
+        raise gr.Error(f"The drawing is empty. {hint}")
+    return display(x)  # upscaled exactly 4x: crisp on screen, shrunk back exactly by the handlers
+
+
+def sketchpad(elem_id: str) -> gr.Sketchpad:
+    """A 280x280 canvas for one black-on-white drawing (see :func:`use_drawing`)."""
+    return gr.Sketchpad(type="numpy", image_mode="L", canvas_size=(280, 280), elem_id=elem_id, label="Sketchpad",
+                        brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"))

@@ -7,8 +7,8 @@ import torch
 
 from gan_demo import explore
 from gan_demo.device import gpu
-from gan_demo.images import error_heatmap, grid, is_blank, labelled_grid, preprocess_image, upscale
-from ui.common import check_dataset, check_float, check_int, display, get_model
+from gan_demo.images import error_heatmap, grid, labelled_grid, upscale
+from ui.common import check_dataset, check_float, check_int, get_model
 from ui.components import (
     MAX_FRAMES,
     animation,
@@ -20,7 +20,9 @@ from ui.components import (
     image_upload,
     load_upload,
     picture,
+    sketchpad,
     slider,
+    use_drawing,
 )
 from ui.tabs import vae
 
@@ -100,19 +102,6 @@ def interpolate_ae(image_a: str | None, image_b: str | None, frames: float, data
     return strip, gif_file(images)
 
 
-def use_drawing(drawing: dict | None, dataset: str) -> np.ndarray:
-    """The sketchpad's black-on-white drawing -> an MNIST-style 28x28 input, shown 4x larger."""
-    dataset = check_dataset(dataset)
-    composite = (drawing or {}).get("composite")
-    hint = "Click the brush (pen) button above the canvas, then draw with the mouse or a finger."
-    if composite is None:
-        raise gr.Error(f"Nothing drawn yet. {hint}")
-    x = preprocess_image(np.asarray(composite), dataset=dataset, center=True)
-    if is_blank(x):
-        raise gr.Error(f"The drawing is empty. {hint}")
-    return display(x)  # upscaled exactly 4x: crisp on screen, shrunk back exactly by the handlers
-
-
 def pick_example(dataset: str, evt: gr.SelectData) -> np.ndarray:
     """The gallery image the user clicked, as the new input."""
     return example_image(example_paths(check_dataset(dataset))[evt.index])
@@ -158,9 +147,7 @@ def build(dataset: gr.Radio) -> None:
                 with gr.Tab("Draw"):
                     gr.Markdown("Click the **brush** (pen) button left of the canvas, draw one large "
                                 "item in the middle, then press **Use my drawing**.")
-                    sketch = gr.Sketchpad(type="numpy", image_mode="L", canvas_size=(280, 280), elem_id="ae-sketch",
-                                          brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
-                                          label="Sketchpad")
+                    sketch = sketchpad("ae-sketch")
                     draw_btn = gr.Button("Use my drawing", elem_id="ae-use-drawing")
         with gr.Column(scale=3):
             noise = slider(0, NOISE_MAX, value=0, step=0.05, label="Noise",

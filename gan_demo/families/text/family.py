@@ -20,7 +20,7 @@ from ..clip.family import TINY_WORDS
 from .decoder import Decoder
 from .diffusion import diffusion_loss, drop_condition
 from .evaluation import checks, measure
-from .generate import sample
+from .generate import check_settings, sample
 from .model import TextToImage
 from .prior import Prior
 
@@ -46,17 +46,21 @@ def pipeline_loss(captioner: Captioner):
 class TextRecipe:
     """Copy the dataset's CLIP (``--clip``, default weights/clip-<dataset>), freeze it, train decoder and prior."""
 
-    defaults: dict[str, Any] = field(default_factory=lambda: dict(steps=8000, batch_size=128, lr=1e-3, channels=[16, 32, 64],
-                                                                prior_width=256))
+    defaults: dict[str, Any] = field(default_factory=lambda: dict(steps=5000, batch_size=128, lr=1e-3, channels=[16, 32, 64],
+                                                                prior_width=256, guidance=3.0, prior_guidance=1.0))
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--clip", type=Path, help="the CLIP weights folder to build on (default weights/clip-DATASET)")
         parser.add_argument("--channels", type=int, nargs="+", help="the decoder UNet's widths per resolution")
         parser.add_argument("--prior-width", type=int, help="the prior MLP's width")
+        parser.add_argument("--guidance", type=float, help="the decoder's default guidance scale (saved in config.json)")
+        parser.add_argument("--prior-guidance", type=float, help="the prior's default guidance scale")
 
     def check(self, args: argparse.Namespace) -> None:
         if len(args.channels) not in (2, 3) or any(c % 8 for c in args.channels):
             raise ValueError("--channels takes 2 or 3 widths (28, 14[, 7] pixels), each a multiple of 8")
+        check_settings(None, args.guidance)
+        check_settings(None, args.prior_guidance)
 
     def build(self, args: argparse.Namespace, data: TrainData, device: torch.device, world: int,
               rank: int = 0) -> SupervisedTrainer:
@@ -65,7 +69,8 @@ class TextRecipe:
         folder = args.clip or weights_dir() / f"clip-{args.dataset}"
         clip = load_folder(CLIP, folder)
         model = TextToImage(json.loads((folder / "config.json").read_text()), decoder={"channels": args.channels},
-                            prior={"width": args.prior_width})  # every size in config.json, not left to defaults
+                            prior={"width": args.prior_width}, guidance=args.guidance,
+                            prior_guidance=args.prior_guidance)  # every setting in config.json, not left to defaults
         model.clip.load_state_dict(clip.state_dict())
         model = model.to(device)
         loss = pipeline_loss(Captioner(args.dataset).fit(data.images, data.labels))
@@ -73,7 +78,7 @@ class TextRecipe:
                                  batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=device)
 
     def finish(self, model: nn.Module, data: TrainData, device: torch.device) -> None:
-        pass
+        pass  # nothing to fit after training
 
 
 def tiny_inputs(model: nn.Module, batch: int, rng: torch.Generator) -> tuple[torch.Tensor, ...]:
@@ -112,6 +117,11 @@ FAMILY = register(Family(
         CardRow("Frechet distance, text-to-image vs test",
                 lambda r: f"{r['text_fd']:.2f} (cGAN on the same {r['text_n']}: {r['text_cgan_fd']:.2f})"),
         CardRow("text-to-image samples: classifier >= 90% sure", lambda r: f"{100 * r['text_confident']:.1f}%"),
+        CardRow("text-to-image vs cGAN: diversity within a class (real = 1)",
+                lambda r: f"{r['text_diversity']:.2f} vs {r['text_cgan_diversity']:.2f}"),
+        CardRow("text-to-image vs cGAN: network evaluations, ms per image (CPU)",
+                lambda r: f"{r['text_network_evaluations']} vs 1, {r['text_ms_per_image']:.1f} vs "
+                          f"{r['text_cgan_ms_per_image']:.2f} ms"),
         CardRow("text-to-image: group words give their group",
                 lambda r: ", ".join(f"{w} {100 * v:.0f}%" for w, v in r["text_groups"].items())),
         CardRow("text-to-image: attribute pairs move the measure the right way",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import torch
 
+from ...data import to_uint8
 from ...data.captions import VOCABULARIES, vocabulary
 from .diffusion import StepCallback
 from .model import TextToImage
@@ -85,5 +86,4 @@ def sample(model: TextToImage, n: int, seed: int, labels: torch.Tensor | None, p
            steps: int | None = None, guidance: float | None = None) -> torch.Tensor:
     """The registry's sampler: ``n`` uint8 images (n, 28, 28) for ``prompt``, or for the class prompts of ``labels``."""
     prompts = [prompt] * n if prompt is not None else class_prompts(model, labels)
-    images = generate(model, prompts, seed, steps, guidance)
-    return ((images + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).squeeze(1)
+    return to_uint8(generate(model, prompts, seed, steps, guidance))

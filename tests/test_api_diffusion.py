@@ -1,0 +1,83 @@
+"""Every endpoint of the "What came next" tab through gradio_client: seeded results, and clear errors."""
+from __future__ import annotations
+
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from ui.components import example_paths
+
+pytestmark = pytest.mark.e2e
+
+FASHION = [str(p) for p in example_paths("fashion")]
+MNIST = [str(p) for p in example_paths("mnist")]
+
+
+def png(path) -> Image.Image:
+    image = Image.open(path)
+    assert image.format == "PNG"
+    return image
+
+
+def test_text_to_image_is_seeded_and_shows_the_denoising(client):
+    gallery, live, story, gif, status = client.predict("a photo of a 7", 4, 3, 10, 3.0, "mnist",
+                                                       api_name="/text_to_image")
+    assert len(gallery) == 4 and all(item["caption"] for item in gallery)
+    assert "4 images" in status and "20 decoder network evaluations" in status
+    assert png(live).height > 2 * 28 * 3 and png(story).width > 2 * 28 * 3
+    assert Image.open(gif).format == "GIF" and Image.open(gif).n_frames >= 10
+    again, *_ = client.predict("a photo of a 7", 4, 3, 10, 3.0, "mnist", api_name="/text_to_image")
+    assert [png(a["image"]["path"]).tobytes() for a in again] == [png(g["image"]["path"]).tobytes() for g in gallery]
+
+
+def test_guidance_sweep_gives_a_row_per_scale(client):
+    image, table = client.predict("a photo of a sneaker", 3, 0, 8, ["0", "3"], "fashion", api_name="/guidance_sweep")
+    assert png(image).height > 2 * 28 * 3 and table.count("\n| ") == 2 and "| 3 |" in table
+
+
+def test_clip_scores_are_probabilities_over_the_prompts(client):
+    result = client.predict(handle_file(MNIST[7]), "a photo of a 7\na photo of a 1\nan even number", "mnist",
+                            api_name="/clip_scores")
+    confidences = {c["label"]: c["confidence"] for c in result["confidences"]}
+    assert set(confidences) == {"a photo of a 7", "a photo of a 1", "an even number"}
+    assert sum(confidences.values()) == pytest.approx(1, abs=1e-3)
+
+
+def test_clip_retrieve_finds_the_prompted_class(client):
+    found = client.predict("a photo of a sneaker", 8, "fashion", api_name="/clip_retrieve")
+    assert len(found) == 8 and sum(item["caption"].startswith("Sneaker") for item in found) >= 6
+
+
+def test_variations_of_an_image(client):
+    varied = client.predict(handle_file(FASHION[3]), 4, 0, 8, 3.0, "fashion", api_name="/variations")
+    assert len(varied) == 4
+
+
+def test_gan_vs_diffusion_side_by_side(client):
+    picture, table = client.predict("Sneaker", 4, 1, "fashion", api_name="/gan_vs_diffusion")
+    assert png(picture).width > 4 * 28 * 3 and "conditional GAN" in table and "Frechet" in table
+
+
+BAD_CALLS = [
+    ("/text_to_image", ("a photo of a unicorn", 4, 0, 10, 3.0, "fashion"), "unknown word 'unicorn'"),
+    ("/text_to_image", ("   ", 4, 0, 10, 3.0, "fashion"), "prompt is empty"),
+    ("/text_to_image", ("a sneaker", 4, 0, 1000, 3.0, "fashion"), "Sampling steps must be between 2 and 100"),
+    ("/text_to_image", ("a sneaker", 4, 0, 10, -2.0, "fashion"), "Guidance scale must be between 0"),
+    ("/text_to_image", ("a sneaker", 16, 0, 100, 3.0, "fashion"), "too much work"),
+    ("/text_to_image", ("a sneaker", 99, 0, 10, 3.0, "fashion"), "Number of images"),
+    ("/guidance_sweep", ("a sneaker", 3, 0, 8, [], "fashion"), "at least one guidance scale"),
+    ("/clip_scores", (None, "a sneaker", "fashion"), "Give an image first"),
+    ("/clip_scores", ("IMAGE", "", "fashion"), "at least one prompt"),
+    ("/clip_scores", ("IMAGE", "a sneaker\na dragon", "fashion"), "unknown word 'dragon'"),
+    ("/clip_retrieve", ("a sneaker", 0, "fashion"), "Number of images"),
+    ("/variations", ("IMAGE", 4, 0, 1, 3.0, "fashion"), "Sampling steps"),
+    ("/gan_vs_diffusion", ("Unicorn", 4, 0, "fashion"), "Unknown class 'Unicorn'"),
+]
+
+
+@pytest.mark.parametrize("endpoint, args, message", BAD_CALLS, ids=[f"{e}-{m[:14]}" for e, _, m in BAD_CALLS])
+def test_bad_values_get_a_clear_error(client, endpoint, args, message):
+    args = tuple(handle_file(FASHION[0]) if a == "IMAGE" else a for a in args)
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name=endpoint)

@@ -1,0 +1,49 @@
+"""Pictures drawn for the page itself: the DALL-E 2 pipeline as built here."""
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+BOXES = (  # (x, y, text, colour): the generation path on the top row, CLIP's training below
+    (0.07, 0.72, "prompt\n\"a dark sneaker\"", "#ffffff"),
+    (0.27, 0.72, "CLIP text\nencoder", "#dbeafe"),
+    (0.47, 0.72, "prior\n(diffusion over\nembeddings)", "#fde68a"),
+    (0.68, 0.72, "decoder\n(diffusion UNet,\nguidance)", "#fecaca"),
+    (0.90, 0.72, "image\n28 x 28", "#ffffff"),
+    (0.07, 0.22, "training image\n+ its caption", "#ffffff"),
+    (0.27, 0.22, "CLIP image and\ntext encoders", "#dbeafe"),
+    (0.52, 0.22, "contrastive loss:\nmatching pairs close", "#e5e7eb"),
+)
+ARROWS = ((0, 1, ""), (1, 2, "text emb."), (2, 3, "image emb."), (3, 4, ""), (5, 6, ""), (6, 7, ""))
+
+
+@cache
+def pipeline_diagram() -> np.ndarray:
+    """The text -> CLIP -> prior -> decoder -> image diagram as an RGB array (drawn once per process)."""
+    import matplotlib  # noqa: PLC0415 - only the page build needs it
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    fig, ax = plt.subplots(figsize=(10, 2.8), dpi=100)
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    for x, y, text, colour in BOXES:
+        ax.text(x, y, text, ha="center", va="center", fontsize=9,
+                bbox=dict(boxstyle="round,pad=0.5", facecolor=colour, edgecolor="#374151"))
+    for a, b, label in ARROWS:
+        (xa, ya, *_), (xb, yb, *_) = BOXES[a], BOXES[b]
+        ax.annotate("", xy=(xb - 0.075, yb), xytext=(xa + 0.075, ya), arrowprops=dict(arrowstyle="->", lw=1.5))
+        if label:
+            ax.text((xa + xb) / 2, ya + 0.06, label, ha="center", fontsize=8, color="#374151")
+    ax.annotate("", xy=(0.27, 0.55), xytext=(0.27, 0.38), arrowprops=dict(arrowstyle="->", lw=1.2, ls="--"))
+    ax.text(0.29, 0.46, "trained first, then frozen", fontsize=8, color="#374151")
+    ax.text(0.76, 0.22, "generation: top row, left to right\nDALL-E 2 (Ramesh et al., 2022), in miniature",
+            ha="center", va="center", fontsize=8, color="#6b7280")
+    fig.tight_layout()
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    plt.close(fig)
+    return image
