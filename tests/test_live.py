@@ -23,6 +23,7 @@ from gan_demo.live import (
     loss_table,
     records_frame,
 )
+from gan_demo.live.views import ToyViews
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -257,3 +258,14 @@ def test_loss_legend_names_the_curves_of_the_run():
     assert loss_legend("minimax", "images") == [SERIES["value"], SERIES["loss_d"], SERIES["loss_g_mm"]]
     assert loss_legend("non-saturating", "2d") == [SERIES["value"], SERIES["theory"], SERIES["loss_d"],
                                                    SERIES["loss_g_ns"]]
+
+
+@pytest.mark.parametrize("name", sorted(toy.TOYS))
+def test_the_jsd_estimate_reads_about_zero_for_real_samples(name):
+    """p_r is blurred by the KDE's own kernel, so real samples read ~0 (the tab shows this floor) and a generator
+    that has collapsed onto two modes reads far more."""
+    dist = toy.toy_distribution(name)
+    views = ToyViews(dist, seed=0)
+    assert 0 <= views.jsd_floor < 0.02
+    collapsed = dist.centers[:2].repeat(500, 1) + 0.05 * torch.randn(1000, 2, generator=torch.Generator().manual_seed(1))
+    assert views.jsd(collapsed) > 10 * views.jsd_floor + 0.1

@@ -32,6 +32,11 @@ class ToyDistribution:
     def density(self, points: torch.Tensor) -> torch.Tensor:
         return self.log_density(points).exp()
 
+    def blurred(self, bandwidth: float) -> ToyDistribution:
+        """This mixture convolved with a Gaussian kernel of width ``bandwidth``: what a kernel density estimate of
+        its own samples converges to (the variances add), so p_r and a KDE of p_g can be compared like for like."""
+        return ToyDistribution(self.name, self.centers, math.sqrt(self.std**2 + bandwidth**2))
+
     def nearest_mode(self, points: torch.Tensor) -> torch.Tensor:
         """Index of the closest mixture centre for each point (N,), for mode-coverage checks."""
         return torch.cdist(points, self.centers).argmin(dim=1)

@@ -17,6 +17,7 @@ class Frame:
     step: int
     last_step: int  # the step this run stops at
     jsd: float | None = None  # JSD(p_r || p_g) in nats, 2-D mode
+    jsd_floor: float | None = None  # what the same estimate reads for real samples (sampling noise), 2-D mode
     modes: tuple[int, int] | None = None  # (modes covered, modes), 2-D mode
     # pictures come with every other frame and the last (None in between: show the previous ones)
     heatmap: np.ndarray | None = None  # (H, W, 3) D(x) with real and generated points, 2-D mode

@@ -44,9 +44,15 @@ class ToyViews:
     def __init__(self, dist: toy.ToyDistribution, seed: int):
         self.dist = dist
         self.points, self.cell_area = toy.eval_grid(GRID_LIM, GRID_N)  # (N*N, 2), row-major from the bottom
-        self.p_real = dist.density(self.points)
-        self.real = dist.sample(N_POINTS // 2, torch.Generator().manual_seed(seed + 2)).numpy()
         self.bandwidth = dist.std  # a kernel as wide as one mode: p_g is never sharper than the data
+        # p_g is a KDE, so p_r is blurred by the same kernel: a generator that matches the data reads JSD ~ 0
+        self.p_real = dist.blurred(self.bandwidth).density(self.points)
+        self.real = dist.sample(N_POINTS // 2, torch.Generator().manual_seed(seed + 2)).numpy()
+        self.jsd_floor = self.jsd(dist.sample(N_POINTS, torch.Generator().manual_seed(seed + 3)))
+
+    def jsd(self, points: torch.Tensor) -> float:
+        """JSD (nats) between p_r and the KDE of ``points``, both blurred by the same kernel, on the grid."""
+        return metrics.jsd(self.p_real, binned_kde(points, GRID_LIM, GRID_N, self.bandwidth), self.cell_area)
 
     @torch.no_grad()
     def frame_fields(self, trainer: GANTrainer, pictures: bool = True, judge: bool = True) -> dict:
@@ -54,7 +60,8 @@ class ToyViews:
         ``judge`` is for image mode: 2-D frames have no classifier."""
         fake = trainer.preview().float()  # (P, 2) from the fixed noise batch
         p_gen = binned_kde(fake, GRID_LIM, GRID_N, self.bandwidth)
-        fields_ = dict(jsd=metrics.jsd(self.p_real, p_gen, self.cell_area), modes=self.dist.mode_coverage(fake))
+        fields_ = dict(jsd=metrics.jsd(self.p_real, p_gen, self.cell_area), jsd_floor=self.jsd_floor,
+                       modes=self.dist.mode_coverage(fake))
         if not pictures:
             return fields_
         d_grid = torch.sigmoid(trainer.D(self.points.to(trainer.device))).cpu()

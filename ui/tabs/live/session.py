@@ -11,6 +11,7 @@ import pandas as pd
 from PIL import Image
 
 from gan_demo import live
+from gan_demo.live.views import N_POINTS
 from ui.common import scratch_dir
 
 
@@ -88,6 +89,10 @@ def status_text(frame: live.Frame, rate: float) -> str:
     if frame.jsd is not None:
         lines[0] += (f" · JSD ≈ {frame.jsd:.3f} nats, so 2 JSD − 2 log 2 ≈ {2 * frame.jsd - 2 * np.log(2):.3f}"
                      f" · modes covered {frame.modes[0]} / {frame.modes[1]}")
+        if frame.jsd_floor is not None:
+            lines.append(f"JSD estimate's floor: {frame.jsd_floor:.3f} nats, what it reads for {N_POINTS} real "
+                         "samples (p_r and the generated points' KDE blurred by the same kernel; the rest is "
+                         "sampling noise).")
     if frame.message:
         lines.append(("⚠️ " if frame.diverged else "") + frame.message)
     lines += [f"- {note}" for note in frame.health]
