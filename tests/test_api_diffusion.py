@@ -70,7 +70,7 @@ BAD_CALLS = [
     ("/clip_scores", (None, "a sneaker", "fashion"), "Give an image first"),
     ("/clip_scores", ("IMAGE", "", "fashion"), "at least one prompt"),
     ("/clip_scores", ("IMAGE", "a sneaker\na dragon", "fashion"), "unknown word 'dragon'"),
-    ("/clip_retrieve", ("a sneaker", 0, "fashion"), "Number of images"),
+    ("/clip_retrieve", ("a sneaker", 0, "fashion"), "Images: Value 0 is less than minimum value 1"),
     ("/variations", ("IMAGE", 4, 0, 1, 3.0, "fashion"), "Sampling steps"),
     ("/gan_vs_diffusion", ("Unicorn", 4, 0, "fashion"), "Unknown class 'Unicorn'"),
 ]

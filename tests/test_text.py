@@ -227,3 +227,16 @@ def test_sample_cli_with_a_prompt_and_with_all_labels(tmp_path, capsys):
         assert words in capsys.readouterr().err
     assert sample_main(["gan-mnist", "--prompt", "a 7", "--out", str(out)]) == 2
     assert "only the text models turn a prompt" in capsys.readouterr().err
+
+
+def test_a_guided_step_follows_the_clipped_prediction():
+    """A guided output far too large clips x_0 to [-1, 1]; the step's noise is recomputed from that x_0, so x_t stays
+    on the noise schedule's scale instead of running away (the unclipped noise made guided samples collapse)."""
+    noising = schedule("epsilon", clip_sample=True)
+    model = lambda x, t, c: torch.full_like(x, 1.0) + c[:, :1, None, None] * 40  # noqa: E731
+    x = torch.randn(2, 1, 28, 28, generator=torch.Generator().manual_seed(4))
+    seen = []
+    ddim_sample(model, x, torch.ones(2, 2), torch.zeros(2), noising, steps=10, guidance=5.0,
+                callback=lambda i, t, xt, x0: seen.append((xt, x0)))
+    assert all(x0.abs().max() <= 1 for _, x0 in seen)
+    assert all(xt.abs().max() < 6 for xt, _ in seen)

@@ -72,6 +72,7 @@ MAX_WORK = MAX_IMAGES * 50  # images x steps per request: keeps one request with
 SWEEP_SCALES = ("0", "1", "2", "3", "5", "8")
 LIVE_EVERY = 5  # show the denoising every few steps
 MAX_RETRIEVE = 32
+RETRIEVAL_POOL = 3000  # test images searched by /clip_retrieve (embedded once per dataset, in a few seconds)
 CONCURRENCY = "diffusion"  # the sampling events share one queue slot per worker: others keep being served
 
 
@@ -215,14 +216,14 @@ def clip_scores(image, prompts: str, dataset: str) -> dict[str, float]:
 
 @cache
 def _test_embeddings(dataset: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The test split and its CLIP image embeddings, computed once per dataset."""
-    images, labels = image_tensors(dataset, "test")
+    """The first RETRIEVAL_POOL test images and their CLIP image embeddings, computed once per dataset."""
+    images, labels = (t[:RETRIEVAL_POOL] for t in image_tensors(dataset, "test"))
     return images, labels, scoring.image_embeddings(_pipeline(dataset).clip, images)
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def clip_retrieve(prompt: str, k: float, dataset: str) -> list:
-    """The ``k`` test images whose CLIP embeddings are nearest the prompt's."""
+    """The ``k`` test images (of the first RETRIEVAL_POOL) whose CLIP embeddings are nearest the prompt's."""
     dataset = check_dataset(dataset)
     prompt = check_prompt(prompt, dataset)
     k = check_int(k, "Number of images", 1, MAX_RETRIEVE)
@@ -348,7 +349,8 @@ def build(dataset: gr.Radio) -> None:
                               elem_id="dalle-scores")
     with gr.Row():
         query = gr.Textbox(f"a photo of a small {vocab.nouns[0][0]}", label="Find test images for a prompt", scale=3)
-        k = slider(1, MAX_RETRIEVE, value=16, step=1, label="Images")
+        k = slider(1, MAX_RETRIEVE, value=16, step=1, label="Images",
+                   info=f"the nearest of {RETRIEVAL_POOL:,} test images")
     retrieve_btn = gr.Button("Retrieve", variant="primary", elem_id="dalle-retrieve")
     found = gr.Gallery(label="Nearest test images by CLIP similarity", columns=8, height="auto", format="png",
                        allow_preview=False, elem_id="dalle-found")
