@@ -94,6 +94,7 @@ class Evaluation:
     rows: tuple[CardRow, ...] = ()  # rows of the model card's main table
     class_rows: tuple[CardRow, ...] = ()  # rows of the per-class table (format -> one string per class)
     checks: Callable[[dict], dict[str, bool]] | None = None  # the project's quality bars, on the whole result
+    goals: Callable[[dict], dict[str, bool]] | None = None  # bars asked for but not reached yet: shown, not enforced
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@
 
 For each pair (decoder guidance w, prior guidance w_prior), ``n`` class-prompted samples (the same seeds) are
 judged by the dataset's classifier: the share of the prompted class, the share it is sure of, and the Frechet
-distance to the test images (on ``n`` samples, so compare rows with each other, not with the model card's 10,000).
+distance to the test images (from ``n`` samples, so compare rows with each other, not with the model card).
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     configure_threads()
     model = load_pretrained(f"text-{args.dataset}")
-    ctx = EvalContext(args.dataset, args.n, "cpu")
+    ctx = EvalContext(args.dataset, 10_000, "cpu")  # the whole test split as the reference (MNIST's is sorted by class)
     wanted = torch.arange(args.n) % len(ctx.classes)
     prompts = class_prompts(model, wanted)
     print(f"text-{args.dataset}, {args.n} class-prompted samples, {args.steps or model.steps} steps\n")

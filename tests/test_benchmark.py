@@ -50,3 +50,16 @@ def test_markdown_has_the_tables_and_no_machine_paths(results):
     assert r["machine"]["cpu"] in md and "python scripts/benchmark.py --quick" in md
     text = md + json.dumps(r)
     assert not any(p in text for p in ("/tmp", "/work", "/root", "/home", str(ROOT)))
+
+
+def test_text_to_image_benchmark_quick(tmp_path):
+    """scripts/bench_diffusion.py --quick: the handler, the pipeline and the bare decoder loop, timed side by side."""
+    subprocess.run([sys.executable, "scripts/bench_diffusion.py", "--quick", "--out-dir", str(tmp_path)], cwd=ROOT,
+                   check=True, timeout=600, capture_output=True)
+    r = json.loads((tmp_path / "diffusion.json").read_text())
+    assert r["images"] == 16 and r["steps"] == 25 and r["repeats"] == 1
+    rows = {row["what"]: row for row in r["rows"]}
+    assert set(rows) == {"bare decoder loop", "pipeline (text, prior, decoder)", "/text_to_image handler"}
+    assert rows["bare decoder loop"]["ratio"] == 1 and all(positive(row["median_ms"]) for row in r["rows"])
+    md = (tmp_path / "diffusion.md").read_text()
+    assert "Server time for 16 images" in md and not any(p in md for p in ("/tmp", "/work", "/root", str(ROOT)))

@@ -71,6 +71,12 @@ def test_benchmark_tables_are_the_latest_full_run():
     assert block.strip() == readme_block((ROOT / "benchmarks" / "results.md").read_text()).strip()
 
 
+def test_text_to_image_benchmark_block_is_the_latest_full_run():
+    """The README's text-to-image benchmark block is exactly what `bench_diffusion.py --full` wrote."""
+    block = README.split("<!-- bench-diffusion:start -->", 1)[1].split("<!-- bench-diffusion:end -->", 1)[0]
+    assert block.strip() == (ROOT / "benchmarks" / "diffusion.md").read_text().strip()
+
+
 def test_training_table_is_what_make_train_runs():
     """Every row of the README's training table is a line of scripts/train_all.sh, and the other way round."""
     block = README.split("<!-- train:start -->", 1)[1].split("<!-- train:end -->", 1)[0]

@@ -61,7 +61,8 @@ $\hat x_0 = (x_t - \sqrt{1-\bar\alpha_t}\,\epsilon_\theta)/\sqrt{\bar\alpha_t}$ 
 **Classifier-free guidance** (Ho & Salimans, 2021): the condition $c$ is dropped 10% of the time in training, so
 one network predicts both $\epsilon_\theta(x_t, c)$ and $\epsilon_\theta(x_t, \varnothing)$; sampling follows
 $\tilde\epsilon = \epsilon_\theta(x_t, \varnothing) + w\,\big(\epsilon_\theta(x_t, c) - \epsilon_\theta(x_t, \varnothing)\big)$:
-$w = 1$ is plain conditional sampling, larger $w$ follows the prompt harder at the cost of variety.
+$w = 1$ is plain conditional sampling, larger $w$ follows the prompt harder at the cost of variety. The prior is
+guided the same way (at $w = 2$, as DALL-E 2 guides its prior too), so the sampled image embedding fits the prompt.
 
 **The pipeline** (the picture): the prompt's CLIP text embedding goes to the **prior**, a diffusion model over
 CLIP *image* embeddings (a caption fits many images, so it samples one rather than averaging them), and the
@@ -310,7 +311,7 @@ def build(dataset: gr.Radio) -> None:
     with gr.Row():
         steps = slider(STEPS[0], STEPS[1], value=25, step=1, label="Sampling steps",
                        info="DDIM steps; each is one (two with guidance) UNet evaluation")
-        guidance = slider(GUIDANCE[0], GUIDANCE[1], value=3, step=0.5, label="Guidance scale w",
+        guidance = slider(GUIDANCE[0], GUIDANCE[1], value=2, step=0.5, label="Guidance scale w",
                           info="0: ignore the prompt · 1: plain conditional · higher: follow it harder")
     run = gr.Button("Generate", variant="primary", elem_id="dalle-run")
     status = gr.Markdown(elem_id="dalle-status")

@@ -19,7 +19,7 @@ from ..clip import CLIP
 from ..clip.family import TINY_WORDS
 from .decoder import Decoder
 from .diffusion import diffusion_loss, drop_condition
-from .evaluation import checks, measure
+from .evaluation import checks, goals, measure
 from .generate import check_settings, sample
 from .model import TextToImage
 from .prior import Prior
@@ -47,7 +47,7 @@ class TextRecipe:
     """Copy the dataset's CLIP (``--clip``, default weights/clip-<dataset>), freeze it, train decoder and prior."""
 
     defaults: dict[str, Any] = field(default_factory=lambda: dict(steps=5000, batch_size=128, lr=1e-3, channels=[16, 32, 64],
-                                                                prior_width=256, guidance=3.0, prior_guidance=1.0))
+                                                                prior_width=256, guidance=2.0, prior_guidance=2.0))
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--clip", type=Path, help="the CLIP weights folder to build on (default weights/clip-DATASET)")
@@ -129,5 +129,5 @@ FAMILY = register(Family(
                                     for pair, v in r["text_attributes"].items()))),
         class_rows=(CardRow("text-to-image agreement",
                             lambda r: [f"{100 * a:.0f}%" for a in r["text_agreement_per_class"]]),),
-        checks=checks),
+        checks=checks, goals=goals),
 ))

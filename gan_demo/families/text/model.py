@@ -19,14 +19,14 @@ from .diffusion import StepCallback, ddim_sample, ddim_steps, schedule
 from .prior import Prior
 
 DEFAULT_STEPS = 25
-DEFAULT_GUIDANCE = 3.0
+DEFAULT_GUIDANCE = 2.0
 
 
 class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
     """``forward(image_noise, prior_noise, ids)``: the whole pipeline, deterministic given its noise."""
 
     def __init__(self, clip: dict, decoder: dict | None = None, prior: dict | None = None,
-                 steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, prior_guidance: float = 1.0):
+                 steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, prior_guidance: float = DEFAULT_GUIDANCE):
         super().__init__()
         self.clip = CLIP(**clip)
         self.embed_dim = self.clip.embed_dim
