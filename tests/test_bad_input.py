@@ -109,7 +109,7 @@ TRAIN_CASES = [  # out-of-range learning rates and step counts, unknown names (o
     (dict(batch_size=4096), ["batch_size", "1024"]),
     (dict(mode="video"), ["mode", "'video'", "2d", "images"]),
     (dict(dataset="cifar"), ["dataset", "'cifar'", "ring, grid, spiral, moons"]),
-    (dict(mode="images", dataset="ring"), ["dataset for images mode", "fashion, mnist"]),
+    (dict(mode="images", dataset="spiral"), ["dataset for images mode", "fashion, mnist"]),
     (dict(g_loss="hinge"), ["g_loss", "'hinge'", "non-saturating"]),
     (dict(optimizer="rmsprop"), ["optimizer", "'rmsprop'", "adam", "sgd"]),
     (dict(preset="turbo"), ["preset", "turbo", "balanced"]),

@@ -151,7 +151,7 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
     gallery = [(display(img), caption) for img, caption in zip(images, verdicts(images, dataset))]
     calls = steps * (2 if guidance != 1 else 1)
     yield (gallery, live, story, gif_file(np.stack(frames)),
-           f"**{n} images** for *{prompt}*: {steps} DDIM steps, guidance $w = {guidance:g}$, {calls} decoder network "
+           f"**{n} images** for *{prompt}*: {steps} DDIM steps, guidance w = {guidance:g}, {calls} decoder network "
            f"evaluations per image (a GAN needs 1). Under each image: what the classifier sees.")
 
 
@@ -231,7 +231,7 @@ def clip_retrieve(prompt: str, k: float, dataset: str) -> list:
     images, labels, embeddings = _test_embeddings(dataset)
     index, similarity = scoring.retrieve(_pipeline(dataset).clip, embeddings, prompt, k)
     classes = class_names(dataset)
-    return [(display(pixels(images[i:i + 1])[0]), f"{classes[labels[i]]} · cos {s:.2f}")
+    return [(display(pixels(images[i:i + 1])[0]), f"{classes[labels[i]]} {s:.2f}")
             for i, s in zip(index.tolist(), similarity.tolist())]
 
 
