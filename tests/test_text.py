@@ -125,7 +125,7 @@ class Oracle(torch.nn.Module):
         self.x0, self.abar = x0, noising.alphas_cumprod
 
     def forward(self, x, t, cond):
-        abar = self.abar[int(t)]
+        abar = self.abar[int(t[0])]
         return (x - abar.sqrt() * self.x0) / (1 - abar).sqrt()
 
 

@@ -168,3 +168,8 @@ def sketchpad(elem_id: str) -> gr.Sketchpad:
     """A 280x280 canvas for one black-on-white drawing (see :func:`use_drawing`)."""
     return gr.Sketchpad(type="numpy", image_mode="L", canvas_size=(280, 280), elem_id=elem_id, label="Sketchpad",
                         brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"))
+
+
+def pick_example(dataset: str, evt: gr.SelectData) -> np.ndarray:
+    """The example gallery image the user clicked, as the new input."""
+    return example_image(example_paths(check_dataset(dataset))[evt.index])

@@ -19,6 +19,7 @@ from ui.components import (
     gif_file,
     image_upload,
     load_upload,
+    pick_example,
     picture,
     sketchpad,
     slider,
@@ -100,11 +101,6 @@ def interpolate_ae(image_a: str | None, image_b: str | None, frames: float, data
     titles = ["t = 0"] + [""] * (frames - 2) + ["t = 1"]
     strip = labelled_grid([[a, *images, b]], col_labels=["input A", *titles, "input B"], scale=3)
     return strip, gif_file(images)
-
-
-def pick_example(dataset: str, evt: gr.SelectData) -> np.ndarray:
-    """The gallery image the user clicked, as the new input."""
-    return example_image(example_paths(check_dataset(dataset))[evt.index])
 
 
 def on_dataset(dataset: str):

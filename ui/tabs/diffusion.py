@@ -14,7 +14,7 @@ from gan_demo.data import image_tensors, to_model_range, to_uint8
 from gan_demo.data.captions import ATTRIBUTES, vocabulary
 from gan_demo.device import gpu
 from gan_demo.families.clip import scoring
-from gan_demo.families.text.generate import GUIDANCE, STEPS, noises, text_embeddings, variations
+from gan_demo.families.text.generate import GUIDANCE, STEPS, generate, noises, text_embeddings, variations
 from gan_demo.hub import weights_dir
 from gan_demo.images import grid, labelled_grid
 from gan_demo.sampling import MAX_SEED
@@ -31,6 +31,7 @@ from ui.components import (
     gif_file,
     image_upload,
     load_upload,
+    pick_example,
     picture,
     seed_input,
     sketchpad,
@@ -253,13 +254,7 @@ def gan_vs_diffusion(class_name: str, n: float, seed: float, dataset: str) -> tu
     n, seed = check_int(n, "Number of images", 1, 8), check_int(seed, "Seed", 0, MAX_SEED)
     with torch.inference_mode():
         gan = gan_sample(get_model(f"cgan-{dataset}"), n, seed, labels=[k] * n).numpy()
-    model = _pipeline(dataset)
-    prompt = vocabulary(dataset).class_prompt(k)
-    text = text_embeddings(model, [prompt] * n)
-    prior_noise, image_noise = noises(model, n, seed)
-    with torch.inference_mode():
-        embedding = model.image_embedding(text, prior_noise.to(model.device))
-        diffusion = pixels(model.decode(embedding, image_noise.to(model.device)))
+    diffusion = pixels(generate(_pipeline(dataset), [vocabulary(dataset).class_prompt(k)] * n, seed))
     picture_ = labelled_grid([list(gan), list(diffusion)], row_labels=["cGAN", "diffusion"], scale=3)
     return picture_, comparison_table(dataset)
 
@@ -280,10 +275,6 @@ def comparison_table(dataset: str, path: Path | None = None) -> str:
     head = f"Measured by `make evaluate` on {r['text_n']} class-prompted samples of each model:\n\n"
     return head + "| | diffusion (text-to-image) | conditional GAN |\n|---|---|---|\n" + "\n".join(
         f"| {a} | {b} | {c} |" for a, b, c in rows)
-
-
-def pick_example(dataset: str, evt: gr.SelectData) -> np.ndarray:
-    return example_image(example_paths(check_dataset(dataset))[evt.index])
 
 
 def on_dataset(dataset: str):

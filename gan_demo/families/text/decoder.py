@@ -30,5 +30,4 @@ class Decoder(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
         self.null = nn.Parameter(torch.zeros(embed_dim))
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
-        t = t.expand(len(x)) if t.ndim else t.repeat(len(x))
         return self.unet(x, t, class_labels=self.project(embedding)).sample

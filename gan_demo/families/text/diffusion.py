@@ -68,10 +68,11 @@ def ddim_steps(model: nn.Module, x: torch.Tensor, cond: torch.Tensor, null: torc
     sampler.set_timesteps(steps, device=x.device)
     nulls = null.expand_as(cond)
     for i, t in enumerate(sampler.timesteps):
+        ts = t.repeat(len(x))  # one timestep per row, as in training
         if guidance == 1:
-            out = model(x, t, cond)
+            out = model(x, ts, cond)
         else:
-            conditional, unconditional = model(torch.cat([x, x]), t, torch.cat([cond, nulls])).chunk(2)
+            conditional, unconditional = model(torch.cat([x, x]), torch.cat([ts, ts]), torch.cat([cond, nulls])).chunk(2)
             out = unconditional + guidance * (conditional - unconditional)
         step = sampler.step(out, t, x, eta=0.0, use_clipped_model_output=True)  # see the module's docstring
         x = step.prev_sample

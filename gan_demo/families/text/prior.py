@@ -39,5 +39,4 @@ class Prior(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
         self.null = nn.Parameter(torch.zeros(embed_dim))
 
     def forward(self, e: torch.Tensor, t: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
-        t = t.expand(len(e)) if t.ndim else t.repeat(len(e))
         return self.out(self.blocks(self.inp(torch.cat([e, text], 1)) + self.time(t)))
