@@ -45,7 +45,9 @@ def last_mean(records: list[dict], key: str, n: int = 100) -> float:
     (dict(g_loss="hinge"), ["g_loss", "non-saturating"]),
     (dict(steps=10**6), ["steps", "5000"]),
     (dict(lr_d=float("nan")), ["lr_d", "learning rate"]),
-    (dict(mode="images", dataset="fashion", batch_size=64, hidden=128), ["hidden", "64"]),
+    (dict(mode="images", dataset="fashion", batch_size=64, hidden=1024), ["hidden", "512"]),
+    (dict(mode="images", model="dcgan", dataset="fashion", batch_size=64, hidden=128), ["hidden", "64", "DCGAN"]),
+    (dict(g_init="near"), ["g_init", "default, far"]),
 ])
 def test_bad_settings_name_the_value_and_the_choices(bad, words):
     with pytest.raises(ValueError) as err:
@@ -95,9 +97,12 @@ def test_images_mode_through_the_api_is_the_pages_image_run():
                         batch_size=512, latent_dim=2, hidden=128, steps=1500, seed=0)  # the handler's defaults
     s = live.make_settings("balanced", mode="images", **api_defaults)
     assert s == live.LiveSettings(**live.mode_defaults("images"), seed=0)
-    assert (s.dataset, s.batch_size, s.steps, s.lr_d) == ("fashion", 64, 300, 2e-4)
-    chosen = live.make_settings("mode-collapse", mode="images", **{**api_defaults, "dataset": "mnist", "steps": 50})
-    assert (chosen.dataset, chosen.steps, chosen.lr_d, chosen.lr_g) == ("mnist", 50, 5e-5, 1e-3)  # the user's and the preset's
+    assert (s.dataset, s.model, s.batch_size, s.hidden, s.lr_d) == ("mnist", "mlp", 64, 128, 1e-3)
+    dcgan = live.make_settings("balanced", mode="images", model="dcgan", **api_defaults)
+    assert dcgan == live.LiveSettings(**live.mode_defaults("images", "dcgan"), seed=0)
+    assert (dcgan.hidden, dcgan.steps) == (16, 300)
+    chosen = live.make_settings("mode-collapse", mode="images", **{**api_defaults, "dataset": "fashion", "steps": 50})
+    assert (chosen.dataset, chosen.steps, chosen.lr_d, chosen.lr_g) == ("fashion", 50, 5e-5, 1e-3)  # the user's and the preset's
     with pytest.raises(ValueError, match="lr_d=nan"):
         live.make_settings("custom", mode="images", **{**api_defaults, "lr_d": float("nan")})
 
@@ -179,18 +184,18 @@ def test_mode_coverage_counts_modes_with_a_fair_share_of_points():
 def test_csv_has_the_issue_columns_and_reference_levels(tmp_path):
     records, _ = run_all(live.LiveSettings(steps=12, batch_size=32, hidden=16), frame_seconds=0.0)
     df = pd.read_csv(history_csv(records_frame(records), "non-saturating", tmp_path / "h.csv"))
-    assert list(df.columns[:7]) == ["step", "value", "loss_d", "loss_g", "d_real", "d_fake", "jsd"]
+    assert list(df.columns[:8]) == ["step", "value", "loss_d", "loss_g", "d_real", "d_fake", "grad_g", "jsd"]
     assert {"theory", "value_equilibrium", "loss_d_equilibrium", "loss_g_equilibrium"} <= set(df.columns)
     assert df["value_equilibrium"].iloc[0] == pytest.approx(-2 * LOG2)
     assert df["loss_g_equilibrium"].iloc[0] == pytest.approx(LOG2)
     assert len(df) == 12 and df["jsd"].notna().sum() >= 2
-    assert list(df.columns[7:9]) == ["theory", "modes"]
+    assert list(df.columns[8:10]) == ["theory", "modes"]
     covered = df["modes"].dropna()  # modes covered, where the JSD was estimated: whole numbers from 0 to 8
     assert len(covered) == df["jsd"].notna().sum() and covered.between(0, 8).all() and (covered % 1 == 0).all()
 
 
 def test_plot_tables_are_long_thinned_and_carry_reference_lines():
-    records = [dict(step=i, value=-1.0, loss_d=1.0, loss_g=0.7, d_real=0.6, d_fake=0.4) for i in range(1, 2001)]
+    records = [dict(step=i, value=-1.0, loss_d=1.0, loss_g=0.7, d_real=0.6, d_fake=0.4, grad_g=1.0) for i in range(1, 2001)]
     losses = loss_table(history_columns(records), "minimax", smoothing=0.9, max_points=100)
     assert list(losses.columns) == ["step", "value", "series"]
     assert losses.groupby("series").size().max() <= 100
@@ -201,8 +206,8 @@ def test_plot_tables_are_long_thinned_and_carry_reference_lines():
 def test_plot_tables_grow_at_the_end_so_streamed_updates_stay_small():
     """Gradio diffs each streamed plot against the previous one: older rows must not move between frames."""
     rng = np.random.default_rng(0)
-    records = [dict(step=i, value=rng.normal(), loss_d=rng.normal(), loss_g=rng.normal(), d_real=0.5, d_fake=0.5)
-               for i in range(1, 1501)]
+    records = [dict(step=i, value=rng.normal(), loss_d=rng.normal(), loss_g=rng.normal(), d_real=0.5, d_fake=0.5,
+                    grad_g=1.0) for i in range(1, 1501)]
     before = loss_table(history_columns(records[:1400]), "non-saturating", smoothing=0.5)
     after = loss_table(history_columns(records[:1430]), "non-saturating", smoothing=0.5)
     assert before["step"].is_monotonic_increasing and len(before) <= 3 * 200 + 6

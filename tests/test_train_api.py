@@ -59,9 +59,10 @@ def test_handler_streams_frames_and_ends_with_exports(tab):
 
 
 def test_outputs_keep_the_api_order(tab):
-    """API clients unpack /train's tuple: status, loss plot, D plot, heatmap, optimal map, preview, CSV, files."""
+    """API clients unpack /train's tuple: status, loss plot, D plot, heatmap, optimal map, preview, CSV, files,
+    gradient plot (added last, so older clients that take the first eight still work)."""
     assert list(vars(tab.outputs)) == ["status", "loss_plot", "d_plot", "heatmap", "optimal", "preview", "csv",
-                                       "files", "run"]
+                                       "files", "grad_plot", "run"]
     assert tab.outputs.components() == [getattr(tab.outputs, name) for name in vars(tab.outputs)]
 
 
@@ -117,22 +118,29 @@ def test_continue_without_a_run_is_a_clear_error(tab):
 def test_mode_and_preset_changes_fill_their_controls_by_name(tab):
     c = tab.controls
     update = tab.on_mode("images")
-    assert update[c["dataset"]]["value"] == "fashion" and update[c["batch_size"]]["maximum"] == 256
-    assert update[c["lr_d"]] == 2e-4 and update[tab.image_row]["visible"] and not update[tab.toy_row]["visible"]
+    assert update[c["dataset"]]["value"] == "mnist" and update[c["batch_size"]]["maximum"] == 256
+    assert update[c["model"]]["value"] == "mlp" and update[c["hidden"]]["value"] == 128 and update[c["model"]]["visible"]
+    assert update[c["lr_d"]] == 1e-3 and update[tab.image_row]["visible"] and not update[tab.toy_row]["visible"]
+    dcgan = tab.on_model("images", "dcgan")
+    assert dcgan[c["hidden"]] == dict(value=16, maximum=64, __type__="update") and dcgan[c["steps"]]["value"] == 300
     update = tab.on_preset("diverging-lr", "2d")
     assert {k: update[c[k]] for k in ("optimizer", "lr_d", "lr_g")} == dict(optimizer="sgd", lr_d=1.0, lr_g=1.0)
     assert c["k_disc"] not in update and "Learning rate too large" in update[tab.about]
+    update = tab.on_preset("disjoint-supports", "2d")
+    assert (update[c["g_init"]], update[c["g_loss"]], update[c["optimizer"]]) == ("far", "minimax", "sgd")
 
 
 # -- through a launched server ----------------------------------------------------------------------
 @pytest.mark.e2e
 def test_train_api_streams_and_returns_the_csv(client):
     job = client.submit(**SHORT, api_name="/train")
-    status, losses, d_plot, heat, optimal, preview, csv, files = job.result(timeout=180)
+    status, losses, d_plot, heat, optimal, preview, csv, files, gradient = job.result(timeout=180)
     assert len(job.outputs()) >= 2, "the run should stream several frames"
     assert "Finished 60 steps" in status
     df = pd.read_csv(csv)
-    assert list(df.columns[:9]) == ["step", "value", "loss_d", "loss_g", "d_real", "d_fake", "jsd", "theory", "modes"]
+    assert list(df.columns[:10]) == ["step", "value", "loss_d", "loss_g", "d_real", "d_fake", "grad_g", "jsd", "theory",
+                                     "modes"]
+    assert set(gradient["columns"]) == {"step", "value", "series"}
     assert len(df) == 60 and "value_equilibrium" in df
     assert set(losses["columns"]) == {"step", "value", "series"}
     model_file = next(f for f in files if f.endswith("model.safetensors"))
@@ -166,7 +174,7 @@ def test_api_rejects_bad_settings_by_name(client):
 def test_image_mode_streams_a_preview_grid(client):
     job = client.submit(mode="images", dataset="mnist", preset="balanced", steps=3, seed=0, latent_dim=16,
                         hidden=8, batch_size=16, api_name="/train")
-    status, *_, preview, csv, files = job.result(timeout=180)
+    status, *_, preview, csv, files, _ = job.result(timeout=180)
     assert "Finished 3 steps" in status and preview is not None and Path(preview).exists()
     assert "jsd" not in pd.read_csv(csv).columns
 
@@ -176,7 +184,21 @@ def test_image_mode_streams_a_preview_grid(client):
 @pytest.mark.slow
 def test_images_mode_alone_is_the_pages_image_run(client):
     """Only mode (and a short run) given: the image run's dataset, sizes and the preset's settings for images."""
-    status, *_, csv, files = client.submit(mode="images", steps=3, api_name="/train").result(timeout=180)
+    status, *_, csv, files, _ = client.submit(mode="images", steps=3, api_name="/train").result(timeout=180)
     assert "Finished 3 steps" in status
     config = json.loads(Path(next(f for f in files if f.endswith("config.json"))).read_text())
-    assert config["latent_dim"] == 64 and config["width"] == 16  # the image mode's sizes, not the 2-D page's
+    assert config == {"latent_dim": 64, "hidden": 128}  # the image mode's fully connected GAN, not the 2-D page's
+    status, *_, files, _ = client.submit(mode="images", model="dcgan", steps=2, api_name="/train").result(timeout=180)
+    config = json.loads(Path(next(f for f in files if f.endswith("config.json"))).read_text())
+    assert config["latent_dim"] == 64 and config["width"] == 16  # the DCGAN's sizes
+
+
+@pytest.mark.e2e
+def test_a_preset_through_the_api_fills_its_settings(client):
+    """/train with preset="disjoint-supports" and nothing else about it starts G in one spot with the minimax loss
+    and SGD, as the page does: the generator's gradient is (almost) zero and the JSD stays log 2."""
+    status, *_, csv, _, gradient = client.submit(preset="disjoint-supports", steps=150, seed=0,
+                                                 api_name="/train").result(timeout=180)
+    df = pd.read_csv(csv)
+    assert df["grad_g"].iloc[50:].max() < 0.01 and df["jsd"].dropna().iloc[-1] > 0.68
+    assert gradient["data"][-1][1] < -2  # the plot: log10 of the gradient norm at the last step

@@ -4,11 +4,16 @@ Screenshots go to artifacts/screenshots/live_*.png: look at them, a passing test
 """
 from __future__ import annotations
 
+import io
 import re
 import time
 
+import numpy as np
 import pytest
 from conftest import ARTIFACTS
+from PIL import Image
+
+from gan_demo import live
 
 pytestmark = [pytest.mark.usefixtures("one_torch_thread"), pytest.mark.browser, pytest.mark.e2e]
 
@@ -73,10 +78,12 @@ def test_mode_and_preset_fill_their_controls(page):
     page.get_by_role("tab", name="Live training").click()
     page.get_by_label("Images").check()
     steps = page.locator("#live-steps input[type='number']")
-    page.wait_for_function("() => document.querySelector(\"#live-steps input[type='number']\")?.value === '300'",
+    default_steps = str(live.mode_defaults("images")["steps"])
+    page.wait_for_function(f"() => document.querySelector(\"#live-steps input[type='number']\")?.value === '{default_steps}'",
                            timeout=10_000)
-    assert steps.get_attribute("max") == "1000"
-    assert page.get_by_label("Dataset").input_value() == "Fashion-MNIST"
+    assert steps.get_attribute("max") == "5000"
+    assert page.get_by_label("Dataset").input_value() == "MNIST digits"
+    assert page.get_by_label("DCGAN").is_visible()  # the model choice appears in image mode
     assert page.get_by_text("Fixed-noise samples").is_visible() and not page.get_by_text("Optimal D*(x)").is_visible()
     page.get_by_label("Preset").click()
     page.get_by_role("option", name="Learning rate too large").click()
@@ -84,3 +91,34 @@ def test_mode_and_preset_fill_their_controls(page):
     page.wait_for_function("(el) => el.value === '1'", arg=lr_d.element_handle(), timeout=10_000)
     assert page.get_by_text("Plain SGD with learning rate 1").is_visible()
     shot(page, "images_preset")
+
+
+def test_a_demonstration_preset_runs_and_draws_its_maps(page):
+    """Disjoint supports in the page: G's points stay in one spot, its gradient plot drops, and the maps carry
+    their colour key and the points."""
+    page.get_by_role("tab", name="Live training").click()
+    page.get_by_label("Preset").click()
+    page.get_by_role("option", name="Disjoint supports").click()
+    page.get_by_text("G starts with all its points in one spot").wait_for(timeout=10_000)
+    page.get_by_text("Why practice does not reach").first.click()  # open the accordion that explains the presets
+    page.locator("#live-practice").wait_for(timeout=10_000)
+    assert page.get_by_label("In one spot, far").is_checked() and page.get_by_label("minimax").is_checked()
+    steps = page.locator("#live-steps input[type='number']")
+    steps.fill("200")
+    steps.press("Enter")
+    page.locator("#live-start").click()
+    page.wait_for_function(
+        "() => (document.querySelector('#live-status')?.innerText ?? '').includes('Finished 200 steps')",
+        timeout=90_000)
+    status = page.locator("#live-status").inner_text()
+    assert "V(D*, G) − V(D, G)" in status and "floor" in status
+    page.locator("#live-grad .role-legend-label text, #live-grad svg").first.wait_for(state="attached", timeout=20_000)
+    maps = page.locator("img[src*='picture_']")  # the D(x) and D*(x) maps, as PNG files the tab wrote
+    assert maps.count() >= 2
+    page.wait_for_timeout(500)
+    shot(page, "disjoint_supports")
+    # the D(x) map as the page shows it: blue round the generated points, red over the data, and the key below
+    body = page.request.get(maps.first.evaluate("img => img.src")).body()
+    picture = np.asarray(Image.open(io.BytesIO(body)).convert("RGB"))
+    assert picture.shape[0] > picture.shape[1]  # the key strip under the square map
+    assert (picture[..., 2] > 150).any() and (picture[..., 0] > 150).any()

@@ -14,7 +14,7 @@ from ..images import gif_bytes
 from .frame import RECORD_COLUMNS
 from .plots import g_loss_tag
 from .settings import LiveSettings
-from .trainer import GENERATOR, build_models
+from .trainer import build_models, generator_name
 
 GIF_FRAME_MS = 120
 ESTIMATES = ("jsd", "theory", "modes")  # 2-D mode: estimated at each frame's last step, blank in between
@@ -67,7 +67,7 @@ def save_generator(settings: LiveSettings, weights: dict, folder: Path | str) ->
     """The generator of a run with ``settings`` and state dict ``weights`` as model.safetensors + config.json."""
     G, _ = build_models(settings)
     G.load_state_dict(weights)
-    model_dir = save_pretrained(G, folder, model_name=GENERATOR[settings.mode])
+    model_dir = save_pretrained(G, folder, model_name=generator_name(settings))
     return [model_dir / "model.safetensors", model_dir / "config.json", model_dir / "gan_demo.json"]
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # The columns of every training record (GANTrainer.run); in 2-D a frame's last record adds jsd and theory.
-RECORD_COLUMNS = ("step", "value", "loss_d", "loss_g", "d_real", "d_fake")
+RECORD_COLUMNS = ("step", "value", "loss_d", "loss_g", "d_real", "d_fake", "grad_g")
 
 
 @dataclass
@@ -19,6 +19,7 @@ class Frame:
     jsd: float | None = None  # JSD(p_r || p_g) in nats, 2-D mode
     jsd_floor: float | None = None  # what the same estimate reads for real samples (sampling noise), 2-D mode
     modes: tuple[int, int] | None = None  # (modes covered, modes), 2-D mode
+    gap: float | None = None  # V(D*, G) - V(D, G) over the last few frames: how far D is from optimal, 2-D mode
     # pictures come with every other frame and the last (None in between: show the previous ones)
     heatmap: np.ndarray | None = None  # (H, W, 3) D(x) with real and generated points, 2-D mode
     optimal: np.ndarray | None = None  # (H, W, 3) D*(x) with generated points, 2-D mode

@@ -1,13 +1,17 @@
-"""The 2-D discriminator maps as pictures: D(x) or D*(x) on the grid, blue (fake) to red (real), with points."""
+"""The 2-D discriminator maps as pictures, in the spirit of GAN Lab: D(x) or D*(x) as a smooth blue (fake) to
+red (real) field, real and generated points, the generator's push on its points as arrows, and a key below the
+map that says what the colours, dots and arrows mean."""
 from __future__ import annotations
 
 import numpy as np
-
-from ..images import upscale
+from PIL import Image, ImageDraw, ImageFont
 
 # A blue-white-red ramp: D(x) = 0 ("fake") is blue, 1/2 is white, 1 ("real") is red.
 _RAMP = np.array([[59, 76, 192], [245, 245, 245], [180, 4, 38]], dtype=np.float64)
-REAL_COLOR, FAKE_COLOR = (20, 20, 20), (0, 170, 60)
+REAL_COLOR, FAKE_COLOR, ARROW_COLOR = (20, 20, 20), (0, 170, 60), (0, 90, 30)
+MAP_SIZE = 320  # pixels per side of the map
+KEY_HEIGHT = 50  # the key strip below it
+_FONT = ImageFont.load_default(size=12)
 
 
 def colorize(values: np.ndarray) -> np.ndarray:
@@ -19,26 +23,79 @@ def colorize(values: np.ndarray) -> np.ndarray:
     return rgb.round().astype(np.uint8)
 
 
-def draw_points(image: np.ndarray, points: np.ndarray, lim: float, color, radius: int) -> None:
-    """Draw (P, 2) points in [-lim, lim]^2 onto ``image`` (y up) as small squares, in place."""
-    h, w = image.shape[:2]
+def smooth_map(values: np.ndarray, size: int) -> Image.Image:
+    """An (N, N) grid of values in [0, 1] (top row first) as a (size, size) picture, coloured, then bilinearly
+    interpolated: no blocky cells (the ramp is piecewise linear, so this is nearly colouring the interpolated
+    values, at a tenth of the cost)."""
+    return Image.fromarray(colorize(values)).resize((size, size), Image.Resampling.BILINEAR)
+
+
+def to_pixels(points: np.ndarray, lim: float, size: int) -> np.ndarray:
+    """(P, 2) points of [-lim, lim]^2 (y up) -> (P, 2) pixel (column, row) positions of a size x size map."""
+    cols = (points[:, 0] + lim) / (2 * lim) * (size - 1)
+    rows = (lim - points[:, 1]) / (2 * lim) * (size - 1)
+    return np.stack([cols, rows], axis=1)
+
+
+def draw_points(draw: ImageDraw.ImageDraw, points: np.ndarray, lim: float, size: int, color, radius: float) -> None:
     points = points[np.isfinite(points).all(axis=1)]
-    cols = np.round((points[:, 0] + lim) / (2 * lim) * (w - 1)).astype(int)
-    rows = np.round((lim - points[:, 1]) / (2 * lim) * (h - 1)).astype(int)
-    for dy in range(-radius, radius + 1):
-        for dx in range(-radius, radius + 1):
-            r, c = rows + dy, cols + dx
-            ok = (r >= 0) & (r < h) & (c >= 0) & (c < w)
-            image[r[ok], c[ok]] = color
+    for c, r in to_pixels(points, lim, size):
+        if -radius <= c <= size + radius and -radius <= r <= size + radius:
+            draw.ellipse((c - radius, r - radius, c + radius, r + radius), fill=color)
+
+
+def draw_arrows(draw: ImageDraw.ImageDraw, starts: np.ndarray, pushes: np.ndarray, lim: float, size: int) -> None:
+    """An arrow from each start along its push (both in data units); pushes shorter than a pixel are skipped."""
+    a, b = to_pixels(starts, lim, size), to_pixels(starts + pushes, lim, size)
+    for (c0, r0), (c1, r1) in zip(a, b):
+        length = np.hypot(c1 - c0, r1 - r0)
+        if not np.isfinite(length) or length < 1.5:
+            continue
+        draw.line((c0, r0, c1, r1), fill=ARROW_COLOR, width=1)
+        ux, uy = (c1 - c0) / length, (r1 - r0) / length  # the head: two short strokes back from the tip
+        head = min(4.0, 0.5 * length)
+        for side in (1, -1):
+            draw.line((c1, r1, c1 - head * (ux + side * 0.5 * uy), r1 - head * (uy - side * 0.5 * ux)),
+                      fill=ARROW_COLOR, width=1)
+
+
+def draw_key(draw: ImageDraw.ImageDraw, top: int, width: int, what: str, real: bool, arrows: bool) -> None:
+    """The key under the map: the colour scale from 0 (fake) to 1 (real), and what the marks are."""
+    left, right, bar, ink = 8, width // 2 - 8, 9, (40, 40, 40)
+    draw.text(((left + right) / 2, top + 3), what, fill=ink, font=_FONT, anchor="ma")
+    ramp = colorize(np.linspace(0, 1, right - left)[None, :])[0]
+    for i, rgb in enumerate(ramp):
+        draw.line((left + i, top + 19, left + i, top + 19 + bar), fill=tuple(int(v) for v in rgb))
+    draw.rectangle((left, top + 19, right, top + 19 + bar), outline=(120, 120, 120))
+    y = top + 19 + bar + 2
+    draw.text((left, y), "0 fake", fill=ink, font=_FONT)
+    draw.text(((left + right) / 2, y), "1/2", fill=ink, font=_FONT, anchor="ma")
+    draw.text((right, y), "1 real", fill=ink, font=_FONT, anchor="ra")
+    x, row = width // 2 + 8, top + 4
+    for label, color in (("real data", REAL_COLOR),) * real + (("generated G(z)", FAKE_COLOR),):
+        draw.ellipse((x, row + 4, x + 6, row + 10), fill=color)
+        draw.text((x + 11, row), label, fill=ink, font=_FONT)
+        row += 14
+    if arrows:
+        draw.line((x, row + 7, x + 7, row + 7), fill=ARROW_COLOR)
+        draw.line((x + 7, row + 7, x + 4, row + 4), fill=ARROW_COLOR)
+        draw.line((x + 7, row + 7, x + 4, row + 10), fill=ARROW_COLOR)
+        draw.text((x + 11, row), "where G pushes", fill=ink, font=_FONT)
 
 
 def d_image(values: np.ndarray, lim: float, *, real: np.ndarray | None = None, fake: np.ndarray | None = None,
-            scale: int = 5) -> np.ndarray:
-    """A discriminator map on the grid (N, N), rows from y = -lim upwards, as an RGB picture with points."""
-    image = colorize(values[::-1])  # image rows run top-down, the grid bottom-up
-    image = upscale(image, scale)
+            pushes: np.ndarray | None = None, what: str = "D(x)", size: int = MAP_SIZE) -> np.ndarray:
+    """A discriminator map on the grid (N, N), rows from y = -lim upwards, as an RGB picture (H, W, 3) with
+    points, and with ``pushes`` ((P, 2), one per generated point, in data units) as arrows from the first P
+    generated points, above a key that names ``what`` the colours show."""
+    canvas = Image.new("RGB", (size, size + KEY_HEIGHT), (255, 255, 255))
+    canvas.paste(smooth_map(values[::-1], size), (0, 0))  # image rows run top-down, the grid bottom-up
+    draw = ImageDraw.Draw(canvas)
     if real is not None:
-        draw_points(image, real, lim, REAL_COLOR, radius=1)
+        draw_points(draw, real, lim, size, REAL_COLOR, radius=1.4)
     if fake is not None:
-        draw_points(image, fake, lim, FAKE_COLOR, radius=1)
-    return image
+        draw_points(draw, fake, lim, size, FAKE_COLOR, radius=1.4)
+    if pushes is not None and fake is not None:
+        draw_arrows(draw, fake[: len(pushes)], pushes, lim, size)
+    draw_key(draw, size, size, what, real=real is not None, arrows=pushes is not None)
+    return np.asarray(canvas)

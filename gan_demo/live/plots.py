@@ -27,13 +27,14 @@ SERIES = {
     "d_real": "D(x), real",
     "d_fake": "D(G(z)), generated",
     "ref_half": "1/2 (optimum)",
+    "grad_g": "log10 gradient norm of G",
 }
 COLORS = {
     SERIES["value"]: "#1f77b4", SERIES["theory"]: "#9467bd", SERIES["loss_d"]: "#d62728",
     SERIES["loss_g_ns"]: "#2ca02c", SERIES["loss_g_mm"]: "#2ca02c",
     SERIES["ref_value"]: "#7fb3d5", SERIES["ref_loss_d"]: "#f1948a", SERIES["ref_loss_g_ns"]: "#82e0aa",
     SERIES["ref_loss_g_mm"]: "#82e0aa", SERIES["d_real"]: "#d62728", SERIES["d_fake"]: "#2ca02c",
-    SERIES["ref_half"]: "#999999",
+    SERIES["ref_half"]: "#999999", SERIES["grad_g"]: "#2ca02c",
 }
 
 
@@ -131,3 +132,10 @@ def d_table(cols: dict[str, np.ndarray], smoothing: float = 0.0, max_points: int
     return long_table([series(cols, "d_real", smoothing, max_points, SERIES["d_real"]),
                        series(cols, "d_fake", smoothing, max_points, SERIES["d_fake"]),
                        reference(SERIES["ref_half"], 0.5, cols["step"])])
+
+
+def grad_table(cols: dict[str, np.ndarray], smoothing: float = 0.0, max_points: int = 200) -> pd.DataFrame:
+    """log10 of the generator's gradient norm at each step, from ``history_columns`` (a vanishing gradient
+    drops by orders of magnitude, which only a log scale shows; smoothing averages the logs)."""
+    cols = cols | {"log_grad_g": np.log10(np.maximum(cols["grad_g"], 1e-12))}
+    return long_table([series(cols, "log_grad_g", smoothing, max_points, SERIES["grad_g"])])

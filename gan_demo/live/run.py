@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 # Wall-clock cap of one run, so a shared 2-CPU server stays responsive (override for a private machine).
 MAX_SECONDS = float(os.getenv("GAN_DEMO_LIVE_MAX_SECONDS", "300"))
 RECENT = 50  # records the health messages look at
+GAP_FRAMES = 10  # frames the gap V(D*, G) - V(D, G) is averaged over
 
 
 class Pacer:
@@ -89,13 +90,14 @@ class LiveRun:
         self.trainer, dist = build_trainer(settings, device)
         if state is not None:
             self.trainer.load_state_dict(state)
-        self.views = ToyViews(dist, settings.seed) if dist is not None else ImageViews(settings.dataset, device)
+        self.views = ToyViews(dist, settings.seed, settings.g_loss) if dist is not None else ImageViews(settings.dataset, device)
         self.last_step = self.trainer.step + settings.steps
         self.pacer, self.started, self.max_seconds = Pacer(frame_seconds), time.monotonic(), max_seconds
         # the first frame carries a snapshot too, so a run stopped in its first seconds can still be exported and continued
         self.snapshots, self.judging = Every(snapshot_seconds), Every(judge_seconds)
         self.pending: list[dict] = []  # records since the previous frame
         self.recent: list[dict] = []  # the last RECENT records, for health messages
+        self.gaps: list[float] = []  # V(D*, G) - V(D, G) of the last GAP_FRAMES frames (2-D)
         self.message, self.diverged = f"Finished {self.last_step} steps.", False
         self.frames_made = 0
 
@@ -166,7 +168,11 @@ class LiveRun:
         for key, value in self.views.frame_fields(self.trainer, pictures, judge).items():
             setattr(out, key, value)
         if out.jsd is not None and self.pending:
-            self.pending[-1].update(jsd=out.jsd, theory=metrics.minimax_value_at_optimum(out.jsd))
+            theory = metrics.minimax_value_at_optimum(out.jsd)
+            self.pending[-1].update(jsd=out.jsd, theory=theory)
+            # V(D, G) of one batch is noisy: the frame's records are averaged, then the last frames' gaps
+            self.gaps = [*self.gaps, theory - sum(r["value"] for r in self.pending) / len(self.pending)][-GAP_FRAMES:]
+            out.gap = sum(self.gaps) / len(self.gaps)
         if out.modes is not None and self.pending:
             self.pending[-1]["modes"] = out.modes[0]  # modes covered at this step (the CSV's modes column)
             out.records = self.pending.copy()

@@ -17,8 +17,11 @@ MODES = ("2d", "images")
 DATASETS = {"2d": tuple(toy.TOYS), "images": ("fashion", "mnist")}
 G_LOSSES = ("minimax", "non-saturating")  # hinge has no D(x) probability, so the theory would not apply
 OPTIMIZERS = ("adam", "sgd")
-MAX_STEPS = {"2d": 5000, "images": 1000}
-MAX_HIDDEN = {"2d": 512, "images": 64}
+MODELS = {"2d": ("mlp",), "images": ("mlp", "dcgan")}  # a fully connected GAN, or (images) a small DCGAN
+G_INITS = ("default", "far")  # far: G's output layer starts at zero, so every generated point starts in one spot
+MAX_STEPS = {"2d": 5000, "images": 5000}
+MAX_HIDDEN = {"2d": 512, "images": 512}
+MAX_DCGAN_WIDTH = 64  # the DCGAN's base channel width: wider would take minutes per frame on a CPU
 MAX_BATCH = {"2d": 1024, "images": 256}
 LIMITS = dict(k_disc=(1, 10), lr=(1e-5, 10.0), batch_size=(8, 1024), latent_dim=(1, 128), hidden=(8, 512),
               steps=(1, 5000), seed=(0, 2**31 - 1))
@@ -36,25 +39,60 @@ class Preset:
     settings: dict[str, dict]
 
 
+PLAIN = dict(g_init="default")  # every preset but disjoint-supports starts G as usual
+
 PRESETS: dict[str, Preset] = {
     "balanced": Preset(
         "Balanced", "Both players learn at the same pace: D(x) and D(G(z)) settle near 1/2 and V(D, G) near -2 log 2.",
-        {"2d": dict(k_disc=1, g_loss="non-saturating", optimizer="adam", lr_d=1e-3, lr_g=1e-3, batch_size=512),
-         "images": dict(k_disc=1, g_loss="non-saturating", optimizer="adam", lr_d=2e-4, lr_g=2e-4, batch_size=64)}),
+        {"2d": dict(k_disc=1, g_loss="non-saturating", optimizer="adam", lr_d=1e-3, lr_g=1e-3, batch_size=512, **PLAIN),
+         "images": dict(k_disc=1, g_loss="non-saturating", optimizer="adam", lr_d=1e-3, lr_g=1e-3, batch_size=64,
+                        **PLAIN)}),
+    "optimal-d": Preset(
+        "Optimal discriminator", "Five D steps per G step keep D close to the best D* = p_r / (p_r + p_g) for the "
+        "current G, so V(D, G) lies on V(D*, G) = 2 JSD - 2 log 2 as the theorem says: the two curves meet. With D "
+        "(nearly) optimal, each minimax G step is a step down the JSD itself, and both curves fall together.",
+        {"2d": dict(k_disc=5, g_loss="minimax", optimizer="adam", lr_d=1e-3, lr_g=5e-4, batch_size=512, **PLAIN),
+         "images": dict(k_disc=5, g_loss="minimax", optimizer="adam", lr_d=4e-4, lr_g=2e-4, batch_size=64, **PLAIN)}),
+    "lazy-discriminator": Preset(
+        "Discriminator not optimal", "D learns 100x slower than G, so it is far from D*: D(x) and D(G(z)) both sit "
+        "near 1/2 and V(D, G) near -2 log 2, which looks like the equilibrium, yet 2 JSD - 2 log 2 stays well above "
+        "it and the points miss the data. V(D, G) <= V(D*, G) always; the gap is what D has not learned, and in "
+        "practice (a few steps, a small network) it is never zero.",
+        {"2d": dict(k_disc=1, g_loss="non-saturating", optimizer="adam", lr_d=1e-5, lr_g=1e-3, batch_size=512, **PLAIN),
+         "images": dict(k_disc=1, g_loss="non-saturating", optimizer="adam", lr_d=2e-6, lr_g=2e-4, batch_size=64,
+                        **PLAIN)}),
+    "disjoint-supports": Preset(
+        "Disjoint supports", "G starts with all its points in one spot, away from the data. D separates the two "
+        "perfectly, so D* is 1 on the data and 0 on the points, JSD = log 2 whatever the distance, and "
+        "V(D*, G) = 2 log 2 - 2 log 2 = 0 is flat: with the minimax loss log(1 - D(G(z))) the generator gets "
+        "(almost) no gradient and never moves (plain SGD, so nothing rescales the tiny gradient). Switch g_loss to "
+        "non-saturating and Start again: -log D(G(z)) still has a gradient there, and the points move.",
+        {"2d": dict(k_disc=5, g_loss="minimax", optimizer="sgd", lr_d=0.1, lr_g=0.02, batch_size=512, g_init="far"),
+         "images": dict(k_disc=5, g_loss="minimax", optimizer="sgd", lr_d=0.05, lr_g=0.02, batch_size=64,
+                        g_init="far")}),
+    "oscillation": Preset(
+        "Non-convergence", "Plain gradient steps at a large learning rate: each player's step changes the other's "
+        "landscape, so the pair circles the equilibrium instead of settling on it (on V = xy, gradient steps spiral "
+        "outwards). D(G(z)) keeps swinging, and the generated points hop from mode to mode.",
+        {"2d": dict(k_disc=1, g_loss="non-saturating", optimizer="sgd", lr_d=0.05, lr_g=0.05, batch_size=512, **PLAIN),
+         "images": dict(k_disc=1, g_loss="non-saturating", optimizer="sgd", lr_d=0.05, lr_g=0.05, batch_size=64,
+                        **PLAIN)}),
     "mode-collapse": Preset(
         "Mode collapse", "The generator learns 5x faster than the discriminator and piles its points onto a few modes: "
         "D sits near 1/2, yet the JSD stays high.",
-        {"2d": dict(k_disc=1, g_loss="non-saturating", optimizer="adam", lr_d=2e-4, lr_g=1e-3, batch_size=512),
-         "images": dict(k_disc=1, g_loss="non-saturating", optimizer="adam", lr_d=5e-5, lr_g=1e-3, batch_size=64)}),
+        {"2d": dict(k_disc=1, g_loss="non-saturating", optimizer="adam", lr_d=2e-4, lr_g=1e-3, batch_size=512, **PLAIN),
+         "images": dict(k_disc=1, g_loss="non-saturating", optimizer="adam", lr_d=5e-5, lr_g=1e-3, batch_size=64,
+                        **PLAIN)}),
     "strong-discriminator": Preset(
         "Discriminator too strong", "Five fast D steps per G step with the minimax loss: D(G(z)) drops to 0, where "
         "log(1 - D(G(z))) is flat, so the generator gets no gradient and stops learning.",
-        {"2d": dict(k_disc=5, g_loss="minimax", optimizer="adam", lr_d=2e-3, lr_g=1e-4),
-         "images": dict(k_disc=5, g_loss="minimax", optimizer="adam", lr_d=1e-3, lr_g=1e-4)}),
+        {"2d": dict(k_disc=5, g_loss="minimax", optimizer="adam", lr_d=2e-3, lr_g=1e-4, **PLAIN),
+         "images": dict(k_disc=5, g_loss="minimax", optimizer="adam", lr_d=1e-3, lr_g=1e-4, **PLAIN)}),
     "diverging-lr": Preset(
         "Learning rate too large", "Plain SGD with learning rate 1: the weights explode within a few steps and a loss "
         "becomes NaN. The run stops with a message.",
-        {"2d": dict(optimizer="sgd", lr_d=1.0, lr_g=1.0), "images": dict(optimizer="sgd", lr_d=1.0, lr_g=1.0)}),
+        {"2d": dict(optimizer="sgd", lr_d=1.0, lr_g=1.0, **PLAIN), "images": dict(optimizer="sgd", lr_d=1.0, lr_g=1.0,
+                                                                                   **PLAIN)}),
 }
 PRESET_NAMES = ("custom", *PRESETS)
 
@@ -72,13 +110,18 @@ class LiveSettings:
     lr_g: float = 1e-3
     batch_size: int = 512
     latent_dim: int = 2
-    hidden: int = 128  # MLP width in 2-D mode, DCGAN base channel width in image mode
+    hidden: int = 128  # MLP width, or the DCGAN's base channel width
     steps: int = 1500
     seed: int = 0
+    model: str = "mlp"
+    g_init: str = "default"
 
     def __post_init__(self):
         for f in fields(self):  # in the API's order, so the first bad value is the one reported
             setattr(self, f.name, check_value(f.name, getattr(self, f.name), self.mode))
+        if self.model == "dcgan" and self.hidden > MAX_DCGAN_WIDTH:
+            raise _bad("hidden", self.hidden, f"a whole number between {LIMITS['hidden'][0]} and {MAX_DCGAN_WIDTH} "
+                       "for the DCGAN (its base channel width)")
 
 
 # -- the one check ----------------------------------------------------------------------------------
@@ -108,8 +151,12 @@ def check_value(name: str, value, mode: str = "2d"):
         if value not in DATASETS[mode]:
             raise _bad(name, value, f"choose a dataset for {mode} mode, {_one_of(DATASETS[mode])}")
         return value
-    if name in ("g_loss", "optimizer"):
-        choices = G_LOSSES if name == "g_loss" else OPTIMIZERS
+    if name == "model":
+        if value not in MODELS[mode]:
+            raise _bad(name, value, f"choose a model for {mode} mode, {_one_of(MODELS[mode])}")
+        return value
+    if name in ("g_loss", "optimizer", "g_init"):
+        choices = dict(g_loss=G_LOSSES, optimizer=OPTIMIZERS, g_init=G_INITS)[name]
         if value not in choices:
             raise _bad(name, value, "choose " + _one_of(choices))
         return value
@@ -134,13 +181,21 @@ def check_preset(preset) -> str:
 
 
 # -- building settings ------------------------------------------------------------------------------
-def mode_defaults(mode: str) -> dict:
-    """Model-size defaults that suit each mode; the optimiser settings come from the balanced preset."""
-    sizes = {"2d": dict(dataset="ring", latent_dim=2, hidden=128, steps=1500),
-             "images": dict(dataset="fashion", latent_dim=64, hidden=16, steps=300)}
-    if mode not in sizes:
+# Model sizes and run lengths that suit each mode and model. Image mode's default is the fully connected GAN on
+# MNIST digits: on one CPU thread it shows recognisable digits within a minute (scripts/bench_live_images.py
+# measures it); the DCGAN is about ten times slower per step.
+SIZES = {("2d", "mlp"): dict(dataset="ring", latent_dim=2, hidden=128, steps=1500),
+         ("images", "mlp"): dict(dataset="mnist", latent_dim=64, hidden=128, steps=3500),
+         ("images", "dcgan"): dict(dataset="mnist", latent_dim=64, hidden=16, steps=300)}
+
+
+def mode_defaults(mode: str, model: str | None = None) -> dict:
+    """Model-size defaults that suit ``mode`` and ``model`` (default: the mode's first model); the optimiser
+    settings come from the balanced preset."""
+    if mode not in MODES:
         raise _bad("mode", mode, "choose " + _one_of(MODES))
-    return dict(mode=mode, **sizes[mode], **PRESETS["balanced"].settings[mode])
+    model = model if model in MODELS[mode] else MODELS[mode][0]
+    return dict(mode=mode, model=model, **SIZES[mode, model], **PRESETS["balanced"].settings[mode])
 
 
 def with_preset(settings: LiveSettings, preset: str) -> LiveSettings:
@@ -153,16 +208,18 @@ def with_preset(settings: LiveSettings, preset: str) -> LiveSettings:
 def make_settings(preset: str = "custom", **values) -> LiveSettings:
     """Settings from named values with ``preset``'s fields filled in (what ``/train`` receives), as in the page.
 
-    - The API's defaults are the page's 2-D values. In another mode, a setting left at its 2-D default takes that
-      mode's default, as choosing the mode in the page does (``mode="images"`` alone is the page's image run).
+    - The API's defaults are the page's 2-D values. In another mode or model, a setting left at its 2-D default
+      takes that mode's and model's default, as choosing them in the page does (``mode="images"`` alone is the
+      page's image run, ``mode="images", model="dcgan"`` the page's DCGAN run).
     - A preset fills in every setting it is about for the chosen mode. A value it replaces must still be a valid
       value of some mode (a NaN sent by a script is an error, not silently overwritten).
     """
     check_preset(preset)
     mode = check_value("mode", values.get("mode", "2d"))
-    if mode != "2d":
-        page, own = mode_defaults("2d"), mode_defaults(mode)
+    if mode != "2d" or values.get("model", "mlp") != "mlp":
+        page, own = mode_defaults("2d"), mode_defaults(mode, values.get("model"))
         values = {k: own[k] if k != "mode" and k in own and _unchanged(v, page.get(k)) else v for k, v in values.items()}
+        values = {**own, **values}  # a setting not given at all is the mode's default too
     replaced = PRESETS[preset].settings[mode] if preset != "custom" else {}
     for name, value in values.items():
         if name == "mode":

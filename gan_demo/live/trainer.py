@@ -15,19 +15,41 @@ from .views import N_POINTS
 IMAGE_SUBSET = 4096  # the first 4,096 real training images: enough to learn from, quick to load
 
 
-GENERATOR = {"2d": "toy-gan.generator", "images": "gan.generator"}  # the registered class of each mode's generator
+# the registered family of each (mode, model): its generator and discriminator parts are what a run trains
+FAMILY = {("2d", "mlp"): "toy-gan", ("images", "mlp"): "mlp-gan", ("images", "dcgan"): "gan"}
+FAR_SCALE = 0.02  # g_init="far": G's output layer is shrunk so that far, then every point starts in one small spot
+
+
+def generator_name(s: LiveSettings) -> str:
+    """The registered class of the generator a run with ``s`` trains (what its export names)."""
+    return f"{FAMILY[s.mode, s.model]}.generator"
 
 
 def build_models(s: LiveSettings) -> tuple[nn.Module, nn.Module]:
     """G and D on the CPU, initialised from ``s.seed`` without touching the caller's global RNG."""
+    family = FAMILY[s.mode, s.model]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(s.seed)
-        if s.mode == "2d":
-            return (create_model(GENERATOR[s.mode], latent_dim=s.latent_dim, hidden=s.hidden),
-                    create_model("toy-gan.discriminator", hidden=s.hidden))
-        # spectral=False: a plain BCE discriminator, so D(x) is a probability and the theory applies
-        return (create_model(GENERATOR[s.mode], latent_dim=s.latent_dim, width=s.hidden),
-                create_model("gan.discriminator", width=s.hidden, spectral=False))
+        if s.model == "dcgan":
+            # spectral=False: a plain BCE discriminator, so D(x) is a probability and the theory applies
+            G = create_model(f"{family}.generator", latent_dim=s.latent_dim, width=s.hidden)
+            D = create_model(f"{family}.discriminator", width=s.hidden, spectral=False)
+        else:
+            G = create_model(f"{family}.generator", latent_dim=s.latent_dim, hidden=s.hidden)
+            D = create_model(f"{family}.discriminator", hidden=s.hidden)
+    if s.g_init == "far":
+        start_in_one_spot(G)
+    return G, D
+
+
+@torch.no_grad()
+def start_in_one_spot(G: nn.Module) -> None:
+    """Shrink G's output layer: every sample starts at about G's output for a zero pre-activation (the origin
+    in 2-D, a grey image), far from the data, whose supports then do not overlap."""
+    last = [m for m in G.modules() if isinstance(m, (nn.Linear, nn.Conv2d))][-1]
+    last.weight.mul_(FAR_SCALE)
+    if last.bias is not None:
+        last.bias.zero_()
 
 
 def real_sampler(s: LiveSettings):

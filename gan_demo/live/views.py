@@ -16,12 +16,17 @@ from ..evaluation import metrics
 from ..hub import WeightsError, cached_pretrained
 from ..images import grid, upscale
 from ..training import GANTrainer
+from ..training.losses import generator_loss
 from .pictures import d_image
 
 log = logging.getLogger(__name__)
 
 GRID_LIM, GRID_N = 3.0, 64  # [-3, 3]^2 in 64x64 cells (about one mode's std wide) covers every toy
 N_POINTS = 1000  # fixed-noise generated points for the scatter, the KDE and the mode count
+N_ARROWS = 150  # generated points that show G's push as an arrow
+# An arrow is the push -grad_x (G's loss) of one point, ARROW_SCALE map units per unit of gradient, at most
+# ARROW_MAX long: a fixed scale, so a vanishing gradient shows as arrows that vanish.
+ARROW_SCALE, ARROW_MAX = 0.15, 0.5
 
 
 def binned_kde(points: torch.Tensor, lim: float, n: int, bandwidth: float) -> torch.Tensor:
@@ -41,8 +46,8 @@ def binned_kde(points: torch.Tensor, lim: float, n: int, bandwidth: float) -> to
 class ToyViews:
     """The grid quantities of a 2-D run: p_r is exact, p_g is a KDE of fixed-noise generated points."""
 
-    def __init__(self, dist: toy.ToyDistribution, seed: int):
-        self.dist = dist
+    def __init__(self, dist: toy.ToyDistribution, seed: int, g_loss: str = "non-saturating"):
+        self.dist, self.g_loss = dist, g_loss
         self.points, self.cell_area = toy.eval_grid(GRID_LIM, GRID_N)  # (N*N, 2), row-major from the bottom
         self.bandwidth = dist.std  # a kernel as wide as one mode: p_g is never sharper than the data
         # p_g is a KDE, so p_r is blurred by the same kernel: a generator that matches the data reads JSD ~ 0
@@ -66,13 +71,29 @@ class ToyViews:
             return fields_
         d_grid = torch.sigmoid(trainer.D(self.points.to(trainer.device))).cpu()
         d_star = metrics.optimal_discriminator(self.p_real, p_gen)
-        # where neither density has any mass D* is a ratio of rounding errors: show it as undecided (1/2)
+        # where neither density has any mass D* is a ratio of rounding errors: fade it smoothly to undecided (1/2)
         total = self.p_real + p_gen
-        d_star = torch.where(total > 1e-3 * total.max(), d_star, torch.full_like(d_star, 0.5))
+        weight = total / (total + 1e-3 * total.max())
+        d_star = 0.5 + (d_star - 0.5) * weight
         fake_np = fake.numpy()
         shape = (GRID_N, GRID_N)
-        return fields_ | dict(heatmap=d_image(d_grid.reshape(shape).numpy(), GRID_LIM, real=self.real, fake=fake_np),
-                              optimal=d_image(d_star.reshape(shape).numpy(), GRID_LIM, fake=fake_np))
+        pushes = self.pushes(trainer, fake[:N_ARROWS])
+        return fields_ | dict(
+            heatmap=d_image(d_grid.reshape(shape).numpy(), GRID_LIM, real=self.real, fake=fake_np, pushes=pushes,
+                            what="D(x): what D says now"),
+            optimal=d_image(d_star.reshape(shape).numpy(), GRID_LIM, fake=fake_np,
+                            what="D*(x) = p_r / (p_r + p_g)"))
+
+    def pushes(self, trainer: GANTrainer, points: torch.Tensor) -> np.ndarray:
+        """Where G's loss pushes each generated point: -d loss / d x per point (the generator moves its points
+        down this gradient through its weights), at the fixed arrow scale, (P, 2)."""
+        with torch.enable_grad():
+            x = points.to(trainer.device).requires_grad_(True)
+            loss = generator_loss(trainer.D(x), self.g_loss) * len(x)  # the sum: each point's own gradient
+            (grad,) = torch.autograd.grad(loss, x)
+        push = -grad.cpu() * ARROW_SCALE
+        length = push.norm(dim=1, keepdim=True)
+        return (push * torch.clamp(ARROW_MAX / length.clamp_min(1e-12), max=1.0)).numpy()
 
 
 class ImageViews:

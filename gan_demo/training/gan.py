@@ -1,7 +1,8 @@
 """The GAN training loop as a generator of plain records, shared by the CLI and the live training tab.
 
 ``GANTrainer.run(steps)`` yields one record per generator step:
-    step, loss_d, loss_g, d_real = mean D(x), d_fake = mean D(G(z)), value = V(D, G).
+    step, loss_d, loss_g, d_real = mean D(x), d_fake = mean D(G(z)), value = V(D, G),
+    grad_g = the norm of the generator's gradient (it vanishes when the minimax loss saturates).
 It never imports gradio and never seeds the global RNG: all randomness comes from its own
 ``torch.Generator``, which is saved in checkpoints so a resumed run continues the same stream.
 """
@@ -123,7 +124,8 @@ class GANTrainer:
         value = value_function(real_logits, fake_logits)
         return loss.item(), value.item(), torch.sigmoid(real_logits).mean().item(), torch.sigmoid(fake_logits).mean().item()
 
-    def g_step(self) -> float:
+    def g_step(self) -> tuple[float, float]:
+        """One generator step: (its loss, the norm of its gradient over all of G's parameters)."""
         z, y = self.noise(self.cfg.batch_size)
         logits, class_logits = self.discriminate(self.generate(self.G, z, y), y)
         loss = generator_loss(logits, self.cfg.g_loss)
@@ -131,9 +133,11 @@ class GANTrainer:
             loss = loss + self.class_loss(class_logits, y)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
+        grads = [p.grad for p in self.G.parameters() if p.grad is not None]
+        grad_norm = torch.nn.utils.get_total_norm(grads) if grads else torch.zeros(())
         self.opt_g.step()
         self.update_ema()
-        return loss.item()
+        return loss.item(), grad_norm.item()
 
     @torch.no_grad()
     def update_ema(self) -> None:
@@ -154,9 +158,10 @@ class GANTrainer:
             for _ in range(self.cfg.k_disc):
                 loss_d, value, d_real, d_fake = self.d_step()
             # 2. one generator step
-            loss_g = self.g_step()
+            loss_g, grad_g = self.g_step()
             self.step += 1
-            record = dict(step=self.step, loss_d=loss_d, loss_g=loss_g, d_real=d_real, d_fake=d_fake, value=value)
+            record = dict(step=self.step, loss_d=loss_d, loss_g=loss_g, d_real=d_real, d_fake=d_fake, value=value,
+                          grad_g=grad_g)
             # 3. stop on divergence with a message instead of training on NaNs
             if not all(math.isfinite(v) for v in record.values()):
                 raise DivergenceError(f"training diverged at step {self.step}: {record}. "

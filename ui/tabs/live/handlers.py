@@ -27,7 +27,8 @@ TRAIN_CONCURRENCY = int(os.getenv("GAN_DEMO_TRAIN_CONCURRENCY", "1"))
 LIVE_THREADS = int(os.getenv("GAN_DEMO_LIVE_THREADS", "1"))
 # On ZeroGPU all training state lives in this function's forked worker; frames are pickled out.
 gpu_stream = gpu(duration=int(live.MAX_SECONDS) + 30)(live.stream)
-PRESET_FIELDS = ("k_disc", "g_loss", "optimizer", "lr_d", "lr_g", "batch_size")
+PRESET_FIELDS = ("k_disc", "g_loss", "optimizer", "lr_d", "lr_g", "batch_size", "g_init")
+MODEL_CHOICES = [("MLP", "mlp"), ("DCGAN", "dcgan")]
 DATASET_LABELS = {"ring": "Ring of 8 Gaussians", "grid": "Grid of 25 Gaussians", "spiral": "Spiral",
                   "moons": "Two moons", "fashion": "Fashion-MNIST", "mnist": "MNIST digits"}
 
@@ -50,6 +51,7 @@ class RunOutputs:
     preview: gr.Image
     csv: gr.File
     files: gr.File
+    grad_plot: gr.LinePlot
     run: gr.State
 
     def components(self) -> list:
@@ -94,14 +96,15 @@ class LiveTab:
 
     # -- training -----------------------------------------------------------------------------------
     def train(self, mode="2d", dataset="ring", preset="balanced", k_disc=1, g_loss="non-saturating", optimizer="adam",
-              lr_d=1e-3, lr_g=1e-3, batch_size=512, latent_dim=2, hidden=128, steps=1500, seed=0,
-              run: SessionRun | None = None, smoothing: float = 0.0, progress=gr.Progress(),
+              lr_d=1e-3, lr_g=1e-3, batch_size=512, latent_dim=2, hidden=128, steps=1500, seed=0, model="mlp",
+              g_init="default", run: SessionRun | None = None, smoothing: float = 0.0, progress=gr.Progress(),
               request: gr.Request = None):
         """Train a small GAN from scratch and stream its losses, D(x), D(G(z)) and pictures; the last yield has the CSV."""
         with as_gr_error():
             settings = live.make_settings(preset, mode=mode, dataset=dataset, k_disc=k_disc, g_loss=g_loss,
                                           optimizer=optimizer, lr_d=lr_d, lr_g=lr_g, batch_size=batch_size,
-                                          latent_dim=latent_dim, hidden=hidden, steps=steps, seed=seed)
+                                          latent_dim=latent_dim, hidden=hidden, steps=steps, seed=seed, model=model,
+                                          g_init=g_init)
         run = SessionRun(settings=asdict(settings), smoothing=float(smoothing or 0.0))
         yield from self.drive(settings, run, progress, request.session_hash if request else None)
 
@@ -148,18 +151,19 @@ class LiveTab:
 
     def shown(self, run: SessionRun, status: str, csv: str | None, files: list[str] | None) -> dict:
         """Every training output: the status, both plots, the latest pictures, the downloads and the run."""
-        loss_table, d_table = run.plots()
+        loss_table, d_table, grad_table = run.plots()
         heatmap, optimal, preview = run.pictures
         return self.outputs.fill(status=status, loss_plot=loss_table, d_plot=d_table, heatmap=heatmap,
-                                 optimal=optimal, preview=preview, csv=csv, files=files, run=run)
+                                 optimal=optimal, preview=preview, csv=csv, files=files, grad_plot=grad_table, run=run)
 
     # -- display and settings -----------------------------------------------------------------------
     def replot(self, smoothing: float, run: SessionRun | None):
         if run is None:
             return {self.smooth_state: smoothing}
         run.smoothing = float(smoothing)
-        loss_table, d_table = run.plots()
-        return {self.outputs.loss_plot: loss_table, self.outputs.d_plot: d_table, self.smooth_state: smoothing}
+        loss_table, d_table, grad_table = run.plots()
+        return {self.outputs.loss_plot: loss_table, self.outputs.d_plot: d_table, self.outputs.grad_plot: grad_table,
+                self.smooth_state: smoothing}
 
     def legend(self, g_loss: str, mode: str):
         return {self.outputs.loss_plot: gr.update(colors_in_legend=live.loss_legend(g_loss, mode))}
@@ -168,11 +172,18 @@ class LiveTab:
         """Switching mode resets dataset, sizes and optimiser settings to ones that suit it."""
         d, c = live.mode_defaults(mode), self.controls
         return {c["dataset"]: gr.update(choices=dataset_choices(mode), value=d["dataset"]), c["preset"]: "balanced",
+                c["model"]: gr.update(value=d["model"], visible=len(live.MODELS[mode]) > 1),
                 **{c[name]: d[name] for name in PRESET_FIELDS if name != "batch_size"},
                 c["batch_size"]: gr.update(value=d["batch_size"], maximum=live.MAX_BATCH[mode]),
-                c["latent_dim"]: d["latent_dim"], c["hidden"]: gr.update(value=d["hidden"], maximum=live.MAX_HIDDEN[mode]),
-                c["steps"]: gr.update(value=d["steps"], maximum=live.MAX_STEPS[mode]),
+                **self.on_model(mode, d["model"]),
                 self.toy_row: gr.update(visible=mode == "2d"), self.image_row: gr.update(visible=mode == "images")}
+
+    def on_model(self, mode: str, model: str):
+        """Switching model sets the sizes and run length that suit it (the DCGAN is narrower and slower per step)."""
+        d, c = live.mode_defaults(mode, model), self.controls
+        widest = live.MAX_DCGAN_WIDTH if d["model"] == "dcgan" else live.MAX_HIDDEN[mode]
+        return {c["latent_dim"]: d["latent_dim"], c["hidden"]: gr.update(value=d["hidden"], maximum=widest),
+                c["steps"]: gr.update(value=d["steps"], maximum=live.MAX_STEPS[mode])}
 
     def on_preset(self, preset: str, mode: str):
         """A preset fills the settings it is about (the others keep their values) and explains itself."""

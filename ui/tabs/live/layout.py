@@ -11,7 +11,15 @@ import gradio as gr
 from gan_demo import live
 from ui.components import LATEX, guarded
 
-from .handlers import PRESET_FIELDS, TRAIN_CONCURRENCY, LiveTab, RunOutputs, dataset_choices, request_stop
+from .handlers import (
+    MODEL_CHOICES,
+    PRESET_FIELDS,
+    TRAIN_CONCURRENCY,
+    LiveTab,
+    RunOutputs,
+    dataset_choices,
+    request_stop,
+)
 
 EXPLAIN = r"""
 ### Watch a GAN approach $-2\log 2$
@@ -25,13 +33,38 @@ In **2-D** mode the true density is known, so the tab also estimates the JSD on 
 $2\,\mathrm{JSD} - 2\log 2$ next to $V$: when $D$ is close to optimal, the two curves meet.
 Pick a **preset** to see a phenomenon, or change any setting (the preset then becomes *custom*).
 """
+PRACTICE = r"""
+### Why practice does not reach $-2\log 2$
+The theorem assumes an optimal $D$ at every step, players that can be any function, and $p_g$ able to equal
+$p_r$. Each preset below breaks one assumption in front of you:
+- **$D$ is never optimal** (a few gradient steps, a small network), and $V(D, G) \le V(D^*, G) = 2\,\mathrm{JSD} -
+  2\log 2$ always: the status line shows the gap. *Discriminator not optimal* makes it huge ($V$ sits at
+  $-2\log 2$ and looks converged while the points miss the data); *Optimal discriminator* closes it and the two
+  curves meet.
+- **The gradient can vanish.** With disjoint supports $D^*$ is 1 on the data and 0 on the fakes, $\mathrm{JSD} =
+  \log 2$ at any distance and $V(D^*, G) = 0$ is flat, so the minimax generator gets no push (*Disjoint supports*;
+  watch the gradient plot and the arrows); the non-saturating loss keeps one.
+- **Gradient steps on a game circle** instead of settling (*Non-convergence*).
+- **A continuous $G$ cannot tear its noise apart.** $z \sim \mathcal{N}(0, I)$ is one connected cloud and $G$ is
+  continuous, so $G(z)$ is connected too: to cover the ring's 8 separate modes it must leave trails of points
+  between them (see the maps). Those trails keep the JSD above its floor: *Balanced* ends near 0.15 nats with
+  all 8 modes, not 0; only a generator ever steeper between the modes thins them (Khayatkhoei et al., 2018).
+"""
 LOSS_CAPTION = ("**Conventions.** V(D, G) = E log D(x) + E log(1 - D(G(z))), optimum -2 log 2. D loss = -V, the "
                 "cross-entropies on real and on generated data summed, optimum 2 log 2. G loss: non-saturating "
                 "-log D(G(z)), optimum log 2, or minimax log(1 - D(G(z))), optimum -log 2. 2-D mode: "
                 "2 JSD - 2 log 2 is V(D*, G) from the grid estimate of the JSD. Faint lines: the optima.")
+GRAD_CAPTION = r"""
+**The generator's gradient** $\lVert \nabla_\theta \,\text{loss}_G \rVert$ at every step, on a log scale: the
+push G gets from D. Where D rejects the fakes with confidence, $D(G(z)) \to 0$, the minimax loss
+$\log(1 - D(G(z)))$ is flat and this norm collapses by orders of magnitude (try **Disjoint supports**); the
+non-saturating $-\log D(G(z))$ has the same fixed points but keeps a gradient there, which is why practice
+uses it. In 2-D the arrows on the D(x) map show the same push on each point: $-\nabla_x \text{loss}_G$.
+"""
 PRESET_CHOICES = [("Custom", "custom")] + [(p.title, name) for name, p in live.PRESETS.items()]
+G_INIT_CHOICES = [("Spread", "default"), ("In one spot, far", "far")]
 CONTROL_NAMES = ("mode", "dataset", "preset", "k_disc", "g_loss", "optimizer", "lr_d", "lr_g", "batch_size",
-                 "latent_dim", "hidden", "steps", "seed")  # the /train API's arguments, in its order
+                 "latent_dim", "hidden", "steps", "seed", "model", "g_init")  # the /train API's arguments, in its order
 
 
 # -- layout ---------------------------------------------------------------------------------------------
@@ -44,8 +77,13 @@ def controls() -> dict[str, gr.components.Component]:
                              info="2-D points (exact density, so the JSD is known) or 28x28 images (a small DCGAN).")
         c["dataset"] = gr.Dropdown(dataset_choices("2d"), value=d["dataset"], label="Dataset", allow_custom_value=True,
                                    info="What the generator must learn to imitate.")
+        # hidden in 2-D mode (MLPs only); the choices are all the models, so the server accepts the DCGAN
+        c["model"] = gr.Radio(MODEL_CHOICES, value=d["model"], label="Model", visible=False,
+                              info="Fully connected (fast), or a small DCGAN (about 10x slower per step).")
         c["preset"] = gr.Dropdown(PRESET_CHOICES, value="balanced", label="Preset",
                                   info="Fills the settings that show one phenomenon.")
+        c["g_init"] = gr.Radio(G_INIT_CHOICES, value=d["g_init"], label="G starts",
+                               info="Spread as usual, or with every point in one spot away from the data.")
     with gr.Row():
         c["k_disc"] = gr.Slider(1, 10, value=d["k_disc"], step=1, label="k_disc",
                                 info="Discriminator steps per generator step.")
@@ -88,6 +126,11 @@ def results() -> tuple[dict[str, gr.components.Component], gr.Row, gr.Row]:
                              title="What the discriminator says", y_title="probability", label="D outputs",
                              show_label=False, elem_id="live-d")
     gr.Markdown(LOSS_CAPTION, elem_id="live-conventions")
+    with gr.Row():
+        grad_plot = gr.LinePlot(x="step", y="value", color="series", color_map=live.COLORS, height=300,
+                                title="How hard G is pushed: its gradient norm", y_title="log10 ||grad||",
+                                label="G gradient", show_label=False, elem_id="live-grad")
+        gr.Markdown(GRAD_CAPTION, latex_delimiters=LATEX, elem_id="live-grad-caption")
     with gr.Row(visible=True) as toy_row:
         heat = gr.Image(label="D(x) with real (black) and generated (green) points", format="png",
                         interactive=False, height=340)
@@ -101,13 +144,15 @@ def results() -> tuple[dict[str, gr.components.Component], gr.Row, gr.Row]:
         files = gr.File(label="Generator (safetensors + config.json) and a GIF of the run", file_count="multiple",
                         interactive=False)
     shown = dict(status=status, loss_plot=loss_plot, d_plot=d_plot, heatmap=heat, optimal=optimal, preview=preview,
-                 csv=csv, files=files)
+                 csv=csv, files=files, grad_plot=grad_plot)
     return shown, toy_row, image_row
 
 
 def build(demo: gr.Blocks) -> LiveTab:
     """Lay out the tab inside the caller's gr.Tab and wire its events; returns the tab's handlers."""
     gr.Markdown(EXPLAIN, latex_delimiters=LATEX)
+    with gr.Accordion("Why practice does not reach −2 log 2", open=False):
+        gr.Markdown(PRACTICE, latex_delimiters=LATEX, elem_id="live-practice")
     c = controls()
     about = gr.Markdown(f"**{live.PRESETS['balanced'].title}.** {live.PRESETS['balanced'].about}")
     with gr.Row():
@@ -139,7 +184,9 @@ def wire(tab: LiveTab, start: gr.Button, stop: gr.Button, cont: gr.Button, smoot
           api_visibility="private")
     preset_targets = [c[name] for name in PRESET_FIELDS] + [tab.about]
     c["preset"].change(tab.on_preset, [c["preset"], c["mode"]], preset_targets, api_visibility="private")
-    mode_targets = [c[name] for name in ("dataset", "preset", *PRESET_FIELDS, "latent_dim", "hidden", "steps")]
+    sizes = [c[name] for name in ("latent_dim", "hidden", "steps")]
+    mode_targets = [c[name] for name in ("dataset", "preset", "model", *PRESET_FIELDS)] + sizes
     c["mode"].change(tab.on_mode, c["mode"], [*mode_targets, tab.toy_row, tab.image_row], api_visibility="private")
+    c["model"].change(tab.on_model, [c["mode"], c["model"]], sizes, api_visibility="private")
     for name in PRESET_FIELDS:  # a hand-edited setting no longer matches the preset
         c[name].input(lambda: "custom", None, c["preset"], api_visibility="private")

@@ -41,11 +41,12 @@ class SessionRun:
         """After Stop the snapshot can be a little older than the last record: resume the history from it."""
         self.records = [r for r in self.records if r["step"] <= self.state["step"]]
 
-    def plots(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The loss plot's and the D plot's tables of the whole history, smoothed as the session asked."""
+    def plots(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The loss plot's, the D plot's and the gradient plot's tables of the whole history, smoothed as asked."""
         cols = live.history_columns(self.records)
         g_loss = self.settings["g_loss"] if self.settings else "non-saturating"
-        return live.loss_table(cols, g_loss, self.smoothing), live.d_table(cols, self.smoothing)
+        return (live.loss_table(cols, g_loss, self.smoothing), live.d_table(cols, self.smoothing),
+                live.grad_table(cols, self.smoothing))
 
     def export(self) -> tuple[str | None, list[str] | None]:
         """The CSV and the other downloads (generator, GIF) written into a fresh scratch folder."""
@@ -89,6 +90,9 @@ def status_text(frame: live.Frame, rate: float) -> str:
     if frame.jsd is not None:
         lines[0] += (f" · JSD ≈ {frame.jsd:.3f} nats, so 2 JSD − 2 log 2 ≈ {2 * frame.jsd - 2 * np.log(2):.3f}"
                      f" · modes covered {frame.modes[0]} / {frame.modes[1]}")
+        if frame.gap is not None:
+            lines.append(f"V(D*, G) − V(D, G) ≈ {frame.gap:.3f} nats: how far D is from the optimal D* for this G "
+                         "(the theory's curve and V meet only when D = D*).")
         if frame.jsd_floor is not None:
             lines.append(f"JSD estimate's floor: {frame.jsd_floor:.3f} nats, what it reads for {N_POINTS} real "
                          "samples (p_r and the generated points' KDE blurred by the same kernel; the rest is "

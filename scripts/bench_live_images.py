@@ -1,0 +1,121 @@
+"""The live tab's default image run, measured as a lecturer meets it: how long it takes, and are the samples any good?
+    python scripts/bench_live_images.py --full    # the README numbers: benchmarks/live_images.{json,md} + README
+    python scripts/bench_live_images.py --quick   # the tests: a few steps, 1,000 samples, into artifacts/benchmarks/
+For each dataset it runs exactly what pressing Start in Images mode runs (``live.stream`` with the page's
+settings and thread count, frames and the classifier's histogram included), then exports the generator as the tab
+does, loads the export back by folder (as ``python -m gan_demo.sample FOLDER`` would) and draws 10,000 samples.
+The shipped classifier judges them: the share it is at least 90% sure of, and the share of each class. The same
+figures for real test images sit beside them. The issue's bar, for the default dataset: the run ends within 60 s
+of wall time on 2 CPU cores, at least 40% of the samples are confident, and every class gets at least 3%.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+
+import torch  # noqa: E402
+
+from gan_demo import live  # noqa: E402
+from gan_demo.data import dataset_info, image_tensors  # noqa: E402
+from gan_demo.device import cpu_cores  # noqa: E402
+from gan_demo.evaluation.card import write_readme  # noqa: E402
+from gan_demo.hub import cached_pretrained, load_saved  # noqa: E402
+from gan_demo.live.export import save_generator  # noqa: E402
+
+README_START, README_END = "<!-- bench-live-images:start -->", "<!-- bench-live-images:end -->"
+BAR_SECONDS, BAR_CONFIDENT, BAR_CLASS = 60.0, 0.40, 0.03
+CONFIDENT = 0.9
+LIVE_THREADS = 1  # what the tab trains with (ui/tabs/live/handlers.py, GAN_DEMO_LIVE_THREADS)
+
+
+@torch.no_grad()
+def judge(images: torch.Tensor, dataset: str) -> dict:
+    """The classifier's confident share and class shares of (N, 1, 28, 28) images in [-1, 1]."""
+    classifier = cached_pretrained(f"classifier-{dataset}", "cpu")
+    probs = torch.cat([classifier(chunk).softmax(1) for chunk in images.split(1000)])
+    shares = torch.bincount(probs.argmax(1), minlength=probs.shape[1]).double() / len(images)
+    return {"confident": round((probs.max(1).values >= CONFIDENT).double().mean().item(), 4),
+            "class_shares": [round(v, 4) for v in shares.tolist()]}
+
+
+def measure(dataset: str, steps: int | None, n: int) -> dict:
+    settings = live.make_settings("balanced", mode="images", dataset=dataset, **({"steps": steps} if steps else {}))
+    start = time.perf_counter()
+    frames = list(live.stream(settings, device="cpu", threads=LIVE_THREADS))
+    wall = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as folder:
+        save_generator(settings, frames[-1].state["G"], folder)
+        _, G = load_saved(folder)
+    with torch.no_grad():
+        samples = G.eval()(torch.randn(n, G.latent_dim, generator=torch.Generator().manual_seed(0)))
+    real, _ = image_tensors(dataset, "test")
+    return {"dataset": dataset, "model": settings.model, "hidden": settings.hidden, "steps": frames[-1].step,
+            "wall_s": round(wall, 1), "samples": n, "generated": judge(samples, dataset),
+            "real_test": judge(real[:n], dataset)}
+
+
+def verdict(row: dict) -> str:
+    g = row["generated"]
+    met = row["wall_s"] <= BAR_SECONDS and g["confident"] >= BAR_CONFIDENT and min(g["class_shares"]) >= BAR_CLASS
+    return "met" if met else "NOT met"
+
+
+def markdown(r: dict) -> str:
+    m = r["machine"]
+    out = [f"Made by `{r['command']}` on {r['date']}: {m['usable_cores']} of {m['cores']} cores usable, "
+           f"{LIVE_THREADS} torch thread for training (as in the tab), Python {m['python']}, torch {m['torch']}; "
+           f"load average {m['load_average_at_start']} at start.", "",
+           f"The page's image run (Images, Balanced) on each dataset, then {r['rows'][0]['samples']:,} samples of its "
+           f"exported generator judged by the shipped classifier (confident: at least {CONFIDENT:.0%} sure):", "",
+           "| dataset | model | steps | wall time | confident (real test images) | smallest class share | "
+           "largest class share | bar |", "|---|---|---:|---:|---:|---:|---:|---|"]
+    for row in r["rows"]:
+        g, real, classes = row["generated"], row["real_test"], dataset_info(row["dataset"]).classes
+        low, high = min(g["class_shares"]), max(g["class_shares"])
+        out.append(f"| {row['dataset']}{' (default)' if row['dataset'] == r['default'] else ''} | {row['model']} "
+                   f"{row['hidden']} | {row['steps']:,} | {row['wall_s']:.0f} s | {g['confident']:.0%} "
+                   f"({real['confident']:.0%}) | {low:.1%} ({classes[g['class_shares'].index(low)]}) | "
+                   f"{high:.1%} ({classes[g['class_shares'].index(high)]}) | "
+                   f"{verdict(row) if row['dataset'] == r['default'] else '-'} |")
+    out += ["", f"Bar, for the default dataset: at most {BAR_SECONDS:.0f} s, at least {BAR_CONFIDENT:.0%} confident, "
+            f"every class at least {BAR_CLASS:.0%}."]
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_const", dest="mode", const="quick")
+    mode.add_argument("--full", action="store_const", dest="mode", const="full")
+    p.add_argument("--out-dir", type=Path)
+    args = p.parse_args(argv)
+    args.mode = args.mode or "quick"
+    quick = args.mode == "quick"
+    default = live.mode_defaults("images")["dataset"]
+    result = {"command": f"python scripts/bench_live_images.py --{args.mode}",
+              "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "default": default,
+              "machine": {"cores": os.cpu_count(), "usable_cores": cpu_cores(), "python": platform.python_version(),
+                          "torch": torch.__version__, "load_average_at_start": round(os.getloadavg()[0], 2)}}
+    result["rows"] = [measure(d, 5 if quick else None, 1000 if quick else 10_000)
+                      for d in (default, *(d for d in live.DATASETS["images"] if d != default))]
+    out_dir = args.out_dir or ROOT / ("benchmarks" if args.mode == "full" else "artifacts/benchmarks")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "live_images.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out_dir / "live_images.md").write_text(markdown(result))
+    print(markdown(result))
+    if args.mode == "full" and args.out_dir is None:
+        write_readme(markdown(result), start=README_START, end=README_END)
+        print("rewrote the README's live image-run block")
+
+
+if __name__ == "__main__":
+    main()
