@@ -111,15 +111,17 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--steps-2d", type=int, default=1500)
-    p.add_argument("--steps-images", type=int, default=100)
+    p.add_argument("--steps-mlp", type=int, default=1000, help="steps of the image mode's fully connected GAN")
+    p.add_argument("--steps-dcgan", type=int, default=100, help="steps of the image mode's DCGAN")
     p.add_argument("--threads", type=int, default=train_tab.LIVE_THREADS,
                    help="torch CPU threads of the bare loop (default: the app's training threads, "
                         "$GAN_DEMO_LIVE_THREADS or 1)")
     p.add_argument("--no-server", action="store_true", help="skip the launched-app measurement")
     args = p.parse_args(argv)
-    cases = {"2-D (ring, MLP)": live.make_settings("balanced", **live.mode_defaults("2d") | {"steps": args.steps_2d}),
-             "images (Fashion-MNIST, DCGAN)": live.make_settings(
-                 "balanced", **live.mode_defaults("images") | {"steps": args.steps_images})}
+    cases = {"2-D (ring, MLP)": live.make_settings("balanced", steps=args.steps_2d),
+             "images (MNIST, MLP)": live.make_settings("balanced", mode="images", steps=args.steps_mlp),
+             "images (MNIST, DCGAN)": live.make_settings("balanced", mode="images", model="dcgan",
+                                                         steps=args.steps_dcgan)}
     client = None
     if not args.no_server:
         from gradio_client import Client  # noqa: PLC0415

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gradio_client import handle_file
+from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
@@ -116,7 +116,7 @@ TRAIN_CASES = [  # out-of-range learning rates and step counts, unknown names (o
 ]
 
 # Hand-written JSON: what a script or curl can send (positional, in the endpoint's input order).
-TRAIN_ORDER = '"2d", "ring", "balanced", 1, "non-saturating", "adam", {lr_d}, 0.001, 64, 2, 32, {steps}, 0'
+TRAIN_ORDER = '"2d", "ring", "balanced", 1, "non-saturating", "adam", {lr_d}, 0.001, 64, 2, 32, {steps}, 0, "mlp", "default"'
 RAW_CASES = [
     ("sample", "[0, NaN, 1.0, \"fashion\"]", ["Number of samples", "nan", "between 1 and 64"]),
     ("sample", "[0, 1e400, 1.0, \"fashion\"]", ["Number of samples", "inf", "maximum value 64"]),
@@ -178,9 +178,10 @@ def test_nan_and_infinity_get_a_clear_error(app_server, client, api_name, data, 
     assert_still_serving(client)
 
 
-def test_continue_without_a_run_says_to_start_first(client):
+def test_continue_without_a_run_says_to_start_first(app_server):
+    fresh = Client(app_server[0], verbose=False)  # a session of its own: the shared client may have trained already
     with pytest.raises(AppError) as err:
-        client.predict(5, api_name="/continue_training")
+        fresh.predict(5, api_name="/continue_training")
     assert_mentions(str(err.value), ["no run to continue", "press Start"])
 
 

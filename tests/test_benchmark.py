@@ -38,7 +38,7 @@ def test_json_has_every_section(results):
         for key in ("one_client", f"{clients}_clients"):
             assert e[key]["p95_ms"] >= e[key]["p50_ms"] > 0 and e[key]["n"] >= 1
     assert clients == 16 and {e["endpoint"] for e in r["latency"]} >= {"/sample", "/reconstruct", "/class_grid"}
-    assert [t["mode"][:6] for t in r["training"]] == ["2-D (r", "images"]
+    assert [t["mode"] for t in r["training"]] == ["2-D (ring, MLP)", "images (MNIST, MLP)", "images (MNIST, DCGAN)"]
     assert all(positive(t["bare_steps_per_s"]) and positive(t["app_steps_per_s"]) for t in r["training"])
     assert 0 < r["cold_start"]["listening_s"] <= r["cold_start"]["first_answer_s"]
 
@@ -63,3 +63,19 @@ def test_text_to_image_benchmark_quick(tmp_path):
     assert rows["bare decoder loop"]["ratio"] == 1 and all(positive(row["median_ms"]) for row in r["rows"])
     md = (tmp_path / "diffusion.md").read_text()
     assert "Server time for 16 images" in md and not any(p in md for p in ("/tmp", "/work", "/root", str(ROOT)))
+
+
+def test_live_image_run_benchmark_quick(tmp_path):
+    """scripts/bench_live_images.py --quick: the page's image run on each dataset, its export judged by the classifier."""
+    subprocess.run([sys.executable, "scripts/bench_live_images.py", "--quick", "--out-dir", str(tmp_path)], cwd=ROOT,
+                   check=True, timeout=600, capture_output=True)
+    r = json.loads((tmp_path / "live_images.json").read_text())
+    assert [row["dataset"] for row in r["rows"]] == ["mnist", "fashion"] and r["default"] == "mnist"
+    for row in r["rows"]:
+        assert row["steps"] == 5 and row["samples"] == 1000 and positive(row["wall_s"])
+        for judged in (row["generated"], row["real_test"]):
+            assert 0 <= judged["confident"] <= 1 and sum(judged["class_shares"]) == pytest.approx(1, abs=1e-3)
+        assert row["real_test"]["confident"] > 0.7  # real digits and clothes: the classifier is sure of most
+    md = (tmp_path / "live_images.md").read_text()
+    assert "mnist (default)" in md and "Bar, for the default dataset" in md
+    assert not any(p in md for p in ("/tmp", "/work", "/root", str(ROOT)))

@@ -30,7 +30,8 @@ def test_a_diverging_run_ends_with_a_message(client):
 def start_and_vanish(url: str, frames: int = 2) -> None:
     """Start the heaviest 2-D run (10 D steps of 1024 points per G step, 5,000 steps: minutes) over the plain
     HTTP API, read a few frames, hang up."""
-    data = '{"data": ["2d", "ring", "custom", 10, "non-saturating", "adam", 0.001, 0.001, 1024, 2, 512, 5000, 0]}'
+    data = ('{"data": ["2d", "ring", "custom", 10, "non-saturating", "adam", 0.001, 0.001, 1024, 2, 512, 5000, 0, '
+            '"mlp", "default"]}')
     base = url.rstrip("/") + "/gradio_api/call/train"
     event_id = httpx.post(base, content=data, headers={"content-type": "application/json"}, timeout=30).json()["event_id"]
     seen = 0

@@ -86,6 +86,12 @@ def test_text_to_image_benchmark_block_is_the_latest_full_run():
     assert block.strip() == (ROOT / "benchmarks" / "diffusion.md").read_text().strip()
 
 
+def test_live_image_run_block_is_the_latest_full_run():
+    """The README's figures for the default live image run are exactly what `bench_live_images.py --full` wrote."""
+    block = README.split("<!-- bench-live-images:start -->", 1)[1].split("<!-- bench-live-images:end -->", 1)[0]
+    assert block.strip() == (ROOT / "benchmarks" / "live_images.md").read_text().strip()
+
+
 def test_training_table_is_what_make_train_runs():
     """Every row of the README's training table is a line of scripts/train_all.sh, and the other way round."""
     block = README.split("<!-- train:start -->", 1)[1].split("<!-- train:end -->", 1)[0]

@@ -1,6 +1,7 @@
 """The /train endpoint of the Live training tab: through gradio_client, and its handler called directly."""
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from gradio_client.utils import Status
 from PIL import Image
 from safetensors.torch import load_model
 
+from gan_demo import live
 from gan_demo.families.toy_gan import MLPGenerator
 from gan_demo.live import SERIES
 from ui.tabs import live as train_tab
@@ -56,6 +58,13 @@ def test_handler_streams_frames_and_ends_with_exports(tab):
     assert heat.ndim == 3 and optimal.shape == heat.shape
     assert [Path(f).name for f in last["files"]] == ["model.safetensors", "config.json", "gan_demo.json", "training.gif"]
     assert all(o["csv"] is None and o["files"] is None for o in outputs[:-1])  # only the last yield writes files
+
+
+def test_api_defaults_are_the_pages_2d_run(tab):
+    """/train's defaults are what the page shows before anything is touched: the 2-D ring, balanced."""
+    defaults = {k: v.default for k, v in inspect.signature(tab.train).parameters.items()
+                if k not in ("preset", "run", "smoothing", "progress", "request")}
+    assert defaults == live.mode_defaults("2d") | {"seed": 0}
 
 
 def test_outputs_keep_the_api_order(tab):
@@ -125,7 +134,7 @@ def test_mode_and_preset_changes_fill_their_controls_by_name(tab):
     assert dcgan[c["hidden"]] == dict(value=16, maximum=64, __type__="update") and dcgan[c["steps"]]["value"] == 300
     update = tab.on_preset("diverging-lr", "2d")
     assert {k: update[c[k]] for k in ("optimizer", "lr_d", "lr_g")} == dict(optimizer="sgd", lr_d=1.0, lr_g=1.0)
-    assert c["k_disc"] not in update and "Learning rate too large" in update[tab.about]
+    assert c["batch_size"] not in update and "Learning rate too large" in update[tab.about]
     update = tab.on_preset("disjoint-supports", "2d")
     assert (update[c["g_init"]], update[c["g_loss"]], update[c["optimizer"]]) == ("far", "minimax", "sgd")
 

@@ -56,7 +56,7 @@ def test_start_watch_and_stop_a_run(page):
     page.locator("#live-losses canvas, #live-losses svg").first.wait_for(state="attached", timeout=20_000)
     page.locator("#live-losses .role-legend-label text").first.wait_for(state="attached", timeout=20_000)
     assert legend(page, "#live-losses") == ["V(D, G)", "2 JSD - 2 log 2 (theory)", "D loss (summed BCE)",
-                                            "G loss -log D(G(z))"]
+                                            "G loss log(1 - D(G(z)))"]  # Balanced plays the minimax game
     assert legend(page, "#live-d") == ["D(x), real", "D(G(z)), generated", "1/2 (optimum)"]
     assert page.get_by_text("Faint lines: the optima").is_visible()  # the conventions, not cut off
     shot(page, "running")

@@ -95,8 +95,8 @@ class LiveTab:
     smooth_state: gr.State
 
     # -- training -----------------------------------------------------------------------------------
-    def train(self, mode="2d", dataset="ring", preset="balanced", k_disc=1, g_loss="non-saturating", optimizer="adam",
-              lr_d=1e-3, lr_g=1e-3, batch_size=512, latent_dim=2, hidden=128, steps=1500, seed=0, model="mlp",
+    def train(self, mode="2d", dataset="ring", preset="balanced", k_disc=2, g_loss="minimax", optimizer="adam",
+              lr_d=1e-3, lr_g=5e-4, batch_size=512, latent_dim=2, hidden=128, steps=3000, seed=0, model="mlp",
               g_init="default", run: SessionRun | None = None, smoothing: float = 0.0, progress=gr.Progress(),
               request: gr.Request = None):
         """Train a small GAN from scratch and stream its losses, D(x), D(G(z)) and pictures; the last yield has the CSV."""

@@ -47,7 +47,7 @@ $p_r$. Each preset below breaks one assumption in front of you:
 - **Gradient steps on a game circle** instead of settling (*Non-convergence*).
 - **A continuous $G$ cannot tear its noise apart.** $z \sim \mathcal{N}(0, I)$ is one connected cloud and $G$ is
   continuous, so $G(z)$ is connected too: to cover the ring's 8 separate modes it must leave trails of points
-  between them (see the maps). Those trails keep the JSD above its floor: *Balanced* ends near 0.15 nats with
+  between them (see the maps). Those trails keep the JSD above its floor: *Balanced* ends near 0.07 nats with
   all 8 modes, not 0; only a generator ever steeper between the modes thins them (Khayatkhoei et al., 2018).
 """
 LOSS_CAPTION = ("**Conventions.** V(D, G) = E log D(x) + E log(1 - D(G(z))), optimum -2 log 2. D loss = -V, the "
@@ -74,7 +74,7 @@ def controls() -> dict[str, gr.components.Component]:
     c = {}
     with gr.Row():
         c["mode"] = gr.Radio([("2-D toy", "2d"), ("Images", "images")], value="2d", label="Mode",
-                             info="2-D points (exact density, so the JSD is known) or 28x28 images (a small DCGAN).")
+                             info="2-D points (exact density, so the JSD is known) or 28x28 images.")
         c["dataset"] = gr.Dropdown(dataset_choices("2d"), value=d["dataset"], label="Dataset", allow_custom_value=True,
                                    info="What the generator must learn to imitate.")
         # hidden in 2-D mode (MLPs only); the choices are all the models, so the server accepts the DCGAN
@@ -101,7 +101,7 @@ def controls() -> dict[str, gr.components.Component]:
         c["latent_dim"] = gr.Slider(1, 128, value=d["latent_dim"], step=1, label="latent_dim",
                                     info="Size of the noise z the generator starts from.")
         c["hidden"] = gr.Slider(8, live.MAX_HIDDEN["2d"], value=d["hidden"], step=8, label="hidden",
-                                info="Width: MLP units (2-D) or DCGAN base channels (images).")
+                                info="Width: MLP units, or the DCGAN's base channels.")
         c["steps"] = gr.Slider(1, live.MAX_STEPS["2d"], value=d["steps"], step=1, label="steps", elem_id="live-steps",
                                info="Generator steps for Start, or extra steps for Continue.")
         c["seed"] = gr.Number(0, precision=0, label="seed", minimum=0, maximum=live.LIMITS["seed"][1],
