@@ -18,7 +18,7 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
   train vae-mnist --steps 4000 --latent-dim 8
   train clip-fashion --steps 3000
   # the text-to-image pipeline copies (and freezes) the CLIP trained just before it
-  train text-fashion --steps 5000 --guidance 2 --prior-guidance 2
+  train text-fashion --steps 25000 --prior-steps 20000 --guidance 2 --prior-guidance 2
 ) &
 (
   train classifier-mnist --steps 1500
@@ -29,7 +29,7 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
   train cgan-mnist --steps 3000 --aux-weight 1
   train vae-fashion --steps 6000
   train clip-mnist --steps 2000
-  train text-mnist --steps 4500 --guidance 2 --prior-guidance 2
+  train text-mnist --steps 24500 --prior-steps 20000 --guidance 2 --prior-guidance 2
 ) &
 wait
 cat runs/times.txt

@@ -14,8 +14,10 @@ from gan_demo.families.clip.scoring import probabilities, retrieve, zero_shot
 from gan_demo.families.text import TextToImage
 from gan_demo.families.text.diffusion import ddim_sample, diffusion_loss, drop_condition, schedule
 from gan_demo.families.text.generate import generate, noises, sample, variations
+from gan_demo.families.text.training import TextTrainer
 from gan_demo.registry import get_part
 from gan_demo.sample import main as sample_main
+from gan_demo.training.checkpoint import load_checkpoint, save_checkpoint
 
 
 def blob(value: float, size: int) -> torch.Tensor:
@@ -240,3 +242,45 @@ def test_a_guided_step_follows_the_clipped_prediction():
                 callback=lambda i, t, xt, x0: seen.append((xt, x0)))
     assert all(x0.abs().max() <= 1 for _, x0 in seen)
     assert all(xt.abs().max() < 6 for xt, _ in seen)
+
+
+def test_the_last_prior_steps_train_the_prior_alone_and_resume_exactly(tmp_path):
+    """TextTrainer: joint steps move decoder and prior; the prior-only stage leaves the decoder (and CLIP) as they
+    are. One step count spans both stages, and a run restored from its state_dict continues exactly."""
+    images = torch.rand(32, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    labels = torch.arange(32) % 10
+    captioner = Captioner("mnist").fit(images, labels)  # tiny_pipeline knows the digits' words
+
+    def trainer(model):
+        return TextTrainer(model, images, labels, captioner, joint_steps=2, prior_steps=3, batch_size=4, lr=1e-3,
+                           seed=0, device=torch.device("cpu"))
+
+    model = tiny_pipeline()
+    run = trainer(model)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    assert [r["step"] for r in run.run(2)] == [1, 2]
+    moved = {k for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
+    assert any(k.startswith("decoder.") for k in moved) and any(k.startswith("prior.") for k in moved)
+    assert not any(k.startswith("clip.") for k in moved)
+    save_checkpoint(run.state_dict(), tmp_path / "checkpoint.safetensors")
+    decoder = {k: v.clone() for k, v in model.state_dict().items() if not k.startswith("prior.")}
+    records = list(run.run(3))
+    assert [r["step"] for r in records] == [3, 4, 5] and all(set(r) == {"step", "loss", "prior"} for r in records)
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in decoder.items())  # only the prior moved
+    resumed = trainer(tiny_pipeline())
+    resumed.load_state_dict(load_checkpoint(tmp_path / "checkpoint.safetensors"))
+    assert resumed.step == 2 and [r["loss"] for r in resumed.run(3)] == pytest.approx([r["loss"] for r in records])
+
+
+def test_a_checkpoint_from_before_the_prior_stage_resumes_into_it():
+    """Checkpoints of the joint run alone (before --prior-steps existed) carry on with the prior-only stage."""
+    images = torch.rand(16, 1, 28, 28, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    labels = torch.arange(16) % 10
+    captioner = Captioner("mnist").fit(images, labels)
+    old = TextTrainer(tiny_pipeline(), images, labels, captioner, joint_steps=2, prior_steps=0, batch_size=4, lr=1e-3,
+                      seed=0, device=torch.device("cpu"))
+    list(old.run(2))
+    new = TextTrainer(tiny_pipeline(), images, labels, captioner, joint_steps=2, prior_steps=2, batch_size=4, lr=1e-3,
+                      seed=0, device=torch.device("cpu"))
+    new.load_state_dict(old.joint.state_dict())
+    assert new.step == 2 and [set(r) for r in new.run(2)] == [{"step", "loss", "prior"}] * 2 and new.step == 4

@@ -13,46 +13,34 @@ from torch import nn
 from ...data.captions import Captioner
 from ...hub import load_folder, weights_dir
 from ...registry import CardRow, Evaluation, Family, Part, TrainData, register
-from ...training import SupervisedTrainer
 from .. import inputs
 from ..clip import CLIP
 from ..clip.family import TINY_WORDS
 from .decoder import Decoder
-from .diffusion import diffusion_loss, drop_condition
 from .evaluation import checks, goals, measure
 from .generate import check_settings, sample
 from .model import TextToImage
 from .prior import Prior
+from .training import TextTrainer
 
-P_UNCONDITIONAL = 0.1  # share of training steps with the condition dropped (classifier-free guidance)
 TINY_CLIP = dict(words=TINY_WORDS, max_words=5, embed_dim=8, width=8, text_width=16, layers=1, heads=2)
-
-
-def pipeline_loss(captioner: Captioner):
-    """Decoder and prior losses on one batch: the frozen CLIP embeds the images and fresh captions of them."""
-    def loss_fn(model: nn.Module, x: torch.Tensor, y: torch.Tensor, rng: torch.Generator):
-        with torch.no_grad():
-            image = model.clip.encode_image(x)
-            text = model.clip.encode_prompts(captioner.caption(x.cpu(), y.cpu(), rng))
-        decoder = diffusion_loss(model.decoder, x, drop_condition(image, model.decoder.null, P_UNCONDITIONAL, rng),
-                                 model.image_noising, rng)
-        prior = diffusion_loss(model.prior, image * model.embedding_scale,
-                               drop_condition(text, model.prior.null, P_UNCONDITIONAL, rng), model.prior_noising, rng)
-        return decoder + prior, {"decoder": decoder.item(), "prior": prior.item()}
-    return loss_fn
 
 
 @dataclass
 class TextRecipe:
-    """Copy the dataset's CLIP (``--clip``, default weights/clip-<dataset>), freeze it, train decoder and prior."""
+    """Copy the dataset's CLIP (``--clip``, default weights/clip-<dataset>), freeze it, train decoder and prior
+    together, then (the last ``--prior-steps`` of ``--steps``) the prior alone."""
 
     defaults: dict[str, Any] = field(default_factory=lambda: dict(steps=5000, batch_size=128, lr=1e-3, channels=[16, 32, 64],
-                                                                prior_width=256, guidance=2.0, prior_guidance=2.0))
+                                                                prior_width=256, guidance=2.0, prior_guidance=2.0,
+                                                                prior_steps=0))
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--clip", type=Path, help="the CLIP weights folder to build on (default weights/clip-DATASET)")
         parser.add_argument("--channels", type=int, nargs="+", help="the decoder UNet's widths per resolution")
         parser.add_argument("--prior-width", type=int, help="the prior MLP's width")
+        parser.add_argument("--prior-steps", type=int, help="how many of --steps, at the end, train the prior alone "
+                            "(a few milliseconds each: CLIP embeds the images once)")
         parser.add_argument("--guidance", type=float, help="the decoder's default guidance scale (saved in config.json)")
         parser.add_argument("--prior-guidance", type=float, help="the prior's default guidance scale")
 
@@ -61,9 +49,12 @@ class TextRecipe:
             raise ValueError("--channels takes 2 or 3 widths (28, 14[, 7] pixels), each a multiple of 8")
         check_settings(None, args.guidance)
         check_settings(None, args.prior_guidance)
+        if not 0 <= args.prior_steps < args.steps:
+            raise ValueError(f"--prior-steps must be between 0 and --steps - 1 ({args.steps - 1}), got {args.prior_steps}: "
+                             "the decoder needs joint steps")
 
     def build(self, args: argparse.Namespace, data: TrainData, device: torch.device, world: int,
-              rank: int = 0) -> SupervisedTrainer:
+              rank: int = 0) -> TextTrainer:
         if world > 1:
             raise ValueError("the text pipeline trains in one process")
         folder = args.clip or weights_dir() / f"clip-{args.dataset}"
@@ -73,9 +64,10 @@ class TextRecipe:
                             prior_guidance=args.prior_guidance)  # every setting in config.json, not left to defaults
         model.clip.load_state_dict(clip.state_dict())
         model = model.to(device)
-        loss = pipeline_loss(Captioner(args.dataset).fit(data.images, data.labels))
-        return SupervisedTrainer(model, loss, data.images, data.labels, total_steps=args.steps,
-                                 batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=device)
+        captioner = Captioner(args.dataset).fit(data.images, data.labels)
+        return TextTrainer(model, data.images, data.labels, captioner, joint_steps=args.steps - args.prior_steps,
+                           prior_steps=args.prior_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                           device=device)
 
     def finish(self, model: nn.Module, data: TrainData, device: torch.device) -> None:
         pass  # nothing to fit after training
