@@ -21,7 +21,7 @@ from gan_demo.training.gan import DivergenceError, GANConfig, GANTrainer, tensor
 from gan_demo.training.losses import discriminator_loss, generator_loss, value_function
 from tests.helpers import write_fake_dataset
 
-RECORD_KEYS = {"step", "loss_d", "loss_g", "d_real", "d_fake", "value"}
+RECORD_KEYS = {"step", "loss_d", "loss_g", "d_real", "d_fake", "value", "grad_g"}
 
 
 @pytest.fixture
