@@ -11,23 +11,17 @@ Medians are compared; the issue's bar is 3 s of server time on 2 CPU cores.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
 import statistics
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parent.parent
 
 import torch  # noqa: E402
+from bench_report import header, parse_mode, write  # noqa: E402
 
-from gan_demo.device import configure_threads, cpu_cores, pick_device  # noqa: E402
-from gan_demo.evaluation.card import write_readme  # noqa: E402
+from gan_demo.device import configure_threads, pick_device  # noqa: E402
 from gan_demo.families.text.generate import generate, noises, text_embeddings  # noqa: E402
 from ui.common import get_model  # noqa: E402
 from ui.tabs import diffusion  # noqa: E402
@@ -98,28 +92,11 @@ def markdown(r: dict) -> str:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_const", dest="mode", const="quick")
-    mode.add_argument("--full", action="store_const", dest="mode", const="full")
-    p.add_argument("--out-dir", type=Path)
-    args = p.parse_args(argv)
-    args.mode = args.mode or "quick"
+    args = parse_mode(__doc__, argv)
     configure_threads()
-    result = {"command": f"python scripts/bench_diffusion.py --{args.mode}",
-              "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-              "machine": {"cores": os.cpu_count(), "usable_cores": cpu_cores(), "torch_threads": torch.get_num_threads(),
-                          "device": str(pick_device()), "python": platform.python_version(), "torch": torch.__version__,
-                          "load_average_at_start": round(os.getloadavg()[0], 2)}}
+    result = header("bench_diffusion.py", args.mode, torch_threads=torch.get_num_threads(), device=str(pick_device()))
     result |= measure(1 if args.mode == "quick" else 7)
-    out_dir = args.out_dir or ROOT / ("benchmarks" if args.mode == "full" else "artifacts/benchmarks")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "diffusion.json").write_text(json.dumps(result, indent=2) + "\n")
-    (out_dir / "diffusion.md").write_text(markdown(result))
-    print(markdown(result))
-    if args.mode == "full" and args.out_dir is None:
-        write_readme(markdown(result), start=README_START, end=README_END)
-        print("rewrote the README's text-to-image benchmark block")
+    write(args, "diffusion", result, markdown, (README_START, README_END), "text-to-image benchmark")
 
 
 if __name__ == "__main__":

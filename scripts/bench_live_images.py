@@ -10,24 +10,17 @@ of wall time on 2 CPU cores, at least 40% of the samples are confident, and ever
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
 import tempfile
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parent.parent
 
 import torch  # noqa: E402
+from bench_report import header, parse_mode, write  # noqa: E402
 
 from gan_demo import live  # noqa: E402
 from gan_demo.data import dataset_info, image_tensors  # noqa: E402
-from gan_demo.device import cpu_cores  # noqa: E402
-from gan_demo.evaluation.card import write_readme  # noqa: E402
 from gan_demo.hub import cached_pretrained, load_saved  # noqa: E402
 from gan_demo.live.export import save_generator  # noqa: E402
 
@@ -92,29 +85,13 @@ def markdown(r: dict) -> str:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_const", dest="mode", const="quick")
-    mode.add_argument("--full", action="store_const", dest="mode", const="full")
-    p.add_argument("--out-dir", type=Path)
-    args = p.parse_args(argv)
-    args.mode = args.mode or "quick"
+    args = parse_mode(__doc__, argv)
     quick = args.mode == "quick"
     default = live.mode_defaults("images")["dataset"]
-    result = {"command": f"python scripts/bench_live_images.py --{args.mode}",
-              "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "default": default,
-              "machine": {"cores": os.cpu_count(), "usable_cores": cpu_cores(), "python": platform.python_version(),
-                          "torch": torch.__version__, "load_average_at_start": round(os.getloadavg()[0], 2)}}
+    result = header("bench_live_images.py", args.mode) | {"default": default}
     result["rows"] = [measure(d, 5 if quick else None, 1000 if quick else 10_000)
                       for d in (default, *(d for d in live.DATASETS["images"] if d != default))]
-    out_dir = args.out_dir or ROOT / ("benchmarks" if args.mode == "full" else "artifacts/benchmarks")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "live_images.json").write_text(json.dumps(result, indent=2) + "\n")
-    (out_dir / "live_images.md").write_text(markdown(result))
-    print(markdown(result))
-    if args.mode == "full" and args.out_dir is None:
-        write_readme(markdown(result), start=README_START, end=README_END)
-        print("rewrote the README's live image-run block")
+    write(args, "live_images", result, markdown, (README_START, README_END), "live image-run")
 
 
 if __name__ == "__main__":
