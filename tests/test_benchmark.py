@@ -79,3 +79,16 @@ def test_live_image_run_benchmark_quick(tmp_path):
     md = (tmp_path / "live_images.md").read_text()
     assert "mnist (default)" in md and "Bar, for the default dataset" in md
     assert not any(p in md for p in ("/tmp", "/work", "/root", str(ROOT)))
+
+
+def test_live_training_benchmark_runs_each_mode():
+    """scripts/bench_training.py, tiny and without the server: bare loop and tab handler timed for every mode."""
+    out = subprocess.run([sys.executable, "scripts/bench_training.py", "--repeats", "1", "--steps-2d", "20",
+                          "--steps-mlp", "10", "--steps-dcgan", "2", "--no-server"], cwd=ROOT, check=True,
+                         timeout=600, capture_output=True, text=True).stdout
+    rows = [line.split("|")[1:-1] for line in out.splitlines() if line.startswith("| ") and "steps/s" not in line]
+    assert [cells[0].strip() for cells in rows] == ["2-D (ring, MLP)", "images (MNIST, MLP)", "images (MNIST, DCGAN)"]
+    for _, bare, handler, server in rows:
+        rate, ratio = handler.split()
+        assert positive(float(bare)) and positive(float(rate)) and ratio.startswith("(") and ratio.endswith("%)")
+        assert server.strip() == "-"  # --no-server: no launched-app column
