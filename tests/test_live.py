@@ -119,6 +119,15 @@ def test_preset_fills_only_its_fields():
         live.make_settings("fast")
 
 
+
+@pytest.mark.parametrize("mode, model", [(mode, model) for mode in live.MODES for model in live.MODELS[mode]])
+@pytest.mark.parametrize("preset", list(live.PRESETS))
+def test_every_preset_is_allowed_in_every_mode_and_model(preset, mode, model):
+    """Each preset's values pass the same checks as a user's, so choosing it never ends in an error."""
+    s = live.make_settings(preset, mode=mode, model=model)
+    for name, value in live.PRESETS[preset].settings[mode].items():
+        assert getattr(s, name) == value, name
+
 def test_run_yields_finite_records_and_a_snapshot():
     records, frames = run_all(live.LiveSettings(steps=30, batch_size=64, hidden=32), frame_seconds=0.0)
     assert [r["step"] for r in records] == list(range(1, 31))
