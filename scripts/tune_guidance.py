@@ -1,10 +1,15 @@
 """How the guidance scales trade adherence for quality: the table behind the text models' default scales.
 
-    python scripts/tune_guidance.py --dataset mnist [--n 500] [--decoder 1 2 3 5] [--prior 1 2 4]
+    python scripts/tune_guidance.py --dataset mnist [--n 500] [--decoder 1 2 3 5] [--prior 1 2 4] [--real]
 
 For each pair (decoder guidance w, prior guidance w_prior), ``n`` class-prompted samples (the same seeds) are
 judged by the dataset's classifier: the share of the prompted class, the share it is sure of, and the Frechet
 distance to the test images (from ``n`` samples, so compare rows with each other, not with the model card).
+
+With ``--real`` each decoder w also gets a row with the prior bypassed: the decoder is given the CLIP image
+embeddings of ``n`` real test images (the same classes), as in image variations. Its distance is what the decoder
+alone achieves; the gap between it and a prior row is the prior's share of the distance. A last row gives the
+conditional GAN on the same classes, the reference the model card compares with.
 """
 from __future__ import annotations
 
@@ -14,8 +19,9 @@ import torch
 
 from gan_demo.device import configure_threads
 from gan_demo.evaluation.context import EvalContext
-from gan_demo.families.text.generate import class_prompts, generate
+from gan_demo.families.text.generate import MAX_BATCH, class_prompts, generate, noises
 from gan_demo.hub import load_pretrained
+from gan_demo.sampling import sample_many
 
 
 def main(argv=None) -> None:
@@ -25,6 +31,8 @@ def main(argv=None) -> None:
     p.add_argument("--steps", type=int, help="DDIM steps (default: the model's)")
     p.add_argument("--decoder", type=float, nargs="+", default=[1.0, 2.0, 3.0, 5.0])
     p.add_argument("--prior", type=float, nargs="+", default=[1.0, 2.0, 4.0])
+    p.add_argument("--real", action="store_true",
+                   help="also decode the CLIP embeddings of real test images (the prior bypassed)")
     args = p.parse_args(argv)
     configure_threads()
     model = load_pretrained(f"text-{args.dataset}")
@@ -37,11 +45,41 @@ def main(argv=None) -> None:
     for w_prior in args.prior:
         model.prior_guidance = w_prior
         for w in args.decoder:
-            judged = ctx.judged(generate(model, prompts, 0, args.steps, w))
-            agreement = (judged.predicted == wanted).float().mean().item()
-            print(f"| {w:g} | {w_prior:g} | {agreement:.1%} | {judged.confident:.1%} | {ctx.frechet_distance(judged):.1f} |",
-                  flush=True)
+            row(ctx, wanted, generate(model, prompts, 0, args.steps, w), f"{w:g}", f"{w_prior:g}")
     model.prior_guidance = default
+    if args.real:
+        real = real_test_images(ctx, wanted)
+        for w in args.decoder:
+            row(ctx, wanted, decode_real(model, real, args.steps, w), f"{w:g}", "real images")
+        cgan = load_pretrained(f"cgan-{args.dataset}")
+        row(ctx, wanted, ctx.generated(sample_many(cgan, args.n, 0, labels=wanted)), "-", "cGAN (reference)")
+
+
+def row(ctx: EvalContext, wanted: torch.Tensor, images: torch.Tensor, *cells: str) -> None:
+    """One table row: the given cells, then how the classifier judges ``images`` against the wanted classes."""
+    judged = ctx.judged(images)
+    agreement = (judged.predicted == wanted).float().mean().item()
+    print(f"| {' | '.join(cells)} | {agreement:.1%} | {judged.confident:.1%} | {ctx.frechet_distance(judged):.1f} |",
+          flush=True)
+
+
+def real_test_images(ctx: EvalContext, wanted: torch.Tensor) -> torch.Tensor:
+    """For each wanted class, the next test image of that class (the k-th request for class c gets its k-th image)."""
+    by_class = {c: torch.nonzero(ctx.y_test == c).flatten() for c in range(len(ctx.classes))}
+    rank = [int((wanted[:i] == c).sum()) for i, c in enumerate(wanted.tolist())]
+    return ctx.x_test[torch.stack([by_class[c][k] for c, k in zip(wanted.tolist(), rank)])]
+
+
+@torch.inference_mode()
+def decode_real(model, images: torch.Tensor, steps: int | None, guidance: float) -> torch.Tensor:
+    """The decoder on the images' own CLIP embeddings, with the image noise of seed 0 as in the prompted rows."""
+    _, image_noise = noises(model, len(images), 0)
+    out = []
+    for start in range(0, len(images), MAX_BATCH):
+        part = slice(start, start + MAX_BATCH)
+        embedding = model.clip.encode_image(images[part].to(model.device))
+        out.append(model.decode(embedding, image_noise[part].to(model.device), steps, guidance).cpu())
+    return torch.cat(out)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +21,8 @@ from gan_demo.families.text.training import TextTrainer
 from gan_demo.registry import get_part
 from gan_demo.sample import main as sample_main
 from gan_demo.training.checkpoint import load_checkpoint, save_checkpoint
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def blob(value: float, size: int) -> torch.Tensor:
@@ -284,3 +289,20 @@ def test_a_checkpoint_from_before_the_prior_stage_resumes_into_it():
                       seed=0, device=torch.device("cpu"))
     new.load_state_dict(old.joint.state_dict())
     assert new.step == 2 and [set(r) for r in new.run(2)] == [{"step", "loss", "prior"}] * 2 and new.step == 4
+
+
+@pytest.mark.slow
+def test_guidance_table_compares_the_prior_with_real_images_embeddings():
+    """scripts/tune_guidance.py --real: for each decoder scale, a prompted row and a row decoded from the CLIP
+    embeddings of real test images of the same classes (a faithful decoder keeps most of their classes), and the
+    conditional GAN on those classes as the reference."""
+    out = subprocess.run([sys.executable, "scripts/tune_guidance.py", "--dataset", "mnist", "--n", "40", "--decoder", "2",
+                          "--prior", "2", "--steps", "10", "--real"], cwd=ROOT, check=True, timeout=600,
+                         capture_output=True, text=True).stdout
+    rows = [[c.strip() for c in line.split("|")[1:-1]] for line in out.splitlines() if line.startswith(("| 2 |", "| - |"))]
+    assert [row[1] for row in rows] == ["2", "real images", "cGAN (reference)"]
+    for _, _, agreement, confident, distance in rows:
+        assert 0 <= float(agreement.rstrip("%")) <= 100 and 0 <= float(confident.rstrip("%")) <= 100
+        assert float(distance) > 0
+    assert float(rows[1][2].rstrip("%")) >= 70  # decoded from real digits' embeddings: mostly the same digits
+    assert float(rows[2][2].rstrip("%")) >= 95  # the cGAN draws the digit asked for
