@@ -164,3 +164,13 @@ def test_lazy_discriminator_on_images_looks_converged_but_collapses():
     assert abs(np.mean([r["value"] for r in last]) + 2 * LOG2) < 0.05
     share = sorted(frames[-1].class_share, reverse=True)
     assert sum(share[:3]) > 0.8, share
+
+
+@pytest.mark.slow
+def test_strong_discriminator_on_images_starves_then_collapses():
+    """Image mode (the page's MLP on MNIST): D(G(z)) near 0 and G's gradient tiny at first; G then escapes onto
+    one class that fools D, so the classifier sees (nearly) a single class."""
+    records, frames = run("strong-discriminator", mode="images", steps=1500, seed=0)
+    assert np.median([r["grad_g"] for r in records[:50]]) < 0.01
+    assert np.mean([r["d_fake"] for r in records[-300:]]) < 0.1
+    assert max(frames[-1].class_share) > 0.8, frames[-1].class_share

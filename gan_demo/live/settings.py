@@ -88,7 +88,8 @@ PRESETS: dict[str, Preset] = {
                         **PLAIN)}),
     "strong-discriminator": Preset(
         "Discriminator too strong", "Five fast D steps per G step with the minimax loss: D(G(z)) drops to 0, where "
-        "log(1 - D(G(z))) is flat, so the generator gets no gradient and stops learning.",
+        "log(1 - D(G(z))) is flat, so the generator gets (almost) no gradient. In 2-D it stops learning; on images "
+        "it is stuck at first, then escapes onto one kind of sample that fools D (mode collapse).",
         {"2d": dict(k_disc=5, g_loss="minimax", optimizer="adam", lr_d=2e-3, lr_g=1e-4, **PLAIN),
          "images": dict(k_disc=5, g_loss="minimax", optimizer="adam", lr_d=1e-3, lr_g=1e-4, **PLAIN)}),
     "diverging-lr": Preset(
