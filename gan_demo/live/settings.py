@@ -52,7 +52,8 @@ PRESETS: dict[str, Preset] = {
     "optimal-d": Preset(
         "Optimal discriminator", "Five D steps per G step keep D close to the best D* = p_r / (p_r + p_g) for the "
         "current G, so V(D, G) lies on V(D*, G) = 2 JSD - 2 log 2 as the theorem says: the two curves meet. With D "
-        "(nearly) optimal, each minimax G step is a step down the JSD itself, and both curves fall together.",
+        "(nearly) optimal, each minimax G step is a step down the JSD itself, and both curves fall together. (The "
+        "theory curve needs the densities, so it is drawn in 2-D only; on images, D this strong tends to win.)",
         {"2d": dict(k_disc=5, g_loss="minimax", optimizer="adam", lr_d=1e-3, lr_g=2.5e-4, batch_size=512, **PLAIN),
          "images": dict(k_disc=5, g_loss="minimax", optimizer="adam", lr_d=1e-3, lr_g=2.5e-4, batch_size=64, **PLAIN)}),
     "lazy-discriminator": Preset(
