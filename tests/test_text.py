@@ -291,6 +291,29 @@ def test_a_checkpoint_from_before_the_prior_stage_resumes_into_it():
     assert new.step == 2 and [set(r) for r in new.run(2)] == [{"step", "loss", "prior"}] * 2 and new.step == 4
 
 
+def test_a_finished_prior_stage_resumed_with_more_prior_steps_trains_the_prior():
+    """--prior-steps raised after a finished run: the prior's rate, annealed to 0, restarts at half its base (the
+    resumed stage anneals over its new length) and the prior moves; before, the rate stayed 0 and nothing changed."""
+    images = torch.rand(16, 1, 28, 28, generator=torch.Generator().manual_seed(2)) * 2 - 1
+    labels = torch.arange(16) % 10
+    captioner = Captioner("mnist").fit(images, labels)
+
+    def trainer(model, prior_steps):
+        return TextTrainer(model, images, labels, captioner, joint_steps=1, prior_steps=prior_steps, batch_size=4,
+                           lr=1e-3, seed=0, device=torch.device("cpu"))
+
+    finished = trainer(tiny_pipeline(), 2)
+    list(finished.run(3))
+    assert finished.opt.param_groups[0]["lr"] == pytest.approx(0, abs=1e-12)
+    model = tiny_pipeline()
+    longer = trainer(model, 4)
+    longer.load_state_dict(finished.state_dict())
+    assert longer.opt.param_groups[0]["lr"] == pytest.approx(0.5e-3)
+    prior = {k: v.clone() for k, v in model.state_dict().items() if k.startswith("prior.")}
+    list(longer.run(2))
+    assert any(not torch.equal(v, model.state_dict()[k]) for k, v in prior.items())
+
+
 @pytest.mark.slow
 def test_guidance_table_compares_the_prior_with_real_images_embeddings():
     """scripts/tune_guidance.py --real: for each decoder scale, a prompted row and a row decoded from the CLIP

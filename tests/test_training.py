@@ -16,6 +16,7 @@ from gan_demo.families.gan.family import GANRecipe
 from gan_demo.hub import load_folder
 from gan_demo.registry import create_model, families_with, get_family
 from gan_demo.train import main as train_main
+from gan_demo.training import SupervisedTrainer
 from gan_demo.training.checkpoint import load_checkpoint, save_checkpoint
 from gan_demo.training.gan import DivergenceError, GANConfig, GANTrainer, tensor_sampler
 from gan_demo.training.losses import discriminator_loss, generator_loss, value_function
@@ -212,3 +213,29 @@ def test_resumed_run_takes_this_runs_learning_rates(tmp_path):
     b = tiny_trainer(seed=1, lr=5e-5)
     b.load_state_dict(a.state_dict())
     assert [g["lr"] for g in b.opt_d.param_groups + b.opt_g.param_groups] == [5e-5, 5e-5]
+
+
+def test_a_finished_supervised_run_resumed_longer_trains_on_and_anneals_over_its_length():
+    """Resuming a finished 10-step run (learning rate annealed to 0) to 20 steps continues at half the base rate,
+    cosine-annealed to 0 at step 20, and the weights move; a bare T_max change would leave the rate at 0."""
+    def loss(model, x, y, rng):
+        return model(x).pow(2).mean(), {}
+
+    def trainer(total: int) -> SupervisedTrainer:
+        torch.manual_seed(0)
+        return SupervisedTrainer(torch.nn.Linear(4, 1), loss, torch.randn(32, 4), torch.zeros(32), total_steps=total,
+                                 batch_size=8, lr=1e-2)
+
+    first = trainer(10)
+    list(first.run(10))
+    assert first.opt.param_groups[0]["lr"] == pytest.approx(0, abs=1e-12)
+    longer = trainer(20)
+    longer.load_state_dict(first.state_dict())
+    assert longer.opt.param_groups[0]["lr"] == pytest.approx(0.5e-2)
+    before = longer.model.weight.detach().clone()
+    rates = []
+    for _ in longer.run(10):
+        rates.append(longer.opt.param_groups[0]["lr"])
+    expected = [0.5e-2 * (1 + math.cos(math.pi * t / 20)) for t in range(11, 21)]
+    assert rates == pytest.approx(expected, abs=1e-9) and rates[-1] == pytest.approx(0, abs=1e-12)
+    assert not torch.equal(longer.model.weight, before)

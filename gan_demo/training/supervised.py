@@ -5,6 +5,7 @@ its own RNG and step), so the train CLI checkpoints and resumes it the same way.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 
 import torch
@@ -16,6 +17,19 @@ from .gan import unwrap
 LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Generator], tuple[torch.Tensor, dict]]
 # augment(x, rng) -> x, on CPU batches
 Augment = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+
+
+def anneal_over(sched: torch.optim.lr_scheduler.CosineAnnealingLR, total_steps: int) -> None:
+    """Make a resumed cosine schedule anneal over ``total_steps``, the resumed run's length.
+
+    Setting ``T_max`` is not enough: the scheduler updates the learning rate relative to its current value, so a
+    run resumed from a finished one (learning rate 0) would stay at 0 and train nothing. The current rate is set
+    from the closed form at the step reached: half the base rate when 6,000 steps are resumed to 12,000.
+    """
+    sched.T_max = total_steps
+    progress = min(sched.last_epoch, total_steps) / total_steps
+    for group, base in zip(sched.optimizer.param_groups, sched.base_lrs):
+        group["lr"] = sched.eta_min + (base - sched.eta_min) * (1 + math.cos(math.pi * progress)) / 2
 
 
 class SupervisedTrainer:
@@ -62,6 +76,6 @@ class SupervisedTrainer:
         unwrap(self.model).load_state_dict(state["model"])
         self.opt.load_state_dict(state["opt"])
         self.sched.load_state_dict(state["sched"])
-        self.sched.T_max = self.total_steps  # this run's length: a run resumed with a larger --steps anneals over it
+        anneal_over(self.sched, self.total_steps)  # a run resumed with a larger --steps anneals over its length
         self.rng.set_state(state["rng"])
         self.step = int(state["step"])

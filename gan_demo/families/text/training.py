@@ -15,6 +15,7 @@ from torch import nn
 
 from ...data.captions import Captioner
 from ...training import SupervisedTrainer
+from ...training.supervised import anneal_over
 from .diffusion import diffusion_loss, drop_condition
 from .model import TextToImage
 
@@ -113,6 +114,6 @@ class TextTrainer:
         prior = state["prior"]
         self.opt.load_state_dict(prior["opt"])
         self.sched.load_state_dict(prior["sched"])
-        self.sched.T_max = self.total_prior_steps  # as SupervisedTrainer: a longer resumed run anneals over its length
+        anneal_over(self.sched, self.total_prior_steps)  # as SupervisedTrainer: a longer resumed run anneals over it
         self.rng.set_state(prior["rng"])
         self.prior_step = int(prior["step"])
