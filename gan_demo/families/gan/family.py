@@ -72,6 +72,17 @@ def checks(r: dict) -> dict[str, bool]:
     return {"GAN covers every class (5-15% each)": all(0.05 <= h <= 0.15 for h in r["gan_class_histogram"])}
 
 
+FD_GOALS = {"fashion": 100, "mnist": 40}  # issue 11's Frechet distance bars for the unconditional GANs
+
+
+def goals(r: dict) -> dict[str, bool]:
+    """Issue 11's bars the shipped unconditional GANs do not meet yet (see the README's training notes)."""
+    bars = {f"GAN: Frechet distance <= {FD_GOALS[r['dataset']]}": r["gan_fd"] <= FD_GOALS[r["dataset"]]}
+    if r["dataset"] == "fashion":
+        bars["GAN: classifier >= 90% sure of >= 60% of samples"] = r["gan_confident"] >= 0.6
+    return bars
+
+
 FAMILY = register(Family(
     name="gan",
     summary="DCGAN-style generator (upsample + conv, BatchNorm), spectral-norm discriminator returning logits, "
@@ -85,5 +96,5 @@ FAMILY = register(Family(
         measure, rows=(CardRow("Frechet distance, GAN vs test", lambda r: f"{r['gan_fd']:.2f}"),
                        CardRow("GAN samples: classifier >= 90% sure", lambda r: f"{100 * r['gan_confident']:.1f}%")),
         class_rows=(CardRow("GAN share", lambda r: [f"{100 * h:.1f}%" for h in r["gan_class_histogram"]]),),
-        checks=checks),
+        checks=checks, goals=goals),
 ))
