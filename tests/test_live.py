@@ -23,6 +23,7 @@ from gan_demo.live import (
     loss_table,
     records_frame,
 )
+from gan_demo.live.run import LiveRun
 from gan_demo.live.views import ToyViews
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -135,6 +136,17 @@ def test_run_yields_finite_records_and_a_snapshot():
     assert 0 <= frames[-1].jsd <= LOG2 + 1e-6 and frames[-1].done and frames[-1].state is not None
     assert frames[0].heatmap.shape == frames[0].optimal.shape and frames[0].heatmap.dtype == np.uint8
     assert records[-1]["theory"] == pytest.approx(2 * frames[-1].jsd - 2 * LOG2)
+
+
+def test_the_last_frame_keeps_the_gap_when_it_brings_no_new_records():
+    """When the frame before it took the last step, the closing frame has no records of its own (it happened in CI
+    under load), yet it still reports V(D*, G) - V(D, G) for the status line."""
+    run = LiveRun(live.make_settings("balanced", steps=3, seed=0), device="cpu", frame_seconds=1e9, snapshot_seconds=1e9,
+                  judge_seconds=1e9, max_seconds=60)
+    run.pending = list(run.trainer.run(3))
+    before = run.frame()
+    last = run.frame(done=True)
+    assert not last.records and before.gap is not None and last.gap == pytest.approx(before.gap)
 
 
 def test_pictures_come_with_every_other_frame_and_the_last():

@@ -172,6 +172,7 @@ class LiveRun:
             self.pending[-1].update(jsd=out.jsd, theory=theory)
             # V(D, G) of one batch is noisy: the frame's records are averaged, then the last frames' gaps
             self.gaps = [*self.gaps, theory - sum(r["value"] for r in self.pending) / len(self.pending)][-GAP_FRAMES:]
+        if self.gaps:  # also on a last frame that brings no new records (the one before it took the last step)
             out.gap = sum(self.gaps) / len(self.gaps)
         if out.modes is not None and self.pending:
             self.pending[-1]["modes"] = out.modes[0]  # modes covered at this step (the CSV's modes column)
