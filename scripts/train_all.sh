@@ -23,8 +23,6 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
 (
   train classifier-mnist --steps 1500
   train gan-fashion --steps 2500
-  train autoencoder-fashion --steps 6000 --width 48
-  # ...then resumed from its checkpoint to 12,000 steps, as the shipped weights were made
   train autoencoder-fashion --steps 12000 --width 48
   train cgan-mnist --steps 3000 --aux-weight 1
   train vae-fashion --steps 6000
