@@ -19,7 +19,7 @@ import torch
 
 from gan_demo.device import configure_threads
 from gan_demo.evaluation.context import EvalContext
-from gan_demo.families.text.generate import MAX_BATCH, class_prompts, generate, noises
+from gan_demo.families.text.generate import class_prompts, decode_images, generate
 from gan_demo.hub import load_pretrained
 from gan_demo.sampling import sample_many
 
@@ -50,7 +50,7 @@ def main(argv=None) -> None:
     if args.real:
         real = real_test_images(ctx, wanted)
         for w in args.decoder:
-            row(ctx, wanted, decode_real(model, real, args.steps, w), f"{w:g}", "real images")
+            row(ctx, wanted, decode_images(model, real, 0, args.steps, w), f"{w:g}", "real images")
         cgan = load_pretrained(f"cgan-{args.dataset}")
         row(ctx, wanted, ctx.generated(sample_many(cgan, args.n, 0, labels=wanted)), "-", "cGAN (reference)")
 
@@ -68,18 +68,6 @@ def real_test_images(ctx: EvalContext, wanted: torch.Tensor) -> torch.Tensor:
     by_class = {c: torch.nonzero(ctx.y_test == c).flatten() for c in range(len(ctx.classes))}
     rank = [int((wanted[:i] == c).sum()) for i, c in enumerate(wanted.tolist())]
     return ctx.x_test[torch.stack([by_class[c][k] for c, k in zip(wanted.tolist(), rank)])]
-
-
-@torch.inference_mode()
-def decode_real(model, images: torch.Tensor, steps: int | None, guidance: float) -> torch.Tensor:
-    """The decoder on the images' own CLIP embeddings, with the image noise of seed 0 as in the prompted rows."""
-    _, image_noise = noises(model, len(images), 0)
-    out = []
-    for start in range(0, len(images), MAX_BATCH):
-        part = slice(start, start + MAX_BATCH)
-        embedding = model.clip.encode_image(images[part].to(model.device))
-        out.append(model.decode(embedding, image_noise[part].to(model.device), steps, guidance).cpu())
-    return torch.cat(out)
 
 
 if __name__ == "__main__":

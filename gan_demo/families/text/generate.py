@@ -49,11 +49,32 @@ def generate(model: TextToImage, prompts: list[str], seed: int, steps: int | Non
     check_settings(steps, guidance)
     text = text_embeddings(model, prompts)
     prior_noise, image_noise = noises(model, len(prompts), seed)
+
+    def embed(part: slice) -> torch.Tensor:  # the prior's image embeddings for the batch's prompts
+        return model.image_embedding(text[part], prior_noise[part].to(model.device), steps)
+
+    return decode_in_batches(model, embed, image_noise, steps, guidance, callback)
+
+
+@torch.inference_mode()
+def decode_images(model: TextToImage, images: torch.Tensor, seed: int, steps: int | None = None,
+                  guidance: float | None = None) -> torch.Tensor:
+    """One image decoded from each image's own CLIP embedding (the prior bypassed; a batched variation): what the
+    decoder alone makes of real embeddings. The image noise is ``seed``'s, as in :func:`generate`."""
+    check_settings(steps, guidance)
+    _, image_noise = noises(model, len(images), seed)
+    return decode_in_batches(model, lambda part: model.clip.encode_image(images[part].to(model.device)), image_noise,
+                             steps, guidance)
+
+
+def decode_in_batches(model: TextToImage, embed, image_noise: torch.Tensor, steps: int | None, guidance: float | None,
+                      callback: StepCallback | None = None) -> torch.Tensor:
+    """The decoder over ``image_noise`` (N, 1, 28, 28) in batches of MAX_BATCH, ``embed(part)`` giving each batch's
+    image embeddings; ``callback`` sees the first batch's steps. Images in [-1, 1] on the CPU."""
     out = []
-    for start in range(0, len(prompts), MAX_BATCH):
+    for start in range(0, len(image_noise), MAX_BATCH):
         part = slice(start, start + MAX_BATCH)
-        embedding = model.image_embedding(text[part], prior_noise[part].to(model.device), steps)
-        out.append(model.decode(embedding, image_noise[part].to(model.device), steps, guidance,
+        out.append(model.decode(embed(part), image_noise[part].to(model.device), steps, guidance,
                                 callback if start == 0 else None).cpu())
     return torch.cat(out)
 
