@@ -13,6 +13,7 @@ import gan_demo.train
 from gan_demo import data
 from gan_demo.data.toy import toy_distribution
 from gan_demo.families.gan.family import GANRecipe
+from gan_demo.families.gan.model import minibatch_stddev
 from gan_demo.hub import load_folder
 from gan_demo.registry import create_model, families_with, get_family
 from gan_demo.train import main as train_main
@@ -121,17 +122,17 @@ def test_checkpoint_round_trip_resumes_the_same_stream(tmp_path):
 TRAINABLE = [f.name for f in families_with("recipe") if f.datasets]
 
 
-@pytest.mark.parametrize("kind", [*TRAINABLE, "cgan-aux"])
+@pytest.mark.parametrize("kind", [*TRAINABLE, "cgan-aux", "gan-mbstd"])
 def test_cli_dry_run_of_every_family(kind, fake_fashion):
     out = fake_fashion / "weights" / kind
-    extra = {"cgan-aux": ["--aux-weight", "1"],
+    extra = {"cgan-aux": ["--aux-weight", "1"], "gan-mbstd": ["--mbstd-group", "4"],
              "text": ["--channels", "8", "16", "--prior-width", "16", "--prior-steps", "1"]}.get(kind, [])
     if kind == "text":  # the pipeline builds on a trained CLIP: make a tiny one first
         clip = fake_fashion / "weights" / "clip"
         train_main(["clip", "--dataset", "fashion", "--steps", "2", "--batch-size", "8", "--width", "8", "--out", str(clip),
                     "--checkpoint-dir", str(fake_fashion / "ck" / "clip")])
         extra += ["--clip", str(clip)]
-    kind = kind.removesuffix("-aux")
+    kind = kind.removesuffix("-aux").removesuffix("-mbstd")
     train_main([kind, "--dataset", "fashion", "--steps", "3", "--batch-size", "8", "--width", "4", *extra,
                 "--out", str(out), "--checkpoint-dir", str(fake_fashion / "ck" / kind), "--preview-every", "3"])
     assert (out / "config.json").is_file() and (out / "model.safetensors").is_file()
@@ -179,6 +180,25 @@ def test_cli_refuses_bad_loop_options_before_loading_data(flags, words, capsys):
     with pytest.raises(SystemExit) as exit_:
         train_main(["cgan", "--dataset", "fashion", *flags])
     assert exit_.value.code == 2 and words in capsys.readouterr().err
+
+
+def test_cli_refuses_a_minibatch_stddev_group_that_does_not_divide_the_batch(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        train_main(["gan", "--dataset", "fashion", "--batch-size", "64", "--mbstd-group", "5"])
+    assert exit_.value.code == 2 and "--mbstd-group must be 0 or divide --batch-size (64)" in capsys.readouterr().err
+
+
+def test_minibatch_stddev_sees_collapse_within_groups_and_never_mixes_real_with_fake():
+    real = torch.randn(8, 5, generator=torch.Generator().manual_seed(0))
+    collapsed = torch.ones(8, 5)  # a generator that draws one image eight times
+    feature = minibatch_stddev(torch.cat([real, collapsed]), 4)
+    assert feature.shape == (16, 1)
+    assert torch.all(feature[8:] < 1e-3) and torch.all(feature[:8] > 0.3)
+    # each group's number is its rows' std averaged over features, the same for every row of the group
+    expected = real[:4].std(dim=0, unbiased=False).mean()
+    assert torch.allclose(feature[:4], expected.expand(4, 1), atol=1e-5)
+    # the fakes do not change the reals' feature: the groups are consecutive
+    assert torch.equal(minibatch_stddev(torch.cat([real, torch.randn(8, 5)]), 4)[:8], feature[:8])
 
 
 def test_cli_resumes_from_checkpoint(fake_fashion, caplog):

@@ -32,6 +32,9 @@ class GANRecipe:
         p.add_argument("--k-disc", type=int, default=1, help="discriminator steps per generator step")
         p.add_argument("--g-loss", choices=G_LOSSES, default="hinge")
         p.add_argument("--ema-decay", type=float, default=0.999)
+        if not self.conditional:
+            p.add_argument("--mbstd-group", type=int, default=0,
+                           help="the discriminator's minibatch stddev feature over groups of N images (0: off)")
 
     def config(self, args: argparse.Namespace, rank: int = 0) -> GANConfig:
         """The loop's options; each process of a distributed run gets its own seed."""
@@ -41,9 +44,13 @@ class GANRecipe:
 
     def check(self, args: argparse.Namespace) -> None:
         self.config(args)  # GANConfig's own checks, before any data is loaded
+        group = getattr(args, "mbstd_group", 0)
+        if group < 0 or (group and args.batch_size % group):
+            raise ValueError(f"--mbstd-group must be 0 or divide --batch-size ({args.batch_size}), got {group}")
 
     def models(self, args: argparse.Namespace, data: TrainData) -> tuple[nn.Module, nn.Module]:
-        return Generator(**given(args, "latent_dim", "width")), Discriminator(**given(args, "width"))
+        return (Generator(**given(args, "latent_dim", "width")),
+                Discriminator(**given(args, "width"), mbstd_group=args.mbstd_group))
 
     def build(self, args: argparse.Namespace, data: TrainData, device: torch.device, world: int,
               rank: int = 0) -> GANTrainer:

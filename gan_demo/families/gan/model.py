@@ -34,13 +34,32 @@ class Generator(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
 
 
 class Discriminator(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
-    """Image -> one real/fake logit per image (apply a sigmoid for D(x))."""
+    """Image -> one real/fake logit per image (apply a sigmoid for D(x)).
 
-    def __init__(self, width: int = 32, channels: int = 1, spectral: bool = True):
+    ``mbstd_group`` > 0 adds the minibatch standard deviation feature (Karras et al., 2018): how much the images
+    of each group of that many consecutive images differ. A generator that collapses onto a few images makes
+    that number small, which D can see and punish. Groups are consecutive, so a batch of reals followed by
+    fakes (as the training loop sends it) never mixes the two in a group.
+    """
+
+    def __init__(self, width: int = 32, channels: int = 1, spectral: bool = True, mbstd_group: int = 0):
         super().__init__()
+        self.mbstd_group = mbstd_group
         self.features = disc_features(width, channels, spectral)
-        self.head = maybe_spectral(nn.Linear(4 * width, 1), spectral)
+        self.head = maybe_spectral(nn.Linear(4 * width + (mbstd_group > 0), 1), spectral)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.features(x).sum(dim=(2, 3))  # (B, 4w): global sum pooling
+        if self.mbstd_group:
+            h = torch.cat([h, minibatch_stddev(h, self.mbstd_group)], dim=1)
         return self.head(h).squeeze(1)  # (B,)
+
+
+def minibatch_stddev(h: torch.Tensor, group: int) -> torch.Tensor:
+    """(B, F) features -> (B, 1): per group of ``group`` consecutive rows, the mean over F of the rows' std."""
+    b, f = h.shape
+    g = min(group, b)
+    if b % g:
+        raise ValueError(f"minibatch stddev: batch {b} is not a multiple of the group size {g}")
+    std = h.view(b // g, g, f).var(dim=1, unbiased=False).add(1e-8).sqrt().mean(dim=1, keepdim=True)  # (B/g, 1)
+    return std.repeat_interleave(g, dim=0)
