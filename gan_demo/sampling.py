@@ -50,11 +50,22 @@ def sample(generator: nn.Module, n: int, seed: int, *, labels: torch.Tensor | li
 
 
 def sample_many(generator: nn.Module, n: int, seed: int, *, labels: torch.Tensor | None = None,
-                chunk: int = 1000) -> torch.Tensor:
+                chunk: int = 1000, pad: bool | None = None) -> torch.Tensor:
     """Like :func:`sample` for any ``n``: chunks of ``chunk`` images with seeds ``seed``, ``seed + 1``, ...,
-    so memory stays bounded and the first images do not depend on ``n``."""
-    parts = [sample(generator, len(idx), seed + i, labels=None if labels is None else labels[idx])
-             for i, idx in enumerate(torch.arange(n).split(chunk))]
+    so memory stays bounded and the first images do not depend on ``n``.
+
+    On a GPU the kernels chosen for a batch depend on its size, so the same noise row in a batch of 5 and in a
+    batch of 2 can round to different pixels. There the last chunk is padded to the full chunk size (the extra
+    images are dropped), so every image is computed in a batch of the same shape whatever ``n`` is.
+    ``pad`` forces that on or off (default: on for every device but the CPU).
+    """
+    pad = model_device(generator).type != "cpu" if pad is None else pad
+    parts = []
+    for i, idx in enumerate(torch.arange(n).split(chunk)):
+        size = chunk if pad else len(idx)
+        rows = torch.arange(idx[0], idx[0] + size) % n  # padding rows reuse labels from the start
+        batch = sample(generator, size, seed + i, labels=None if labels is None else labels[rows])
+        parts.append(batch[: len(idx)])
     return torch.cat(parts)
 
 

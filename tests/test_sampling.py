@@ -36,6 +36,15 @@ def test_many_samples_come_in_seeded_chunks(generators):
     assert torch.equal(sample_many(cG, 12, seed=3, labels=labels[:12], chunk=10), many[:12])
 
 
+@pytest.mark.parametrize("n", [1, 12, 25])
+def test_padding_the_last_chunk_changes_no_image(generators, n):
+    """On a GPU the last chunk is padded to a full one (same kernels whatever n is); the images stay the same."""
+    _, cG = generators
+    labels = torch.arange(n) % 10
+    plain = sample_many(cG, n, seed=3, labels=labels, chunk=10, pad=False)
+    assert torch.equal(sample_many(cG, n, seed=3, labels=labels, chunk=10, pad=True), plain)
+
+
 def test_seed_is_independent_of_the_global_rng_and_of_other_threads(generators):
     G, _ = generators
     expected = sample(G, 8, seed=7)
