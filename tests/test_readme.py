@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,8 +73,6 @@ def test_requirements_are_pinned():
 
 def test_benchmark_tables_are_the_latest_full_run():
     """The README's benchmark block is exactly what `make bench` wrote to benchmarks/results.md."""
-    import sys  # noqa: PLC0415
-
     sys.path.insert(0, str(ROOT / "scripts"))
     from benchmark import README_END, README_START, readme_block  # noqa: PLC0415
 
@@ -101,3 +101,20 @@ def test_training_table_is_what_make_train_runs():
     assert {name: flags.strip() for name, flags in script} == {name: t[2] for name, t in table.items()}
     assert all(name == f"{family}-{dataset}" for name, (family, dataset, _) in table.items())
     assert set(table) == set(pretrained_names())
+
+
+def test_compare_weights_measures_a_folder_as_the_model_card_does():
+    """scripts/compare_weights.py (how the README's GAN sweep was measured) gives the shipped folder its card numbers."""
+    out = subprocess.run([sys.executable, "scripts/compare_weights.py", "gan", "--dataset", "mnist", "weights/gan-mnist"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
+    header, _, row = out
+    cells = dict(zip(header.strip("| ").split(" | "), row.strip("| ").split(" | ")))
+    assert cells["folder"] == "weights/gan-mnist"
+    assert float(cells["gan_fd"]) == pytest.approx(RESULTS["mnist"]["gan_fd"], abs=1e-3)
+    assert float(cells["gan_confident"]) == pytest.approx(RESULTS["mnist"]["gan_confident"], abs=1e-3)
+
+
+def test_compare_weights_refuses_a_folder_of_another_family(tmp_path):
+    run = subprocess.run([sys.executable, "scripts/compare_weights.py", "gan", "--dataset", "mnist", "weights/vae-mnist"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 2 and "weights/vae-mnist is not a gan weights folder" in run.stderr
