@@ -29,11 +29,6 @@ def measure(ctx, model: nn.Module) -> dict:
 
 
 def checks(r: dict) -> dict[str, bool]:
-    return {"autoencoder PSNR >= 20 dB": r["autoencoder_psnr_db"] >= 20} if r["dataset"] == "fashion" else {}
-
-
-def goals(r: dict) -> dict[str, bool]:
-    """Issue 11's sharper Fashion-MNIST autoencoder (same code size), shown until it is met and moved to checks."""
     return {"autoencoder PSNR >= 24 dB": r["autoencoder_psnr_db"] >= 24} if r["dataset"] == "fashion" else {}
 
 
@@ -46,6 +41,5 @@ FAMILY = register(Family(
     recipe=SupervisedRecipe(Autoencoder, autoencoder_loss, defaults=dict(steps=3000, batch_size=128, lr=2e-3),
                             after=fit_map),
     evaluation=Evaluation(measure, rows=(
-        CardRow("autoencoder PSNR (test)", lambda r: f"{r['autoencoder_psnr_db']:.2f} dB"),), checks=checks,
-        goals=goals),
+        CardRow("autoencoder PSNR (test)", lambda r: f"{r['autoencoder_psnr_db']:.2f} dB"),), checks=checks),
 ))

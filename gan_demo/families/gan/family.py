@@ -76,7 +76,10 @@ def measure(ctx, model: nn.Module) -> dict:
 
 
 def checks(r: dict) -> dict[str, bool]:
-    return {"GAN covers every class (5-15% each)": all(0.05 <= h <= 0.15 for h in r["gan_class_histogram"])}
+    bars = {"GAN covers every class (5-15% each)": all(0.05 <= h <= 0.15 for h in r["gan_class_histogram"])}
+    if r["dataset"] == "fashion":
+        bars["GAN: classifier >= 90% sure of >= 60% of samples"] = r["gan_confident"] >= 0.6
+    return bars
 
 
 FD_GOALS = {"fashion": 100, "mnist": 40}  # issue 11's Frechet distance bars for the unconditional GANs
@@ -84,10 +87,7 @@ FD_GOALS = {"fashion": 100, "mnist": 40}  # issue 11's Frechet distance bars for
 
 def goals(r: dict) -> dict[str, bool]:
     """Issue 11's bars the shipped unconditional GANs do not meet yet (see the README's training notes)."""
-    bars = {f"GAN: Frechet distance <= {FD_GOALS[r['dataset']]}": r["gan_fd"] <= FD_GOALS[r["dataset"]]}
-    if r["dataset"] == "fashion":
-        bars["GAN: classifier >= 90% sure of >= 60% of samples"] = r["gan_confident"] >= 0.6
-    return bars
+    return {f"GAN: Frechet distance <= {FD_GOALS[r['dataset']]}": r["gan_fd"] <= FD_GOALS[r["dataset"]]}
 
 
 FAMILY = register(Family(
