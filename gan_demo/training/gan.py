@@ -103,7 +103,8 @@ class GANTrainer:
         """The weighted auxiliary classification loss (AC-GAN) of the discriminator's class head."""
         return self.cfg.aux_weight * F.cross_entropy(class_logits, y)
 
-    def d_step(self) -> tuple[float, float, float, float]:
+    def d_step(self) -> torch.Tensor:
+        """One discriminator step: (its loss, V(D, G), mean D(x), mean D(G(z))) as one detached tensor (4,)."""
         x, y_real = self.sample_real(self.cfg.batch_size, self.rng)
         x = x.to(self.device)
         y_real = y_real.to(self.device) if self.num_classes else None
@@ -122,10 +123,10 @@ class GANTrainer:
         loss.backward()
         self.opt_d.step()
         value = value_function(real_logits, fake_logits)
-        return loss.item(), value.item(), torch.sigmoid(real_logits).mean().item(), torch.sigmoid(fake_logits).mean().item()
+        return torch.stack([loss, value, torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()]).detach()
 
-    def g_step(self) -> tuple[float, float]:
-        """One generator step: (its loss, the norm of its gradient over all of G's parameters)."""
+    def g_step(self) -> torch.Tensor:
+        """One generator step: (its loss, the norm of its gradient over all of G's parameters) as a tensor (2,)."""
         z, y = self.noise(self.cfg.batch_size)
         logits, class_logits = self.discriminate(self.generate(self.G, z, y), y)
         loss = generator_loss(logits, self.cfg.g_loss)
@@ -134,10 +135,10 @@ class GANTrainer:
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         grads = [p.grad for p in self.G.parameters() if p.grad is not None]
-        grad_norm = torch.nn.utils.get_total_norm(grads) if grads else torch.zeros(())
+        grad_norm = torch.nn.utils.get_total_norm(grads) if grads else torch.zeros((), device=loss.device)
         self.opt_g.step()
         self.update_ema()
-        return loss.item(), grad_norm.item()
+        return torch.stack([loss.detach(), grad_norm.to(loss.dtype)])
 
     @torch.no_grad()
     def update_ema(self) -> None:
@@ -156,10 +157,12 @@ class GANTrainer:
         for _ in range(steps):
             # 1. k discriminator steps on fresh real and fake batches
             for _ in range(self.cfg.k_disc):
-                loss_d, value, d_real, d_fake = self.d_step()
+                d = self.d_step()
             # 2. one generator step
-            loss_g, grad_g = self.g_step()
+            g = self.g_step()
             self.step += 1
+            # one device-to-host copy per step (six .item() calls would each wait for the GPU)
+            loss_d, value, d_real, d_fake, loss_g, grad_g = torch.cat([d, g]).tolist()
             record = dict(step=self.step, loss_d=loss_d, loss_g=loss_g, d_real=d_real, d_fake=d_fake, value=value,
                           grad_g=grad_g)
             # 3. stop on divergence with a message instead of training on NaNs
