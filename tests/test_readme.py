@@ -114,7 +114,7 @@ def test_compare_weights_measures_a_folder_as_the_model_card_does():
     assert float(cells["gan_confident"]) == pytest.approx(RESULTS["mnist"]["gan_confident"], abs=1e-3)
 
 
-def test_compare_weights_refuses_a_folder_of_another_family(tmp_path):
+def test_compare_weights_refuses_a_folder_of_another_family():
     run = subprocess.run([sys.executable, "scripts/compare_weights.py", "gan", "--dataset", "mnist", "weights/vae-mnist"],
                          cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 2 and "weights/vae-mnist is not a gan weights folder" in run.stderr
