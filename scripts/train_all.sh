@@ -2,7 +2,7 @@
 # Train all fourteen shipped models into weights/, exactly as they were made (see README, "Training").
 # Two lanes of one CPU thread each run side by side; every run resumes from checkpoints/ if interrupted.
 # Each run uses the best device there is (cuda, mps, cpu): gan-fashion, gan-mnist and autoencoder-fashion
-# were trained on a GPU and take about 6, 6 and 2.3 hours on one CPU core (see README, "Training").
+# were trained on a GPU and take about 5, 5 and 2.3 hours on one CPU core (see README, "Training").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
