@@ -273,7 +273,9 @@ def markdown(r: dict) -> str:
             f"{t['ratio']:.1%} |" for t in r["training"]]
     c = r["cold_start"]
     out += ["", "## Cold start", "", f"`python app.py` answers HTTP after **{c['listening_s']:.1f} s** and its first "
-            f"/sample request after **{c['first_answer_s']:.1f} s** (process start to answer, models loaded on demand).", ""]
+            f"/sample request after **{c['first_answer_s']:.1f} s** (process start to answer; before it answers, the app "
+            "computes every tab's opening examples for the default dataset, so it starts with those models loaded; the "
+            "other dataset's load on demand).", ""]
     return "\n".join(out)
 
 

@@ -1,5 +1,8 @@
 """Headless Chromium opens the autoencoder, GAN and conditional GAN tabs and performs their main actions.
 
+Every tab opens on finished examples (computed once at start-up), so each action here is checked by what it
+changes: the pictures it replaces and the text it rewrites, never by pictures that were already there.
+
 Screenshots go to artifacts/screenshots/: look at them, a passing test cannot tell an ugly page.
 """
 from __future__ import annotations
@@ -32,6 +35,45 @@ def wait_for_images(page, selector: str, count: int = 1) -> None:
                            arg=[selector, count], timeout=TIMEOUT)
 
 
+def sources(page, selector: str) -> list[str]:
+    """The addresses of the pictures under ``selector`` now (a picture's address follows its content)."""
+    return page.eval_on_selector_all(f"{selector} img", "els => els.map(i => i.src)")
+
+
+def wait_for_new_images(page, selector: str, before: list[str], count: int = 1) -> None:
+    """Wait until ``selector`` shows at least ``count`` pictures, none of them one of ``before``."""
+    page.wait_for_function("([s, b, n]) => { const src = [...document.querySelectorAll(s + ' img')].map(i => i.src);"
+                           " return src.length >= n && src.every(x => !b.includes(x)); }",
+                           arg=[selector, before, count], timeout=TIMEOUT)
+
+
+def wait_for_new_text(page, selector: str, before: str, needle: str) -> None:
+    """Wait until the text of ``selector`` differs from ``before`` and contains ``needle``."""
+    page.wait_for_function("([s, b, n]) => { const t = document.querySelector(s)?.innerText || '';"
+                           " return t !== b && t.includes(n); }", arg=[selector, before, needle], timeout=TIMEOUT)
+
+
+def test_the_page_opens_on_finished_examples(page):
+    """Nothing to press first: each tab's main results were computed when the app started."""
+    assert "PSNR" in text_of(page, "#ae-scores")
+    for selector in ("#ae-comparison", "#ae-map", "#ae-manifold", "#vae-random", "#vae-ae-map", "#vae-map"):
+        assert_pictures(page, selector, min_side=100)
+    assert "bits per pixel" in text_of(page, "#vae-elbo")
+    page.get_by_role("tab", name="GAN", exact=True).click()
+    assert_pictures(page, "#gan-gallery", 16)
+    assert "classifier sees" in text_of(page, "#gan-summary")
+    page.get_by_role("tab", name="Conditional GAN").click()
+    assert_pictures(page, "#cgan-gallery", 16)
+    assert_pictures(page, "#cgan-grid", min_side=200)
+    page.get_by_role("tab", name="What came next").click()
+    assert "8 images" in text_of(page, "#dalle-status")
+    for selector, count in (("#dalle-gallery", 8), ("#dalle-live", 1), ("#dalle-story", 1), ("#dalle-gif", 1),
+                            ("#dalle-sweep-image", 1), ("#dalle-found", 16), ("#dalle-versus-image", 1)):
+        assert_pictures(page, selector, count)
+    assert "a photo of a" in text_of(page, "#dalle-scores")
+    shot(page, "opening_page_what_came_next")
+
+
 def loaded_sizes(page, selector: str) -> list[tuple[int, int]]:
     """(naturalWidth, naturalHeight) of every picture under ``selector``, after each has finished loading
     (scrolled into view first: Gradio's pictures load lazily)."""
@@ -50,9 +92,10 @@ def assert_pictures(page, selector: str, count: int = 1, min_side: int = 28) -> 
 
 
 def click_and_see(page, button: str, output: str, count: int = 1, min_side: int = 28) -> None:
-    """Press ``button`` and check that ``output`` shows ``count`` decoded pictures."""
+    """Press ``button`` and check that ``output`` shows ``count`` new decoded pictures."""
+    before = sources(page, output)
     page.locator(button).click()
-    wait_for_images(page, output, count)
+    wait_for_new_images(page, output, before, count)
     assert_pictures(page, output, count, min_side)
 
 
@@ -63,10 +106,11 @@ def number_after(text: str, label: str) -> float:
 
 
 def test_autoencoder_example_and_reconstruction(page):
+    comparison, latent_map, scores = sources(page, "#ae-comparison"), sources(page, "#ae-map"), text_of(page, "#ae-scores")
     page.locator("#ae-gallery img").nth(9).click()  # the 10th example: Coat #2
-    wait_for_text(page, "#ae-scores", "PSNR")
-    wait_for_images(page, "#ae-comparison")
-    wait_for_images(page, "#ae-map")
+    wait_for_new_text(page, "#ae-scores", scores, "PSNR")
+    wait_for_new_images(page, "#ae-comparison", comparison)
+    wait_for_new_images(page, "#ae-map", latent_map)  # the new input's point
     wait_for_images(page, "#ae-manifold")
     assert number_after(text_of(page, "#ae-scores"), "PSNR") > 15  # a real test image reconstructs well
     for selector in ("#ae-comparison", "#ae-map", "#ae-manifold"):
@@ -88,9 +132,10 @@ def test_autoencoder_drawing(page):
         page.mouse.move(x0 + fx * w, y0 + fy * h, steps=12)
     page.mouse.up()
     shot(page, "autoencoder_drawing_before")
+    comparison, scores = sources(page, "#ae-comparison"), text_of(page, "#ae-scores")
     page.locator("#ae-use-drawing").click()
-    wait_for_text(page, "#ae-scores", "PSNR")
-    wait_for_images(page, "#ae-comparison")
+    wait_for_new_text(page, "#ae-scores", scores, "PSNR")
+    wait_for_new_images(page, "#ae-comparison", comparison)
     page.locator("#ae-comparison").scroll_into_view_if_needed()
     assert number_after(text_of(page, "#ae-scores"), "PSNR") > 0
     assert_pictures(page, "#ae-comparison", min_side=100)
@@ -109,9 +154,11 @@ def test_autoencoder_interpolation(page):
 
 def test_gan_samples_and_memorisation_check(page):
     page.get_by_role("tab", name="GAN", exact=True).click()
+    samples, summary = sources(page, "#gan-gallery"), text_of(page, "#gan-summary")
+    page.locator("#gan-seed input").fill("5")
     page.locator("#gan-run").click()
-    wait_for_images(page, "#gan-gallery", 16)
-    wait_for_text(page, "#gan-summary", "classifier sees")
+    wait_for_new_images(page, "#gan-gallery", samples, 16)
+    wait_for_new_text(page, "#gan-summary", summary, "classifier sees")
     assert "%" in text_of(page, "#gan-gallery")  # the verdict under each sample
     page.locator("#gan-gallery img").nth(3).click()
     wait_for_images(page, "#gan-nearest", 9)
@@ -124,34 +171,43 @@ def test_gan_samples_and_memorisation_check(page):
 
 def test_conditional_gan_samples_and_grid(page):
     page.get_by_role("tab", name="Conditional GAN").click()
+    samples = sources(page, "#cgan-gallery")
+    page.locator("#cgan-seed input").fill("5")
     page.locator("#cgan-run").click()
-    wait_for_images(page, "#cgan-gallery", 16)
+    wait_for_new_images(page, "#cgan-gallery", samples, 16)
     wait_for_text(page, "#cgan-agreement", "Agreement")
     assert number_after(text_of(page, "#cgan-agreement"), r"samples \(") >= 50  # "... in 15 of 16 samples (94%)."
     assert_pictures(page, "#cgan-gallery", 16)
+    page.locator("#cgan-grid-seed input").fill("3")
     click_and_see(page, "#cgan-grid-run", "#cgan-grid", min_side=200)  # ten classes across
     click_and_see(page, "#cgan-interpolate", "#cgan-strip")
     shot(page, "conditional_gan")
 
 
 def test_dataset_switch_reaches_the_tabs(page):
+    scores, grid = text_of(page, "#ae-scores"), sources(page, "#cgan-grid")
     page.get_by_role("radio", name="MNIST digits").check()
     wait_for_text(page, "#ae-gallery", "9 #2")
-    wait_for_text(page, "#ae-scores", "PSNR")
+    wait_for_new_text(page, "#ae-scores", scores, "PSNR")
     page.get_by_role("tab", name="Conditional GAN").click()
     wait_for_text(page, "#cgan-agreement", "sees 7 in")
+    wait_for_new_images(page, "#cgan-grid", grid)  # digits now: no garment left from the opening page
+    page.get_by_role("tab", name="What came next").click()
+    wait_for_text(page, "#dalle-status", "Press Generate")  # Fashion-MNIST's results cleared, not left standing
     shot(page, "dataset_switch_mnist")
 
 
 def test_autoencoder_vs_vae(page):
     """The VAE part: random codes decoded by both models, the ELBO of the input, both maps, a traversal."""
+    elbo, ae_map, vae_map = text_of(page, "#vae-elbo"), sources(page, "#vae-ae-map"), sources(page, "#vae-map")
     page.locator("#ae-gallery img").nth(14).click()  # Sneaker #1: the input follows into the VAE part
-    wait_for_text(page, "#vae-elbo", "bits per pixel")
+    wait_for_new_text(page, "#vae-elbo", elbo, "bits per pixel")
     assert number_after(text_of(page, "#vae-elbo"), "ELBO") < 0  # a log-probability bound, in nats
-    wait_for_images(page, "#vae-ae-map")
-    wait_for_images(page, "#vae-map")
+    wait_for_new_images(page, "#vae-ae-map", ae_map)
+    wait_for_new_images(page, "#vae-map", vae_map)
     assert_pictures(page, "#vae-ae-map", min_side=300)
     assert_pictures(page, "#vae-map", min_side=300)
+    page.locator("#vae-seed input").fill("4")
     click_and_see(page, "#vae-random-run", "#vae-random", min_side=150)  # two rows of decodes
     page.locator("#vae-traverse-run").click()
     wait_for_images(page, "#vae-traverse")
@@ -168,16 +224,24 @@ def test_what_came_next_text_to_image(page):
     prompt.fill("a photo of a unicorn")
     page.locator("#dalle-run").click()
     page.get_by_text("unknown word 'unicorn'").first.wait_for(timeout=TIMEOUT)
+    live, story = sources(page, "#dalle-live"), sources(page, "#dalle-story")
+    gallery = sources(page, "#dalle-gallery")
     prompt.fill("a photo of a small dark sneaker")
     page.locator("#dalle-run").click()
-    wait_for_text(page, "#dalle-status", "8 images")
+    wait_for_text(page, "#dalle-status", "8 images for a photo of a small dark sneaker")
+    wait_for_new_images(page, "#dalle-gallery", gallery, 8)
+    wait_for_new_images(page, "#dalle-live", live)
+    wait_for_new_images(page, "#dalle-story", story)
     assert_pictures(page, "#dalle-gallery", count=8, min_side=100)
     assert_pictures(page, "#dalle-live", min_side=150)  # x_t and the predicted x_0 rows
     assert_pictures(page, "#dalle-story", min_side=150)
     page.locator("#dalle-live").scroll_into_view_if_needed()
     shot(page, "what_came_next_text_to_image")
-    page.locator("#dalle-score").click()  # the example image against the class prompts: CLIP's label bars
-    wait_for_text(page, "#dalle-scores", "a photo of a")
+    scores = text_of(page, "#dalle-scores")
+    page.locator("#dalle-prompts textarea").fill("a photo of a trousers\na photo of a sneaker\na photo of a bag")
+    page.locator("#dalle-score").click()  # the example image against three class prompts: CLIP's label bars
+    wait_for_new_text(page, "#dalle-scores", scores, "a photo of a bag")
+    page.locator("#dalle-query textarea").fill("a photo of a large sneaker")
     click_and_see(page, "#dalle-retrieve", "#dalle-found", count=16, min_side=100)
     page.locator("#dalle-found").scroll_into_view_if_needed()
     shot(page, "what_came_next_clip")

@@ -13,7 +13,15 @@ from PIL import Image
 
 from gan_demo.images import upscale
 from ui.common import SCRATCH_MAX_AGE, scratch_dir
-from ui.components import example_caption, example_gallery, example_paths, gif_file, random_seed, use_drawing
+from ui.components import (
+    example_caption,
+    example_gallery,
+    example_paths,
+    gif_file,
+    initial,
+    random_seed,
+    use_drawing,
+)
 from ui.tabs import autoencoder as ae
 from ui.tabs import cgan, gan
 
@@ -173,3 +181,14 @@ def test_files_handed_to_gradio_are_pruned_after_an_hour(tmp_path, monkeypatch):
     fresh = Path(gif_file(np.full((2, 28, 28), 255, np.uint8)))
     assert fresh.is_file() and not old.exists()
     assert scratch_dir("live").is_dir() and not folder.exists()
+
+
+def test_opening_examples_are_the_handlers_results_or_nothing_on_zerogpu(monkeypatch):
+    """``initial`` runs the handler once (a stream gives its last output); on ZeroGPU it leaves the output empty."""
+    assert initial(gan.sample, 3, 4, 1.0, "mnist")[1] == gan.sample(3, 4, 1.0, "mnist")[1]
+
+    def stream(n):
+        yield from range(n)
+    assert initial(stream, 5) == 4
+    monkeypatch.setenv("SPACES_ZERO_GPU", "true")
+    assert initial(gan.sample, 3, 4, 1.0, "mnist") is None

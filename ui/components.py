@@ -1,6 +1,8 @@
 """Pieces the tabs share: explanations, uploads, drawings, seeds, GIFs, class names."""
 from __future__ import annotations
 
+import inspect
+import os
 import secrets
 from pathlib import Path
 
@@ -24,6 +26,20 @@ GIF_FRAME_MS = 120
 def explanation(text: str) -> gr.Markdown:
     """Markdown that renders $inline$ and $$display$$ LaTeX."""
     return gr.Markdown(text, latex_delimiters=LATEX)
+
+
+def initial(fn, *args):
+    """``fn``'s result for the controls' starting values, computed once while the page is built, so every visitor
+    opens on finished examples and nothing runs per visit. A streaming handler (a generator) gives its last output.
+
+    None on a ZeroGPU Space, where the GPU exists only inside a request: there the outputs start empty.
+    """
+    if os.getenv("SPACES_ZERO_GPU", "").lower() in ("1", "true"):
+        return None
+    result = fn(*args)
+    if inspect.isgenerator(result):
+        *_, result = result
+    return result
 
 
 def guarded(component: gr.components.Component) -> gr.components.Component:
@@ -141,14 +157,14 @@ def picture(label: str, elem_id: str, *, titled: bool = False, **kwargs) -> gr.I
     return gr.Image(label=label, format="png", interactive=False, show_label=not titled, elem_id=elem_id, **kwargs)
 
 
-def animation(elem_id: str) -> gr.Image:
+def animation(elem_id: str, value: str | None = None) -> gr.Image:
     """A looping GIF (a file path, served as it is)."""
-    return gr.Image(label="Animation (GIF)", type="filepath", interactive=False, height=140, elem_id=elem_id)
+    return gr.Image(value, label="Animation (GIF)", type="filepath", interactive=False, height=140, elem_id=elem_id)
 
 
-def seed_input(label: str = "Seed", value: int = 0) -> gr.Number:
+def seed_input(label: str = "Seed", value: int = 0, elem_id: str | None = None) -> gr.Number:
     return guarded(gr.Number(value=value, label=label, precision=0, minimum=0, maximum=MAX_SEED,
-                             info="same seed, same images"))
+                             info="same seed, same images", elem_id=elem_id))
 
 
 def use_drawing(drawing: dict | None, dataset: str) -> np.ndarray:

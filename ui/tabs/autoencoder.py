@@ -18,6 +18,7 @@ from ui.components import (
     explanation,
     gif_file,
     image_upload,
+    initial,
     load_upload,
     pick_example,
     picture,
@@ -149,11 +150,14 @@ def build(dataset: gr.Radio) -> None:
             noise = slider(0, NOISE_MAX, value=0, step=0.05, label="Noise",
                               info="standard deviation of the Gaussian noise added to the input (pixels 0..1)")
             run = gr.Button("Reconstruct", variant="primary", elem_id="ae-run")
-            comparison = picture("Input | reconstruction | error", "ae-comparison", titled=True)
-            scores = gr.Markdown(label="Scores", elem_id="ae-scores")
+            shown = initial(reconstruct, paths[0], noise.value, start) or (None, None)
+            comparison = picture("Input | reconstruction | error", "ae-comparison", titled=True, value=shown[0])
+            scores = gr.Markdown(shown[1], label="Scores", elem_id="ae-scores")
+    shown = initial(latent_map, paths[0], noise.value, start) or (None, None)
     with gr.Row():
-        map_image = picture("Latent map (test images coloured by class)", "ae-map", titled=True)
-        manifold_image = picture("Decoded manifold: what the decoder draws across the map", "ae-manifold")
+        map_image = picture("Latent map (test images coloured by class)", "ae-map", titled=True, value=shown[0])
+        manifold_image = picture("Decoded manifold: what the decoder draws across the map", "ae-manifold",
+                                 value=shown[1])
     gr.Markdown("### Walk from one image to another")
     choices = [(caption, path) for path, caption in example_gallery(start)]
     with gr.Row():
@@ -166,7 +170,7 @@ def build(dataset: gr.Radio) -> None:
         gif = animation("ae-gif")
     interp_btn = gr.Button("Interpolate", variant="primary", elem_id="ae-interpolate")
     strip = picture("Decoded codes from A to B", "ae-strip", titled=True)
-    vae_outputs = vae.build(dataset, image)
+    vae_outputs = vae.build(dataset, image, paths[0])
 
     inputs, outputs = [image, noise, dataset], [comparison, scores, map_image, manifold_image]
     _follow(gr.on([run.click, image.upload, noise.release], reconstruct, inputs, outputs[:2], api_name="reconstruct"),

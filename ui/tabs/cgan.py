@@ -19,6 +19,7 @@ from ui.components import (
     class_names,
     explanation,
     gif_file,
+    initial,
     picture,
     random_seed,
     seed_input,
@@ -106,18 +107,20 @@ def build(dataset: gr.Radio) -> None:
     with gr.Row():
         wanted = _class_menu("Class", classes, classes[7])
         n = slider(1, MAX_SAMPLES, value=16, step=1, label="Number of samples")
-        seed = seed_input()
+        seed = seed_input(elem_id="cgan-seed")
         dice = gr.Button("🎲 New seed", scale=0, min_width=120, elem_id="cgan-dice")
     run = gr.Button("Generate", variant="primary", elem_id="cgan-run")
-    gallery = gr.Gallery(label="Samples with the classifier's verdict", columns=8, height="auto", format="png",
-                         allow_preview=False, elem_id="cgan-gallery")
-    agreement = gr.Markdown(label="Agreement", elem_id="cgan-agreement")
+    shown = initial(sample_conditional, wanted.value, n.value, seed.value, dataset.value) or (None, None)
+    gallery = gr.Gallery(shown[0], label="Samples with the classifier's verdict", columns=8, height="auto",
+                         format="png", allow_preview=False, elem_id="cgan-gallery")
+    agreement = gr.Markdown(shown[1], label="Agreement", elem_id="cgan-agreement")
     gr.Markdown("### Class × seed grid: content versus style")
     with gr.Row():
-        grid_seed = seed_input("Seed of the first row", 0)
+        grid_seed = seed_input("Seed of the first row", 0, "cgan-grid-seed")
         rows = slider(1, MAX_ROWS, value=4, step=1, label="Rows (noise vectors)")
     grid_btn = gr.Button("Draw the grid", variant="primary", elem_id="cgan-grid-run")
-    grid_image = picture("Rows: same noise z. Columns: the class label y", "cgan-grid", titled=True)
+    grid_image = picture("Rows: same noise z. Columns: the class label y", "cgan-grid", titled=True,
+                         value=initial(class_grid, grid_seed.value, rows.value, dataset.value))
     gr.Markdown("### Walk from one class to another, noise held fixed")
     with gr.Row():
         class_a, class_b = _class_menu("Class A", classes, classes[0]), _class_menu("Class B", classes, classes[7])
@@ -131,8 +134,9 @@ def build(dataset: gr.Radio) -> None:
     run.click(sample_conditional, *sample_io, api_name="sample_conditional")
     dice.click(random_seed, None, seed, api_visibility="private").success(
         sample_conditional, *sample_io, api_visibility="private")
-    (dataset.change(on_dataset, dataset, [wanted, class_a, class_b], api_visibility="private")
-            .success(sample_conditional, *sample_io, api_visibility="private"))
     grid_btn.click(class_grid, [grid_seed, rows, dataset], grid_image, api_name="class_grid")
+    (dataset.change(on_dataset, dataset, [wanted, class_a, class_b], api_visibility="private")
+            .success(sample_conditional, *sample_io, api_visibility="private")
+            .success(class_grid, [grid_seed, rows, dataset], grid_image, api_visibility="private"))
     walk_btn.click(interpolate_classes, [class_a, class_b, walk_seed, frames, dataset], [strip, gif],
                    api_name="interpolate_classes")

@@ -30,6 +30,7 @@ from ui.components import (
     explanation,
     gif_file,
     image_upload,
+    initial,
     load_upload,
     pick_example,
     picture,
@@ -277,6 +278,12 @@ def comparison_table(dataset: str, path: Path | None = None) -> str:
         f"| {a} | {b} | {c} |" for a, b, c in rows)
 
 
+def cleared() -> tuple:
+    """After a dataset switch, the other dataset's results emptied: text to image (gallery, live view, story, GIF,
+    and a status saying what to press), the sweep's picture and table, CLIP scores, retrieval, variations, versus."""
+    return None, None, None, None, "Press **Generate** to sample from this dataset's pipeline.", *(None,) * 6
+
+
 def on_dataset(dataset: str):
     classes = class_names(dataset)
     vocab = vocabulary(dataset)
@@ -298,20 +305,21 @@ def build(dataset: gr.Radio) -> None:
     with gr.Row():
         prompt = gr.Textbox(f"a photo of a dark {vocab.nouns[7][0]}", label="Prompt", elem_id="dalle-prompt", scale=3)
         n = slider(1, MAX_IMAGES, value=8, step=1, label="Number of images")
-        seed = seed_input()
+        seed = seed_input(elem_id="dalle-seed")
     with gr.Row():
         steps = slider(STEPS[0], STEPS[1], value=25, step=1, label="Sampling steps",
                        info="DDIM steps; each is one (two with guidance) UNet evaluation")
         guidance = slider(GUIDANCE[0], GUIDANCE[1], value=2, step=0.5, label="Guidance scale w",
                           info="0: ignore the prompt · 1: plain conditional · higher: follow it harder")
     run = gr.Button("Generate", variant="primary", elem_id="dalle-run")
-    status = gr.Markdown(elem_id="dalle-status")
-    live = picture("Denoising as it happens: x_t and the predicted x_0", "dalle-live", titled=True)
-    gallery = gr.Gallery(label="Images, with the classifier's verdict", columns=8, height="auto", format="png",
-                         allow_preview=False, elem_id="dalle-gallery")
+    shown = initial(text_to_image, prompt.value, n.value, seed.value, steps.value, guidance.value, start) or (None,) * 5
+    status = gr.Markdown(shown[4], elem_id="dalle-status")
+    live = picture("Denoising as it happens: x_t and the predicted x_0", "dalle-live", titled=True, value=shown[1])
+    gallery = gr.Gallery(shown[0], label="Images, with the classifier's verdict", columns=8, height="auto",
+                         format="png", allow_preview=False, elem_id="dalle-gallery")
     with gr.Row():
-        story = picture("The first image's denoising, every few steps", "dalle-story", titled=True)
-        gif = animation("dalle-gif")
+        story = picture("The first image's denoising, every few steps", "dalle-story", titled=True, value=shown[2])
+        gif = animation("dalle-gif", value=shown[3])
 
     gr.Markdown("### Guidance: the same prompt and noise at several scales")
     with gr.Row():
@@ -319,14 +327,18 @@ def build(dataset: gr.Radio) -> None:
         sweep_scales = gr.CheckboxGroup(list(SWEEP_SCALES), value=["0", "1", "3", "8"], label="Guidance scales w")
         sweep_n = slider(1, 8, value=6, step=1, label="Images per scale")
     sweep_btn = gr.Button("Sweep the guidance scale", variant="primary", elem_id="dalle-sweep")
-    sweep_image = picture("Rows: guidance scale; columns: the same noise", "dalle-sweep-image", titled=True)
-    sweep_table = gr.Markdown(elem_id="dalle-sweep-table")
+    shown = initial(guidance_sweep, sweep_prompt.value, sweep_n.value, seed.value, steps.value, sweep_scales.value,
+                    start) or (None, None)
+    sweep_image = picture("Rows: guidance scale; columns: the same noise", "dalle-sweep-image", titled=True,
+                          value=shown[0])
+    sweep_table = gr.Markdown(shown[1], elem_id="dalle-sweep-table")
 
     gr.Markdown("### CLIP: an image against prompts, and prompts against images")
     with gr.Row():
         with gr.Column():
-            image = image_upload(value=example_image(example_paths(start)[0]), label="Image (upload any picture)",
-                                 height=200, elem_id="dalle-image")
+            first = str(example_paths(start)[0])
+            image = image_upload(value=example_image(first), label="Image (upload any picture)", height=200,
+                                 elem_id="dalle-image")
             with gr.Tabs():
                 with gr.Tab("Examples"):
                     examples = gr.Gallery(example_gallery(start), columns=4, height="auto", allow_preview=False,
@@ -335,17 +347,19 @@ def build(dataset: gr.Radio) -> None:
                     sketch = sketchpad("dalle-sketch")
                     draw_btn = gr.Button("Use my drawing")
         with gr.Column():
-            prompts = gr.Textbox("\n".join(scoring.class_prompts(start)), lines=6, label="Prompts, one per line")
+            prompts = gr.Textbox("\n".join(scoring.class_prompts(start)), lines=6, label="Prompts, one per line",
+                                 elem_id="dalle-prompts")
             score_btn = gr.Button("Score the image against the prompts", variant="primary", elem_id="dalle-score")
-            scores = gr.Label(num_top_classes=10, label="CLIP's probabilities (zero-shot classification)",
-                              elem_id="dalle-scores")
+            scores = gr.Label(initial(clip_scores, first, prompts.value, start), num_top_classes=10,
+                              label="CLIP's probabilities (zero-shot classification)", elem_id="dalle-scores")
     with gr.Row():
-        query = gr.Textbox(f"a photo of a small {vocab.nouns[0][0]}", label="Find test images for a prompt", scale=3)
+        query = gr.Textbox(f"a photo of a small {vocab.nouns[0][0]}", label="Find test images for a prompt", scale=3,
+                           elem_id="dalle-query")
         k = slider(1, MAX_RETRIEVE, value=16, step=1, label="Images",
                    info=f"the nearest of {RETRIEVAL_POOL:,} test images")
     retrieve_btn = gr.Button("Retrieve", variant="primary", elem_id="dalle-retrieve")
-    found = gr.Gallery(label="Nearest test images by CLIP similarity", columns=8, height="auto", format="png",
-                       allow_preview=False, elem_id="dalle-found")
+    found = gr.Gallery(initial(clip_retrieve, query.value, k.value, start), label="Nearest test images by CLIP similarity",
+                       columns=8, height="auto", format="png", allow_preview=False, elem_id="dalle-found")
 
     gr.Markdown("### Image variations (a DALL-E 2 feature): the image above -> its CLIP embedding -> new images")
     var_btn = gr.Button("Make variations of the image", variant="primary", elem_id="dalle-variations")
@@ -359,7 +373,9 @@ def build(dataset: gr.Radio) -> None:
         versus_n = slider(1, 8, value=8, step=1, label="Images each")
         versus_seed = seed_input()
     versus_btn = gr.Button("Compare", variant="primary", elem_id="dalle-versus")
-    versus_image = picture("Top: conditional GAN; bottom: diffusion", "dalle-versus-image", titled=True)
+    versus_image = picture("Top: conditional GAN; bottom: diffusion", "dalle-versus-image", titled=True,
+                           value=(initial(gan_vs_diffusion, wanted.value, versus_n.value, versus_seed.value, start)
+                                  or (None,))[0])
     versus_table = gr.Markdown(comparison_table(start), elem_id="dalle-versus-table")
 
     sampling = dict(concurrency_id=CONCURRENCY, concurrency_limit=1)
@@ -375,5 +391,8 @@ def build(dataset: gr.Radio) -> None:
                      api_name="gan_vs_diffusion", **sampling)
     examples.select(pick_example, [dataset], [image], api_visibility="private")
     draw_btn.click(use_drawing, [sketch, dataset], [image], api_visibility="private")
-    dataset.change(on_dataset, dataset, [words, prompt, sweep_prompt, prompts, wanted, examples, image, versus_table],
-                   api_visibility="private")
+    # results shown for the other dataset are cleared: each is one click away for this one
+    (dataset.change(on_dataset, dataset, [words, prompt, sweep_prompt, prompts, wanted, examples, image, versus_table],
+                    api_visibility="private")
+            .success(cleared, None, [gallery, live, story, gif, status, sweep_image, sweep_table, scores, found, varied,
+                                     versus_image], api_visibility="private"))

@@ -21,6 +21,7 @@ from ui.components import (
     explanation,
     gif_file,
     guarded,
+    initial,
     picture,
     random_seed,
     seed_input,
@@ -126,15 +127,16 @@ def pick_sample(evt: gr.SelectData) -> int:
 def build(dataset: gr.Radio) -> None:
     explanation(EXPLAIN)
     with gr.Row():
-        seed = seed_input()
+        seed = seed_input(elem_id="gan-seed")
         dice = gr.Button("🎲 New seed", scale=0, min_width=120, elem_id="gan-dice")
         n = slider(1, MAX_SAMPLES, value=16, step=1, label="Number of samples")
         truncation = slider(0.1, 2.0, value=1.0, step=0.05, label="Noise scale (truncation)",
                                info="below 1: typical, cleaner; above 1: more varied, stranger")
     run = gr.Button("Generate", variant="primary", elem_id="gan-run")
-    gallery = gr.Gallery(label="Samples with the classifier's verdict (click one for the memorisation check)",
+    shown = initial(sample, seed.value, n.value, truncation.value, dataset.value) or (None, None)
+    gallery = gr.Gallery(shown[0], label="Samples with the classifier's verdict (click one for the memorisation check)",
                          columns=8, height="auto", format="png", allow_preview=False, elem_id="gan-gallery")
-    summary = gr.Markdown(label="Verdicts", elem_id="gan-summary")
+    summary = gr.Markdown(shown[1], label="Verdicts", elem_id="gan-summary")
     gr.Markdown("### Memorisation check")
     with gr.Row():
         index = guarded(gr.Number(value=0, precision=0, minimum=0, label="Sample index", scale=0, min_width=140))

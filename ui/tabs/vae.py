@@ -11,7 +11,17 @@ from gan_demo.hub import pretrained_config
 from gan_demo.images import labelled_grid
 from gan_demo.sampling import MAX_SEED
 from ui.common import check_dataset, check_float, check_int, get_model
-from ui.components import MAX_FRAMES, animation, explanation, gif_file, load_upload, picture, seed_input, slider
+from ui.components import (
+    MAX_FRAMES,
+    animation,
+    explanation,
+    gif_file,
+    initial,
+    load_upload,
+    picture,
+    seed_input,
+    slider,
+)
 
 EXPLAIN = r"""
 ### Autoencoder vs VAE: from compressing to generating
@@ -99,18 +109,22 @@ def traverse(image: str | None, rank: float, span: float, frames: float, dataset
     return strip, gif_file(images)
 
 
-def build(dataset: gr.Radio, image: gr.Image) -> list[gr.components.Component]:
-    """Lay out the part under the autoencoder's; returns the outputs that follow the input image (ELBO, maps)."""
+def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.Component]:
+    """Lay out the part under the autoencoder's, opening on the results for the image file ``shown`` (the input's
+    starting value); returns the outputs that follow the input image (ELBO, maps)."""
     explanation(EXPLAIN)
     with gr.Row():
-        seed = seed_input("Seed of the codes", value=0)
+        seed = seed_input("Seed of the codes", 0, "vae-seed")
         n = slider(1, MAX_RANDOM, value=10, step=1, label="Codes", info="how many random codes z ~ N(0, I) to decode")
         run = gr.Button("Decode random codes", variant="primary", elem_id="vae-random-run")
-    codes = picture("The same random codes decoded by both models", "vae-random", titled=True)
-    elbo = gr.Markdown(label="The VAE's ELBO of the input image", elem_id="vae-elbo")
+    start = dataset.value
+    codes = picture("The same random codes decoded by both models", "vae-random", titled=True,
+                    value=initial(random_codes, seed.value, n.value, start))
+    elbo = gr.Markdown(initial(vae_elbo, shown, start), label="The VAE's ELBO of the input image", elem_id="vae-elbo")
+    maps = initial(latent_maps, shown, start) or (None, None)
     with gr.Row():
-        ae_map = picture("Autoencoder: latent map of the test images", "vae-ae-map")
-        vae_map = picture("VAE: latent map of the test images (posterior means)", "vae-map")
+        ae_map = picture("Autoencoder: latent map of the test images", "vae-ae-map", value=maps[0])
+        vae_map = picture("VAE: latent map of the test images (posterior means)", "vae-map", value=maps[1])
     gr.Markdown("**Latent traversal**: keep the input's code and sweep one axis. Axis 1 is the one the VAE uses "
                 "most (largest average KL over test images); axes it does not use change nothing.")
     with gr.Row():
@@ -123,6 +137,7 @@ def build(dataset: gr.Radio, image: gr.Image) -> list[gr.components.Component]:
         strip = picture("The input's code with one axis swept", "vae-traverse", titled=True, scale=4)
         gif = animation("vae-gif")
     run.click(random_codes, [seed, n, dataset], codes, api_name="vae_random_codes")
+    dataset.change(random_codes, [seed, n, dataset], codes, api_visibility="private")  # no stale other-dataset codes
     dataset.change(lambda d: gr.update(maximum=_latent_dim(d), value=1), dataset, rank, api_visibility="private")
     go.click(traverse, [image, rank, span, frames, dataset], [strip, gif], api_name="vae_traverse")
     return [elbo, ae_map, vae_map]
