@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -118,3 +119,32 @@ def test_an_idle_app_uses_little_cpu():
         time.sleep(5)
         share = (process_cpu_seconds(pid) - before) / (time.monotonic() - start)
     assert share < 0.03, f"the idle app used {share:.1%} of a core"
+
+
+def opening_files(value) -> list[str]:
+    """Every cached file path in a component's value (an image, a gallery's items, a nested dict or list)."""
+    if isinstance(value, dict):
+        return ([value["path"]] if isinstance(value.get("path"), str) else []) + [
+            f for v in value.values() if isinstance(v, dict | list) for f in opening_files(v)]
+    if isinstance(value, list):
+        return [f for v in value for f in opening_files(v)]
+    return []
+
+
+def test_the_opening_examples_outlive_gradios_cache_sweep(app_server, tmp_path):
+    """The app deletes cached files after an hour (``delete_cache``); the opening examples, computed once at
+    start-up, must survive it or every later visitor would see broken pictures. Gradio's own sweep runs here
+    over exactly those files, with no age limit."""
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from gradio.route_utils import delete_files_created_by_app  # noqa: PLC0415
+
+    import app  # noqa: PLC0415 - the shared app_server has launched it
+
+    files = sorted({f for block in app.demo.blocks.values() for f in opening_files(getattr(block, "value", None))})
+    assert len(files) > 50, files  # galleries of 16 and 8, the pictures of every tab
+    control = tmp_path / "copy.png"  # the same picture, but not one the page holds: the sweep must take it
+    control.write_bytes(Path(files[0]).read_bytes())
+    delete_files_created_by_app(SimpleNamespace(blocks=app.demo.blocks, temp_file_sets=[{*files, str(control)}]), None)
+    assert [f for f in files if not os.path.exists(f)] == []
+    assert not control.exists()
