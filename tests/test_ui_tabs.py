@@ -184,11 +184,12 @@ def test_files_handed_to_gradio_are_pruned_after_an_hour(tmp_path, monkeypatch):
 
 
 def test_opening_examples_are_the_handlers_results_or_nothing_on_zerogpu(monkeypatch):
-    """``initial`` runs the handler once (a stream gives its last output); on ZeroGPU it leaves the output empty."""
+    """``initial`` runs the handler once (a stream gives its last output); a failure or ZeroGPU leaves it empty."""
     assert initial(gan.sample, 3, 4, 1.0, "mnist")[1] == gan.sample(3, 4, 1.0, "mnist")[1]
 
     def stream(n):
         yield from range(n)
     assert initial(stream, 5) == 4
+    assert initial(gan.sample, 3, 4, 1.0, "no-such-dataset") is None  # a failing handler: start empty, keep serving
     monkeypatch.setenv("SPACES_ZERO_GPU", "true")
     assert initial(gan.sample, 3, 4, 1.0, "mnist") is None

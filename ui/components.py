@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -14,6 +15,8 @@ from gan_demo.data import DATASETS
 from gan_demo.images import ImageInputError, is_blank, open_image, preprocess_image, write_gif
 from gan_demo.sampling import MAX_SEED
 from ui.common import check_dataset, display, scratch_dir
+
+log = logging.getLogger(__name__)
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -32,13 +35,18 @@ def initial(fn, *args):
     """``fn``'s result for the controls' starting values, computed once while the page is built, so every visitor
     opens on finished examples and nothing runs per visit. A streaming handler (a generator) gives its last output.
 
-    None on a ZeroGPU Space, where the GPU exists only inside a request: there the outputs start empty.
+    None, and the outputs start empty, on a ZeroGPU Space (the GPU exists only inside a request) and when ``fn``
+    fails (a model that cannot be loaded must not stop the app: its controls give the clear error when used).
     """
     if os.getenv("SPACES_ZERO_GPU", "").lower() in ("1", "true"):
         return None
-    result = fn(*args)
-    if inspect.isgenerator(result):
-        *_, result = result
+    try:
+        result = fn(*args)
+        if inspect.isgenerator(result):
+            *_, result = result
+    except Exception as err:  # noqa: BLE001 - any failure: start without this example, say why in the log
+        log.warning("the opening example of %s was not computed: %s", fn.__name__, err)
+        return None
     return result
 
 
@@ -139,6 +147,13 @@ def load_upload(path: str | None, dataset: str, what: str = "an image") -> np.nd
         return preprocess_image(image, dataset=dataset)
     except ImageInputError as err:
         raise gr.Error(f"Cannot use this image: {err}.") from err
+
+
+def clear_on_switch(dataset: gr.Radio, *outputs: gr.components.Component) -> None:
+    """Empty ``outputs`` in the browser when the dataset changes: they show the other dataset's models (no server
+    call; each is one click away again)."""
+    dataset.change(None, None, list(outputs), js="() => [" + ", ".join(["null"] * len(outputs)) + "]",
+                   api_visibility="private")
 
 
 def random_seed() -> int:
