@@ -185,6 +185,7 @@ def test_conditional_gan_samples_and_grid(page):
 
 
 def test_dataset_switch_reaches_the_tabs(page):
+    click_and_see(page, "#ae-interpolate", "#ae-strip")  # a Fashion-MNIST result that must not outlive the switch
     scores, grid = text_of(page, "#ae-scores"), sources(page, "#cgan-grid")
     page.get_by_role("radio", name="MNIST digits").check()
     wait_for_text(page, "#ae-gallery", "9 #2")
@@ -194,6 +195,10 @@ def test_dataset_switch_reaches_the_tabs(page):
     wait_for_new_images(page, "#cgan-grid", grid)  # digits now: no garment left from the opening page
     page.get_by_role("tab", name="What came next").click()
     wait_for_text(page, "#dalle-status", "Press Generate")  # Fashion-MNIST's results cleared, not left standing
+    assert page.locator("#dalle-gallery img").count() == 0 and page.locator("#dalle-found img").count() == 0
+    page.get_by_role("tab", name="Autoencoder").click()
+    page.wait_for_function("() => document.querySelectorAll('#ae-strip img, #ae-gif img').length === 0",
+                           timeout=TIMEOUT)
     shot(page, "dataset_switch_mnist")
 
 

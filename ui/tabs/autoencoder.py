@@ -12,6 +12,7 @@ from ui.common import check_dataset, check_float, check_int, get_model
 from ui.components import (
     MAX_FRAMES,
     animation,
+    clear_on_switch,
     example_gallery,
     example_image,
     example_paths,
@@ -184,3 +185,4 @@ def build(dataset: gr.Radio) -> None:
     pick_a.input(example_image, pick_a, image_a, api_visibility="private")
     pick_b.input(example_image, pick_b, image_b, api_visibility="private")
     interp_btn.click(interpolate_ae, [image_a, image_b, frames, dataset], [strip, gif], api_name="interpolate_ae")
+    clear_on_switch(dataset, strip, gif)

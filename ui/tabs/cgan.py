@@ -17,6 +17,7 @@ from ui.components import (
     animation,
     check_class,
     class_names,
+    clear_on_switch,
     explanation,
     gif_file,
     initial,
@@ -140,3 +141,4 @@ def build(dataset: gr.Radio) -> None:
             .success(class_grid, [grid_seed, rows, dataset], grid_image, api_visibility="private"))
     walk_btn.click(interpolate_classes, [class_a, class_b, walk_seed, frames, dataset], [strip, gif],
                    api_name="interpolate_classes")
+    clear_on_switch(dataset, strip, gif)

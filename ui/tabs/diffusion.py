@@ -24,6 +24,7 @@ from ui.components import (
     animation,
     check_class,
     class_names,
+    clear_on_switch,
     example_gallery,
     example_image,
     example_paths,
@@ -278,19 +279,14 @@ def comparison_table(dataset: str, path: Path | None = None) -> str:
         f"| {a} | {b} | {c} |" for a, b, c in rows)
 
 
-def cleared() -> tuple:
-    """After a dataset switch, the other dataset's results emptied: text to image (gallery, live view, story, GIF,
-    and a status saying what to press), the sweep's picture and table, CLIP scores, retrieval, variations, versus."""
-    return None, None, None, None, "Press **Generate** to sample from this dataset's pipeline.", *(None,) * 6
-
-
 def on_dataset(dataset: str):
     classes = class_names(dataset)
     vocab = vocabulary(dataset)
     prompt = f"a photo of a dark {vocab.nouns[7][0]}"
     return (known_words(dataset), prompt, prompt, "\n".join(scoring.class_prompts(dataset)),
             gr.Dropdown(choices=classes, value=classes[7]), example_gallery(dataset),
-            example_image(example_paths(dataset)[0]), comparison_table(dataset))
+            example_image(example_paths(dataset)[0]), comparison_table(dataset),
+            "Press **Generate** to sample from this dataset's pipeline.")
 
 
 def build(dataset: gr.Radio) -> None:
@@ -391,8 +387,7 @@ def build(dataset: gr.Radio) -> None:
                      api_name="gan_vs_diffusion", **sampling)
     examples.select(pick_example, [dataset], [image], api_visibility="private")
     draw_btn.click(use_drawing, [sketch, dataset], [image], api_visibility="private")
-    # results shown for the other dataset are cleared: each is one click away for this one
-    (dataset.change(on_dataset, dataset, [words, prompt, sweep_prompt, prompts, wanted, examples, image, versus_table],
-                    api_visibility="private")
-            .success(cleared, None, [gallery, live, story, gif, status, sweep_image, sweep_table, scores, found, varied,
-                                     versus_image], api_visibility="private"))
+    dataset.change(on_dataset, dataset,
+                   [words, prompt, sweep_prompt, prompts, wanted, examples, image, versus_table, status],
+                   api_visibility="private")
+    clear_on_switch(dataset, gallery, live, story, gif, sweep_image, sweep_table, scores, found, varied, versus_image)

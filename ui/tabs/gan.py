@@ -18,6 +18,7 @@ from ui.components import (
     MAX_FRAMES,
     MAX_SAMPLES,
     animation,
+    clear_on_switch,
     explanation,
     gif_file,
     guarded,
@@ -162,3 +163,4 @@ def build(dataset: gr.Radio) -> None:
     dice.click(random_seed, None, seed, api_visibility="private").success(sample, *sample_io, api_visibility="private")
     (gallery.select(pick_sample, None, index, api_visibility="private")
             .success(nearest, *nearest_io, api_visibility="private"))
+    clear_on_switch(dataset, neighbours, verdict, strip, gif)

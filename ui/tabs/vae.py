@@ -14,6 +14,7 @@ from ui.common import check_dataset, check_float, check_int, get_model
 from ui.components import (
     MAX_FRAMES,
     animation,
+    clear_on_switch,
     explanation,
     gif_file,
     initial,
@@ -140,4 +141,5 @@ def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.
     dataset.change(random_codes, [seed, n, dataset], codes, api_visibility="private")  # no stale other-dataset codes
     dataset.change(lambda d: gr.update(maximum=_latent_dim(d), value=1), dataset, rank, api_visibility="private")
     go.click(traverse, [image, rank, span, frames, dataset], [strip, gif], api_name="vae_traverse")
+    clear_on_switch(dataset, strip, gif)
     return [elbo, ae_map, vae_map]
