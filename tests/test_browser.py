@@ -195,6 +195,7 @@ def test_dataset_switch_reaches_the_tabs(page):
     wait_for_new_images(page, "#cgan-grid", grid)  # digits now: no garment left from the opening page
     page.get_by_role("tab", name="What came next").click()
     wait_for_text(page, "#dalle-status", "Press Generate")  # Fashion-MNIST's results cleared, not left standing
+    assert page.locator("#dalle-prompt textarea").input_value() == "a photo of a dark 7"  # the tab's rows all render
     assert page.locator("#dalle-gallery img").count() == 0 and page.locator("#dalle-found img").count() == 0
     page.get_by_role("tab", name="Autoencoder").click()
     page.wait_for_function("() => document.querySelectorAll('#ae-strip img, #ae-gif img').length === 0",

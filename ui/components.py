@@ -150,10 +150,12 @@ def load_upload(path: str | None, dataset: str, what: str = "an image") -> np.nd
 
 
 def clear_on_switch(dataset: gr.Radio, *outputs: gr.components.Component) -> None:
-    """Empty ``outputs`` in the browser when the dataset changes: they show the other dataset's models (no server
-    call; each is one click away again)."""
-    dataset.change(None, None, list(outputs), js="() => [" + ", ".join(["null"] * len(outputs)) + "]",
-                   api_visibility="private")
+    """Empty ``outputs`` when the dataset changes: they show the other dataset's models (each is one click away).
+
+    A (trivial) server event, not a js-only one: in Gradio 6.31 a js-only event that updated a tab not yet opened
+    left that tab's other rows unrendered when it was opened (the text-to-image prompt row vanished)."""
+    empty = (None,) * len(outputs)
+    dataset.change(lambda: empty, None, list(outputs), api_visibility="private")
 
 
 def random_seed() -> int:
