@@ -9,6 +9,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 from gradio import processing_utils
+from gradio_client import utils as client_utils
 from PIL import Image
 
 from servers import app_process
@@ -121,16 +122,6 @@ def test_an_idle_app_uses_little_cpu():
     assert share < 0.03, f"the idle app used {share:.1%} of a core"
 
 
-def opening_files(value) -> list[str]:
-    """Every cached file path in a component's value (an image, a gallery's items, a nested dict or list)."""
-    if isinstance(value, dict):
-        return ([value["path"]] if isinstance(value.get("path"), str) else []) + [
-            f for v in value.values() if isinstance(v, dict | list) for f in opening_files(v)]
-    if isinstance(value, list):
-        return [f for v in value for f in opening_files(v)]
-    return []
-
-
 def test_the_opening_examples_outlive_gradios_cache_sweep(app_server, tmp_path):
     """The app deletes cached files after an hour (``delete_cache``); the opening examples, computed once at
     start-up, must survive it or every later visitor would see broken pictures. Gradio's own sweep runs here
@@ -141,7 +132,10 @@ def test_the_opening_examples_outlive_gradios_cache_sweep(app_server, tmp_path):
 
     import app  # noqa: PLC0415 - the shared app_server has launched it
 
-    files = sorted({f for block in app.demo.blocks.values() for f in opening_files(getattr(block, "value", None))})
+    files = set()  # every file in a component's starting value, found as Gradio finds them
+    for block in app.demo.blocks.values():
+        client_utils.traverse(getattr(block, "value", None), lambda f: files.add(f["path"]), client_utils.is_file_obj)
+    files = sorted(files)
     assert len(files) > 50, files  # galleries of 16 and 8, the pictures of every tab
     control = tmp_path / "copy.png"  # the same picture, but not one the page holds: the sweep must take it
     control.write_bytes(Path(files[0]).read_bytes())
