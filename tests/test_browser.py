@@ -25,14 +25,10 @@ def text_of(page, selector: str) -> str:
     return page.locator(selector).inner_text()
 
 
-def wait_for_text(page, selector: str, needle: str) -> None:
-    page.wait_for_function("([s, n]) => (document.querySelector(s)?.innerText || '').includes(n)",
-                           arg=[selector, needle], timeout=TIMEOUT)
-
-
-def wait_for_images(page, selector: str, count: int = 1) -> None:
-    page.wait_for_function("([s, n]) => document.querySelectorAll(s + ' img').length >= n",
-                           arg=[selector, count], timeout=TIMEOUT)
+def wait_for_text(page, selector: str, needle: str, before: str | None = None) -> None:
+    """Wait until the text of ``selector`` contains ``needle`` (and, given ``before``, is no longer that text)."""
+    page.wait_for_function("([s, n, b]) => { const t = document.querySelector(s)?.innerText || '';"
+                           " return t.includes(n) && t !== b; }", arg=[selector, needle, before], timeout=TIMEOUT)
 
 
 def sources(page, selector: str) -> list[str]:
@@ -40,17 +36,11 @@ def sources(page, selector: str) -> list[str]:
     return page.eval_on_selector_all(f"{selector} img", "els => els.map(i => i.src)")
 
 
-def wait_for_new_images(page, selector: str, before: list[str], count: int = 1) -> None:
+def wait_for_images(page, selector: str, count: int = 1, before: list[str] = ()) -> None:
     """Wait until ``selector`` shows at least ``count`` pictures, none of them one of ``before``."""
-    page.wait_for_function("([s, b, n]) => { const src = [...document.querySelectorAll(s + ' img')].map(i => i.src);"
+    page.wait_for_function("([s, n, b]) => { const src = [...document.querySelectorAll(s + ' img')].map(i => i.src);"
                            " return src.length >= n && src.every(x => !b.includes(x)); }",
-                           arg=[selector, before, count], timeout=TIMEOUT)
-
-
-def wait_for_new_text(page, selector: str, before: str, needle: str) -> None:
-    """Wait until the text of ``selector`` differs from ``before`` and contains ``needle``."""
-    page.wait_for_function("([s, b, n]) => { const t = document.querySelector(s)?.innerText || '';"
-                           " return t !== b && t.includes(n); }", arg=[selector, before, needle], timeout=TIMEOUT)
+                           arg=[selector, count, list(before)], timeout=TIMEOUT)
 
 
 def test_the_page_opens_on_finished_examples(page):
@@ -95,7 +85,7 @@ def click_and_see(page, button: str, output: str, count: int = 1, min_side: int 
     """Press ``button`` and check that ``output`` shows ``count`` new decoded pictures."""
     before = sources(page, output)
     page.locator(button).click()
-    wait_for_new_images(page, output, before, count)
+    wait_for_images(page, output, count, before)
     assert_pictures(page, output, count, min_side)
 
 
@@ -108,9 +98,9 @@ def number_after(text: str, label: str) -> float:
 def test_autoencoder_example_and_reconstruction(page):
     comparison, latent_map, scores = sources(page, "#ae-comparison"), sources(page, "#ae-map"), text_of(page, "#ae-scores")
     page.locator("#ae-gallery img").nth(9).click()  # the 10th example: Coat #2
-    wait_for_new_text(page, "#ae-scores", scores, "PSNR")
-    wait_for_new_images(page, "#ae-comparison", comparison)
-    wait_for_new_images(page, "#ae-map", latent_map)  # the new input's point
+    wait_for_text(page, "#ae-scores", "PSNR", before=scores)
+    wait_for_images(page, "#ae-comparison", before=comparison)
+    wait_for_images(page, "#ae-map", before=latent_map)  # the new input's point
     wait_for_images(page, "#ae-manifold")
     assert number_after(text_of(page, "#ae-scores"), "PSNR") > 15  # a real test image reconstructs well
     for selector in ("#ae-comparison", "#ae-map", "#ae-manifold"):
@@ -134,8 +124,8 @@ def test_autoencoder_drawing(page):
     shot(page, "autoencoder_drawing_before")
     comparison, scores = sources(page, "#ae-comparison"), text_of(page, "#ae-scores")
     page.locator("#ae-use-drawing").click()
-    wait_for_new_text(page, "#ae-scores", scores, "PSNR")
-    wait_for_new_images(page, "#ae-comparison", comparison)
+    wait_for_text(page, "#ae-scores", "PSNR", before=scores)
+    wait_for_images(page, "#ae-comparison", before=comparison)
     page.locator("#ae-comparison").scroll_into_view_if_needed()
     assert number_after(text_of(page, "#ae-scores"), "PSNR") > 0
     assert_pictures(page, "#ae-comparison", min_side=100)
@@ -157,8 +147,8 @@ def test_gan_samples_and_memorisation_check(page):
     samples, summary = sources(page, "#gan-gallery"), text_of(page, "#gan-summary")
     page.locator("#gan-seed input").fill("5")
     page.locator("#gan-run").click()
-    wait_for_new_images(page, "#gan-gallery", samples, 16)
-    wait_for_new_text(page, "#gan-summary", summary, "classifier sees")
+    wait_for_images(page, "#gan-gallery", 16, before=samples)
+    wait_for_text(page, "#gan-summary", "classifier sees", before=summary)
     assert "%" in text_of(page, "#gan-gallery")  # the verdict under each sample
     page.locator("#gan-gallery img").nth(3).click()
     wait_for_images(page, "#gan-nearest", 9)
@@ -174,7 +164,7 @@ def test_conditional_gan_samples_and_grid(page):
     samples = sources(page, "#cgan-gallery")
     page.locator("#cgan-seed input").fill("5")
     page.locator("#cgan-run").click()
-    wait_for_new_images(page, "#cgan-gallery", samples, 16)
+    wait_for_images(page, "#cgan-gallery", 16, before=samples)
     wait_for_text(page, "#cgan-agreement", "Agreement")
     assert number_after(text_of(page, "#cgan-agreement"), r"samples \(") >= 50  # "... in 15 of 16 samples (94%)."
     assert_pictures(page, "#cgan-gallery", 16)
@@ -189,10 +179,10 @@ def test_dataset_switch_reaches_the_tabs(page):
     scores, grid = text_of(page, "#ae-scores"), sources(page, "#cgan-grid")
     page.get_by_role("radio", name="MNIST digits").check()
     wait_for_text(page, "#ae-gallery", "9 #2")
-    wait_for_new_text(page, "#ae-scores", scores, "PSNR")
+    wait_for_text(page, "#ae-scores", "PSNR", before=scores)
     page.get_by_role("tab", name="Conditional GAN").click()
     wait_for_text(page, "#cgan-agreement", "sees 7 in")
-    wait_for_new_images(page, "#cgan-grid", grid)  # digits now: no garment left from the opening page
+    wait_for_images(page, "#cgan-grid", before=grid)  # digits now: no garment left from the opening page
     page.get_by_role("tab", name="What came next").click()
     wait_for_text(page, "#dalle-status", "Press Generate")  # Fashion-MNIST's results cleared, not left standing
     assert page.locator("#dalle-prompt textarea").input_value() == "a photo of a dark 7"  # the tab's rows all render
@@ -207,10 +197,10 @@ def test_autoencoder_vs_vae(page):
     """The VAE part: random codes decoded by both models, the ELBO of the input, both maps, a traversal."""
     elbo, ae_map, vae_map = text_of(page, "#vae-elbo"), sources(page, "#vae-ae-map"), sources(page, "#vae-map")
     page.locator("#ae-gallery img").nth(14).click()  # Sneaker #1: the input follows into the VAE part
-    wait_for_new_text(page, "#vae-elbo", elbo, "bits per pixel")
+    wait_for_text(page, "#vae-elbo", "bits per pixel", before=elbo)
     assert number_after(text_of(page, "#vae-elbo"), "ELBO") < 0  # a log-probability bound, in nats
-    wait_for_new_images(page, "#vae-ae-map", ae_map)
-    wait_for_new_images(page, "#vae-map", vae_map)
+    wait_for_images(page, "#vae-ae-map", before=ae_map)
+    wait_for_images(page, "#vae-map", before=vae_map)
     assert_pictures(page, "#vae-ae-map", min_side=300)
     assert_pictures(page, "#vae-map", min_side=300)
     page.locator("#vae-seed input").fill("4")
@@ -235,9 +225,9 @@ def test_what_came_next_text_to_image(page):
     prompt.fill("a photo of a small dark sneaker")
     page.locator("#dalle-run").click()
     wait_for_text(page, "#dalle-status", "8 images for a photo of a small dark sneaker")
-    wait_for_new_images(page, "#dalle-gallery", gallery, 8)
-    wait_for_new_images(page, "#dalle-live", live)
-    wait_for_new_images(page, "#dalle-story", story)
+    wait_for_images(page, "#dalle-gallery", 8, before=gallery)
+    wait_for_images(page, "#dalle-live", before=live)
+    wait_for_images(page, "#dalle-story", before=story)
     assert_pictures(page, "#dalle-gallery", count=8, min_side=100)
     assert_pictures(page, "#dalle-live", min_side=150)  # x_t and the predicted x_0 rows
     assert_pictures(page, "#dalle-story", min_side=150)
@@ -246,7 +236,7 @@ def test_what_came_next_text_to_image(page):
     scores = text_of(page, "#dalle-scores")
     page.locator("#dalle-prompts textarea").fill("a photo of a trousers\na photo of a sneaker\na photo of a bag")
     page.locator("#dalle-score").click()  # the example image against three class prompts: CLIP's label bars
-    wait_for_new_text(page, "#dalle-scores", scores, "a photo of a bag")
+    wait_for_text(page, "#dalle-scores", "a photo of a bag", before=scores)
     page.locator("#dalle-query textarea").fill("a photo of a large sneaker")
     click_and_see(page, "#dalle-retrieve", "#dalle-found", count=16, min_side=100)
     page.locator("#dalle-found").scroll_into_view_if_needed()
