@@ -138,6 +138,18 @@ def test_run_yields_finite_records_and_a_snapshot():
     assert records[-1]["theory"] == pytest.approx(2 * frames[-1].jsd - 2 * LOG2)
 
 
+def test_opening_is_step_0_of_the_run_drawn_before_any_training():
+    s = live.make_settings("balanced")
+    first = live.opening(s)
+    assert first.step == 0 and first.last_step == s.steps and not first.records and not first.done
+    assert first.heatmap.shape == first.optimal.shape and first.heatmap.dtype == np.uint8
+    # the default G maps all its noise to one clump inside the ring: disjoint supports, the JSD at its largest
+    assert first.jsd == pytest.approx(LOG2, abs=1e-3) and first.modes == (0, 8)
+    assert np.array_equal(live.opening(s).heatmap, first.heatmap)  # same seed, same picture
+    assert not np.array_equal(live.opening(live.make_settings("balanced", seed=1)).heatmap, first.heatmap)
+    assert live.opening(live.make_settings("balanced", mode="images")).preview.dtype == np.uint8
+
+
 def test_the_last_frame_keeps_the_gap_when_it_brings_no_new_records():
     """When the frame before it took the last step, the closing frame has no records of its own (it happened in CI
     under load), yet it still reports V(D*, G) - V(D, G) for the status line."""

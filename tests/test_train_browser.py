@@ -39,6 +39,32 @@ def legend(page, plot: str) -> list[str]:
     return inside
 
 
+def picture_of(page, selector: str) -> np.ndarray:
+    """The RGB picture the page shows under ``selector``, as the browser fetched it."""
+    img = page.locator(f"{selector} img").first
+    img.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=img.element_handle(), timeout=20_000)
+    body = page.request.get(img.evaluate("img => img.src")).body()
+    return np.asarray(Image.open(io.BytesIO(body)).convert("RGB"))
+
+
+def test_the_tab_opens_on_step_0_of_the_default_run(page):
+    """Before Start the tab already shows the data, G's first points, the untrained D and the optimal D*."""
+    page.get_by_role("tab", name="Live training").click()
+    status = page.locator("#live-status")
+    status.get_by_text("Step 0, before any training").wait_for(timeout=10_000)
+    assert "JSD ≈ 0.693" in status.inner_text()  # the default G starts away from the ring: disjoint supports
+    heat, optimal = picture_of(page, "#live-heatmap"), picture_of(page, "#live-optimal")
+    assert heat.shape == optimal.shape and heat.shape[0] > heat.shape[1]  # the map, with its key strip below
+    # D* is 1 (red) on the data and 0 (blue) on the generated points
+    red = (optimal[..., 0] > 150) & (optimal[..., 2] < 100)
+    blue = (optimal[..., 2] > 150) & (optimal[..., 0] < 100)
+    assert red.mean() > 0.05 and blue.mean() > 0.005
+    shot(page, "opening")
+    page.get_by_label("Images").check()  # before any run, the status follows the mode
+    status.get_by_text("decodes the same 64 noise vectors").wait_for(timeout=10_000)
+
+
 def test_start_watch_and_stop_a_run(page):
     page.get_by_role("tab", name="Live training").click()
     steps = page.locator("#live-steps input[type='number']")

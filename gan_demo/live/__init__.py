@@ -1,7 +1,8 @@
 """Live GAN training for the browser tab: settings, one run streamed as frames, and what the tab shows of it.
 
 - :mod:`.settings`: :class:`LiveSettings`, presets, limits and the one check of every setting;
-- :mod:`.run`: :func:`stream`, a generator of :class:`Frame` over a :class:`LiveRun` (the run's named state);
+- :mod:`.run`: :func:`stream`, a generator of :class:`Frame` over a :class:`LiveRun` (the run's named state), and
+  :func:`opening`, the frame of step 0;
 - :mod:`.trainer`: the models and the shared GANTrainer of a run; :mod:`.views` and :mod:`.pictures`: the 2-D
   grid quantities and maps, the image grid and its classes; :mod:`.diagnostics`: plain-words health notes;
 - :mod:`.plots`: the tables the tab's plots draw; :mod:`.export`: the CSV, the generator and the GIF.
@@ -14,7 +15,7 @@ from .diagnostics import collapse_note, health
 from .export import GifFrames, export_run, history_csv, records_frame
 from .frame import RECORD_COLUMNS, Frame
 from .plots import COLORS, SERIES, d_table, grad_table, history_columns, loss_legend, loss_table
-from .run import MAX_SECONDS, LiveRun, stream
+from .run import MAX_SECONDS, LiveRun, opening, stream
 from .settings import (
     DATASETS,
     G_INITS,
@@ -46,5 +47,5 @@ __all__ = [
     "RECORD_COLUMNS", "SERIES", "Frame", "GifFrames", "ImageViews", "LiveRun", "LiveSettings", "Preset", "ToyViews",
     "binned_kde", "build_models", "build_trainer", "check_value", "collapse_note", "cpu_snapshot", "d_table",
     "export_run", "generator_name", "grad_table", "health", "history_columns", "history_csv", "loss_legend",
-    "loss_table", "make_settings", "mode_defaults", "records_frame", "settings_from_dict", "stream", "with_preset",
+    "loss_table", "make_settings", "mode_defaults", "opening", "records_frame", "settings_from_dict", "stream", "with_preset",
 ]

@@ -84,15 +84,17 @@ class LiveRun:
     """The named state of one run: its trainer and views, the records not yet sent and the recent ones, the
     frame pacer, the snapshot and classifier timers, how many frames it made, and how it ends."""
 
-    def __init__(self, settings: LiveSettings, state: dict | None = None, *, device: torch.device | str,
-                 frame_seconds: float, snapshot_seconds: float, judge_seconds: float, max_seconds: float):
+    def __init__(self, settings: LiveSettings, state: dict | None = None, *, device: torch.device | str = "cpu",
+                 frame_seconds: float = 0.25, snapshot_seconds: float = 2.0, judge_seconds: float = 6.0,
+                 max_seconds: float | None = None):
         self.settings = settings
         self.trainer, dist = build_trainer(settings, device)
         if state is not None:
             self.trainer.load_state_dict(state)
         self.views = ToyViews(dist, settings.seed, settings.g_loss) if dist is not None else ImageViews(settings.dataset, device)
         self.last_step = self.trainer.step + settings.steps
-        self.pacer, self.started, self.max_seconds = Pacer(frame_seconds), time.monotonic(), max_seconds
+        self.pacer, self.started = Pacer(frame_seconds), time.monotonic()
+        self.max_seconds = MAX_SECONDS if max_seconds is None else max_seconds
         # the first frame carries a snapshot too, so a run stopped in its first seconds can still be exported and continued
         self.snapshots, self.judging = Every(snapshot_seconds), Every(judge_seconds)
         self.pending: list[dict] = []  # records since the previous frame
@@ -190,6 +192,11 @@ def stream(settings: LiveSettings, state: dict | None = None, *, frame_seconds: 
     Never raises on divergence: the last frame then has ``diverged=True`` and a message saying what to change.
     """
     run = LiveRun(settings, state, device=device or pick_device(), frame_seconds=frame_seconds,
-                  snapshot_seconds=snapshot_seconds, judge_seconds=judge_seconds,
-                  max_seconds=MAX_SECONDS if max_seconds is None else max_seconds)
+                  snapshot_seconds=snapshot_seconds, judge_seconds=judge_seconds, max_seconds=max_seconds)
     yield from run.frames(threads)
+
+
+def opening(settings: LiveSettings, device: torch.device | str = "cpu") -> Frame:
+    """Step 0 of ``settings``' run, before any training, drawn as a frame: the data, the generator's first
+    points and the untrained discriminator's D(x) (what the tab opens on). The models are small, so the CPU."""
+    return LiveRun(settings, device=device).frame()

@@ -29,6 +29,8 @@ LIVE_THREADS = int(os.getenv("GAN_DEMO_LIVE_THREADS", "1"))
 gpu_stream = gpu(duration=int(live.MAX_SECONDS) + 30)(live.stream)
 PRESET_FIELDS = ("k_disc", "g_loss", "optimizer", "lr_d", "lr_g", "batch_size", "g_init")
 MODEL_CHOICES = [("MLP", "mlp"), ("DCGAN", "dcgan")]
+IMAGES_READY = ("Press **Start** to train: the grid decodes the same 64 noise vectors at every frame, from blobs to "
+                "clothes or digits, and the status line warns when the shipped classifier sees mode collapse.")
 DATASET_LABELS = {"ring": "Ring of 8 Gaussians", "grid": "Grid of 25 Gaussians", "spiral": "Spiral",
                   "moons": "Two moons", "fashion": "Fashion-MNIST", "mnist": "MNIST digits"}
 
@@ -93,6 +95,7 @@ class LiveTab:
     toy_row: gr.Row
     image_row: gr.Row
     smooth_state: gr.State
+    opening: str = "Press **Start** to train."  # the status before any run, in 2-D (the page opens on its step 0)
 
     # -- training -----------------------------------------------------------------------------------
     def train(self, mode="2d", dataset="ring", preset="balanced", k_disc=2, g_loss="minimax", optimizer="adam",
@@ -168,10 +171,12 @@ class LiveTab:
     def legend(self, g_loss: str, mode: str):
         return {self.outputs.loss_plot: gr.update(colors_in_legend=live.loss_legend(g_loss, mode))}
 
-    def on_mode(self, mode: str):
-        """Switching mode resets dataset, sizes and optimiser settings to ones that suit it."""
+    def on_mode(self, mode: str, run: SessionRun | None = None):
+        """Switching mode resets dataset, sizes and optimiser settings to ones that suit it; before any run the
+        status says what the mode shows (a run's own status stays)."""
         d, c = live.mode_defaults(mode), self.controls
-        return {c["dataset"]: gr.update(choices=dataset_choices(mode), value=d["dataset"]), c["preset"]: "balanced",
+        status = gr.update() if run is not None else self.opening if mode == "2d" else IMAGES_READY
+        return {self.outputs.status: status, c["dataset"]: gr.update(choices=dataset_choices(mode), value=d["dataset"]), c["preset"]: "balanced",
                 c["model"]: gr.update(value=d["model"], visible=len(live.MODELS[mode]) > 1),
                 **{c[name]: d[name] for name in PRESET_FIELDS if name != "batch_size"},
                 c["batch_size"]: gr.update(value=d["batch_size"], maximum=live.MAX_BATCH[mode]),

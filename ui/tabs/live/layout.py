@@ -9,7 +9,7 @@ from __future__ import annotations
 import gradio as gr
 
 from gan_demo import live
-from ui.components import LATEX, guarded
+from ui.components import LATEX, guarded, initial
 
 from .handlers import (
     MODEL_CHOICES,
@@ -20,6 +20,7 @@ from .handlers import (
     dataset_choices,
     request_stop,
 )
+from .session import opening_text
 
 EXPLAIN = r"""
 ### Watch a GAN approach $-2\log 2$
@@ -111,9 +112,11 @@ def controls() -> dict[str, gr.components.Component]:
     return c
 
 
-def results() -> tuple[dict[str, gr.components.Component], gr.Row, gr.Row]:
-    """Status, plots, pictures and downloads by RunOutputs field name, and the 2-D and image rows."""
-    status = gr.Markdown("Press **Start** to train.", latex_delimiters=LATEX, elem_id="live-status")
+def results(first: live.Frame | None = None) -> tuple[dict[str, gr.components.Component], gr.Row, gr.Row]:
+    """Status, plots, pictures and downloads by RunOutputs field name, and the 2-D and image rows; the status and
+    maps start from ``first``, the default run's step 0, when given."""
+    status = gr.Markdown(opening_text(first) if first else "Press **Start** to train.", latex_delimiters=LATEX,
+                         elem_id="live-status")
     with gr.Row():
         # show_label=False: Gradio 6.31 sizes the chart as if there were no label, so a label pushes the
         # legend out of the box; the caption would be cut off the same way, so it is a Markdown below
@@ -132,10 +135,10 @@ def results() -> tuple[dict[str, gr.components.Component], gr.Row, gr.Row]:
                                 label="G gradient", show_label=False, elem_id="live-grad")
         gr.Markdown(GRAD_CAPTION, latex_delimiters=LATEX, elem_id="live-grad-caption")
     with gr.Row(visible=True) as toy_row:
-        heat = gr.Image(label="D(x) with real (black) and generated (green) points", format="png",
-                        interactive=False, height=340)
-        optimal = gr.Image(label="Optimal D*(x) = p_r / (p_r + p_g) with generated points", format="png",
-                           interactive=False, height=340)
+        heat = gr.Image(first and first.heatmap, label="D(x) with real (black) and generated (green) points",
+                        format="png", interactive=False, height=340, elem_id="live-heatmap")
+        optimal = gr.Image(first and first.optimal, label="Optimal D*(x) = p_r / (p_r + p_g) with generated points",
+                           format="png", interactive=False, height=340, elem_id="live-optimal")
     with gr.Row(visible=False) as image_row:
         preview = gr.Image(label="Fixed-noise samples (the same z every frame)", format="png",
                            interactive=False, height=400)
@@ -161,9 +164,11 @@ def build(demo: gr.Blocks) -> LiveTab:
         cont = gr.Button("Continue", elem_id="live-continue")
         smoothing = gr.Slider(0, 0.99, value=0.0, step=0.01, label="Smoothing",
                               info="Moving average of the curves (display only; the CSV keeps raw values).")
-    shown, toy_row, image_row = results()
+    # the page opens on the default run's step 0: the data, G's first points, the untrained D and the optimal D*
+    defaults = {name: c[name].value for name in CONTROL_NAMES}
+    shown, toy_row, image_row = results(initial(live.opening, live.make_settings(**defaults)))
     out = RunOutputs(**shown, run=gr.State(None))
-    tab = LiveTab(c, about, out, toy_row, image_row, smooth_state=gr.State(0.0))
+    tab = LiveTab(c, about, out, toy_row, image_row, smooth_state=gr.State(0.0), opening=shown["status"].value)
     wire(tab, start, stop, cont, smoothing)
     return tab
 
@@ -186,7 +191,8 @@ def wire(tab: LiveTab, start: gr.Button, stop: gr.Button, cont: gr.Button, smoot
     c["preset"].change(tab.on_preset, [c["preset"], c["mode"]], preset_targets, api_visibility="private")
     sizes = [c[name] for name in ("latent_dim", "hidden", "steps")]
     mode_targets = [c[name] for name in ("dataset", "preset", "model", *PRESET_FIELDS)] + sizes
-    c["mode"].change(tab.on_mode, c["mode"], [*mode_targets, tab.toy_row, tab.image_row], api_visibility="private")
+    c["mode"].change(tab.on_mode, [c["mode"], out.run], [*mode_targets, tab.toy_row, tab.image_row, out.status],
+                     api_visibility="private")
     c["model"].change(tab.on_model, [c["mode"], c["model"]], sizes, api_visibility="private")
     for name in PRESET_FIELDS:  # a hand-edited setting no longer matches the preset
         c[name].input(lambda: "custom", None, c["preset"], api_visibility="private")

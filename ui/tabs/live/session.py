@@ -103,6 +103,19 @@ def status_text(frame: live.Frame, rate: float) -> str:
     return "\n\n".join(lines)
 
 
+def opening_text(frame: live.Frame) -> str:
+    """The status under the step-0 pictures the tab opens on (see ``live.opening``)."""
+    theory = round(2 * frame.jsd - 2 * np.log(2), 3) + 0.0  # + 0.0: disjoint supports read 0.000, not -0.000
+    lines = [f"**Step 0, before any training** · JSD ≈ {frame.jsd:.3f} nats, so V(D*, G) = 2 JSD − 2 log 2 ≈ "
+             f"{theory:.3f} · modes covered {frame.modes[0]} / {frame.modes[1]}"]
+    if frame.jsd > np.log(2) - 0.01:
+        lines.append("The generated points do not overlap the data yet: the JSD is at its largest, log 2, and D* "
+                     "(right) is 1 on the data and 0 on the fakes.")
+    lines.append("Left: the untrained D. Press **Start**: as G learns, D* fades to 1/2 and V(D, G) heads for "
+                 "−2 log 2 ≈ −1.386.")
+    return "\n\n".join(lines)
+
+
 def stopped_text(run: SessionRun) -> str:
     """The status after Stop; the weights exported are those of the latest snapshot (at most ~2 s old)."""
     return f"Stopped at step {run.records[-1]['step']}. Press **Continue** to train on."
