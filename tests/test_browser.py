@@ -58,7 +58,8 @@ def test_the_page_opens_on_finished_examples(page):
     page.get_by_role("tab", name="What came next").click()
     assert "8 images" in text_of(page, "#dalle-status")
     for selector, count in (("#dalle-gallery", 8), ("#dalle-live", 1), ("#dalle-story", 1), ("#dalle-gif", 1),
-                            ("#dalle-sweep-image", 1), ("#dalle-found", 16), ("#dalle-versus-image", 1)):
+                            ("#dalle-sweep-image", 1), ("#dalle-found", 16), ("#dalle-varied", 8),
+                            ("#dalle-versus-image", 1)):
         assert_pictures(page, selector, count)
     assert "a photo of a" in text_of(page, "#dalle-scores")
     shot(page, "opening_page_what_came_next")
@@ -241,3 +242,13 @@ def test_what_came_next_text_to_image(page):
     click_and_see(page, "#dalle-retrieve", "#dalle-found", count=16, min_side=100)
     page.locator("#dalle-found").scroll_into_view_if_needed()
     shot(page, "what_came_next_clip")
+    # a new image is scored at once, and the previous image's variations go; its own are a click away
+    assert len(sources(page, "#dalle-varied")) == 8  # the opening example's
+    scores = text_of(page, "#dalle-scores")
+    page.locator("#dalle-examples img").nth(10).click()  # the 11th example: Sandal #1
+    wait_for_text(page, "#dalle-scores", "a photo of a", before=scores)
+    page.wait_for_function("() => !document.querySelector('#dalle-varied img')", timeout=TIMEOUT)
+    click_and_see(page, "#dalle-variations", "#dalle-varied", count=8, min_side=28)
+    assert "sandal" in " ".join(page.locator("#dalle-varied").all_inner_texts()).lower()
+    page.locator("#dalle-varied").scroll_into_view_if_needed()
+    shot(page, "what_came_next_variations")

@@ -193,3 +193,16 @@ def test_opening_examples_are_the_handlers_results_or_nothing_on_zerogpu(monkeyp
     assert initial(gan.sample, 3, 4, 1.0, "no-such-dataset") is None  # a failing handler: start empty, keep serving
     monkeypatch.setenv("SPACES_ZERO_GPU", "true")
     assert initial(gan.sample, 3, 4, 1.0, "mnist") is None
+
+
+def test_a_new_image_in_the_clip_part_is_scored_at_once_and_clears_the_old_variations():
+    from ui.tabs import diffusion
+
+    path = next(p for p in FASHION if "sandal" in p)
+    prompts = "a photo of a sandal\na photo of a trousers"
+    scores, varied = diffusion.rescore(path, prompts, "fashion")
+    assert varied is None and scores == diffusion.clip_scores(path, prompts, "fashion")
+    assert max(scores, key=scores.get) == "a photo of a sandal"
+    assert diffusion.rescore(None, prompts, "fashion") == (None, None)  # the image was removed: nothing to score
+    with pytest.raises(gr.Error, match="unicorn"):
+        diffusion.rescore(path, "a photo of a unicorn", "fashion")

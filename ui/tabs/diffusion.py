@@ -218,6 +218,11 @@ def clip_scores(image, prompts: str, dataset: str) -> dict[str, float]:
     return {p: float(q) for p, q in zip(prompts, probs)}
 
 
+def rescore(image, prompts: str, dataset: str) -> tuple[dict[str, float] | None, None]:
+    """A new image in the CLIP part: its scores against the prompts (cheap), and no variations of the old one."""
+    return (None if image is None else clip_scores(image, prompts, dataset)), None
+
+
 @cache
 def _test_embeddings(dataset: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The first RETRIEVAL_POOL test images and their CLIP image embeddings, computed once per dataset."""
@@ -338,7 +343,7 @@ def build(dataset: gr.Radio) -> None:
             with gr.Tabs():
                 with gr.Tab("Examples"):
                     examples = gr.Gallery(example_gallery(start), columns=4, height="auto", allow_preview=False,
-                                          label="Click one to use it", format="png")
+                                          label="Click one to use it", format="png", elem_id="dalle-examples")
                 with gr.Tab("Draw"):
                     sketch = sketchpad("dalle-sketch")
                     draw_btn = gr.Button("Use my drawing")
@@ -359,7 +364,8 @@ def build(dataset: gr.Radio) -> None:
 
     gr.Markdown("### Image variations (a DALL-E 2 feature): the image above -> its CLIP embedding -> new images")
     var_btn = gr.Button("Make variations of the image", variant="primary", elem_id="dalle-variations")
-    varied = gr.Gallery(label="Variations, with the classifier's verdict", columns=8, height="auto", format="png",
+    varied = gr.Gallery(initial(image_variations, first, n.value, seed.value, steps.value, guidance.value, start),
+                        label="Variations, with the classifier's verdict", columns=8, height="auto", format="png",
                         allow_preview=False, elem_id="dalle-varied")
 
     gr.Markdown("### GANs vs diffusion, on the same class")
@@ -385,9 +391,13 @@ def build(dataset: gr.Radio) -> None:
                   **sampling)
     versus_btn.click(gan_vs_diffusion, [wanted, versus_n, versus_seed, dataset], [versus_image, versus_table],
                      api_name="gan_vs_diffusion", **sampling)
-    examples.select(pick_example, [dataset], [image], api_visibility="private")
-    draw_btn.click(use_drawing, [sketch, dataset], [image], api_visibility="private")
+    # a new image (picked, drawn, uploaded, or the other dataset's first example): its CLIP scores at once, and
+    # the variations of the previous image cleared
+    new_image = dict(fn=rescore, inputs=[image, prompts, dataset], outputs=[scores, varied], api_visibility="private")
+    examples.select(pick_example, [dataset], [image], api_visibility="private").success(**new_image)
+    draw_btn.click(use_drawing, [sketch, dataset], [image], api_visibility="private").success(**new_image)
+    image.upload(**new_image)
     dataset.change(on_dataset, dataset,
                    [words, prompt, sweep_prompt, prompts, wanted, examples, image, versus_table, status],
-                   api_visibility="private")
-    clear_on_switch(dataset, gallery, live, story, gif, sweep_image, sweep_table, scores, found, varied, versus_image)
+                   api_visibility="private").success(**new_image)
+    clear_on_switch(dataset, gallery, live, story, gif, sweep_image, sweep_table, found, versus_image)
