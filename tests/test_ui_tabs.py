@@ -23,7 +23,7 @@ from ui.components import (
     use_drawing,
 )
 from ui.tabs import autoencoder as ae
-from ui.tabs import cgan, gan
+from ui.tabs import cgan, diffusion, gan
 
 FASHION = [str(p) for p in example_paths("fashion")]
 
@@ -196,8 +196,6 @@ def test_opening_examples_are_the_handlers_results_or_nothing_on_zerogpu(monkeyp
 
 
 def test_a_new_image_in_the_clip_part_is_scored_at_once_and_clears_the_old_variations():
-    from ui.tabs import diffusion
-
     path = next(p for p in FASHION if "sandal" in p)
     prompts = "a photo of a sandal\na photo of a trousers"
     scores, varied = diffusion.rescore(path, prompts, "fashion")
