@@ -52,6 +52,12 @@ def test_the_page_opens_on_finished_examples(page):
     page.get_by_role("tab", name="GAN", exact=True).click()
     assert_pictures(page, "#gan-gallery", 16)
     assert "classifier sees" in text_of(page, "#gan-summary")
+    # every verdict readable in full (Gradio cut captions at 80% of a tile), no blank box under two rows of samples
+    captions = page.locator("#gan-gallery .caption-label")
+    assert captions.count() == 16 and all("%" in c for c in captions.all_inner_texts())
+    assert not page.eval_on_selector_all("#gan-gallery .caption-label", "els => els.some(e => e.scrollWidth > e.clientWidth)")
+    wrap, rows = (page.locator(f"#gan-gallery {part}").bounding_box() for part in (".grid-wrap", ".grid-container"))
+    assert wrap["height"] <= rows["height"] + 40, (wrap, rows)
     page.get_by_role("tab", name="Conditional GAN").click()
     assert_pictures(page, "#cgan-gallery", 16)
     assert_pictures(page, "#cgan-grid", min_side=200)
