@@ -183,7 +183,7 @@ def guidance_sweep(prompt: str, n: float, seed: float, steps: float, scales: lis
             rows.append(list(images))
             lines.append(f"| {w:g} | {(confidence >= 0.9).mean():.0%} | "
                          f"{float(np.std(images.reshape(n, -1).astype(float), axis=0).mean()):.1f} |")
-    table = ("| guidance $w$ | classifier ≥ 90% sure | pixel spread across images |\n|---|---|---|\n" + "\n".join(lines))
+    table = ("| guidance w | classifier ≥ 90% sure | pixel spread across images |\n|---|---|---|\n" + "\n".join(lines))
     return labelled_grid(rows, row_labels=[f"w = {w:g}" for w in values], scale=3), table
 
 
