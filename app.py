@@ -24,11 +24,14 @@ Pick a dataset here; every tab follows it. Each control explains itself; the sam
 """
 # Pixels stay crisp. Gradio 6.31's galleries cut captions at 80% of a tile on one line (the classifier's verdict
 # was lost: "#1 Ankle bo...") and, at height="auto", keep 450 px however few rows they show: captions wrap
-# instead, and a gallery is as tall as its rows (up to Gradio's 55vh, past which it scrolls).
+# instead (smaller on a phone's narrow tiles), and a gallery is as tall as its rows (up to Gradio's 55vh, past
+# which it scrolls). A formula wider than a phone scrolls sideways instead of being cut off.
 CSS = """
 img { image-rendering: pixelated; }
 .gallery-item .caption-label { max-width: calc(100% - 2 * var(--block-label-margin)); white-space: normal; }
 .grid-wrap.fixed-height { min-height: 0 !important; }
+.katex-display { overflow-x: auto; overflow-y: hidden; }
+@media (max-width: 640px) { .gallery-item .caption-label { font-size: 11px; padding: 1px 4px; } }
 """
 MAX_UPLOAD = "5mb"
 
