@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from pathlib import Path
 
 import gradio as gr
 
@@ -22,17 +23,7 @@ INTRO = """
 Real models trained on **Fashion-MNIST** and **MNIST digits** (weights ship with the app).
 Pick a dataset here; every tab follows it. Each control explains itself; the same seed always gives the same images.
 """
-# Pixels stay crisp. Gradio 6.31's galleries cut captions at 80% of a tile on one line (the classifier's verdict
-# was lost: "#1 Ankle bo...") and, at height="auto", keep 450 px however few rows they show: captions wrap
-# instead (smaller on a phone's narrow tiles), and a gallery is as tall as its rows (up to Gradio's 55vh, past
-# which it scrolls). A formula wider than a phone scrolls sideways instead of being cut off.
-CSS = """
-img { image-rendering: pixelated; }
-.gallery-item .caption-label { max-width: calc(100% - 2 * var(--block-label-margin)); white-space: normal; }
-.grid-wrap.fixed-height { min-height: 0 !important; }
-.katex-display { overflow-x: auto; overflow-y: hidden; }
-@media (max-width: 640px) { .gallery-item .caption-label { font-size: 11px; padding: 1px 4px; } }
-"""
+STYLE = Path(__file__).parent / "ui" / "style.css"  # crisp pixels, readable gallery captions (see the file)
 MAX_UPLOAD = "5mb"
 
 
@@ -71,7 +62,7 @@ def launch_kwargs(args: argparse.Namespace | None = None) -> dict:
     args = args or parse_args([])
     return dict(server_name=args.host, server_port=args.port, share=args.share, auth=auth_from_env(),
                 auth_message="This gan_demo server is password protected.", max_file_size=MAX_UPLOAD,
-                theme=gr.themes.Soft(), css=CSS, footer_links=["api", "gradio"])
+                theme=gr.themes.Soft(), css_paths=[STYLE], footer_links=["api", "gradio"])
 
 
 def parse_args(argv=None) -> argparse.Namespace:
