@@ -187,7 +187,7 @@ def wire(tab: LiveTab, start: gr.Button, stop: gr.Button, cont: gr.Button, smoot
     stop.click(request_stop, None, None, api_visibility="private")
     smoothing.change(tab.replot, [smoothing, out.run], [out.loss_plot, out.d_plot, tab.smooth_state],
                      api_visibility="private")
-    gr.on([c["g_loss"].change, c["mode"].change], tab.legend, [c["g_loss"], c["mode"]], out.loss_plot,
+    gr.on([c["g_loss"].change, c["mode"].change], tab.legend, [c["g_loss"], c["mode"], c["steps"], out.run], out.loss_plot,
           api_visibility="private")
     preset_targets = [c[name] for name in PRESET_FIELDS] + [tab.about]
     c["preset"].change(tab.on_preset, [c["preset"], c["mode"]], preset_targets, api_visibility="private")
