@@ -150,16 +150,6 @@ def test_opening_is_step_0_of_the_run_drawn_before_any_training():
     assert live.opening(live.make_settings("balanced", mode="images")).preview.dtype == np.uint8
 
 
-@pytest.mark.parametrize("g_loss, g_level", [("minimax", -LOG2), ("non-saturating", LOG2)])
-def test_target_tables_draw_only_the_equilibrium_lines_across_the_run(g_loss, g_level):
-    losses, d = live.target_tables(g_loss, 3000)
-    levels = {name: set(rows["value"].round(6)) for name, rows in losses.groupby("series")}
-    tag = "mm" if g_loss == "minimax" else "ns"
-    assert levels == {SERIES["ref_value"]: {round(-2 * LOG2, 6)}, SERIES["ref_loss_d"]: {round(2 * LOG2, 6)},
-                      SERIES[f"ref_loss_g_{tag}"]: {round(g_level, 6)}}
-    assert set(losses["step"]) == set(d["step"]) == {0, 3000} and set(d["value"]) == {0.5}
-
-
 def test_the_last_frame_keeps_the_gap_when_it_brings_no_new_records():
     """When the frame before it took the last step, the closing frame has no records of its own (it happened in CI
     under load), yet it still reports V(D*, G) - V(D, G) for the status line."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from .diagnostics import collapse_note, health
 from .export import GifFrames, export_run, history_csv, records_frame
 from .frame import RECORD_COLUMNS, Frame
-from .plots import COLORS, SERIES, d_table, grad_table, history_columns, loss_legend, loss_table, target_tables
+from .plots import COLORS, SERIES, d_table, grad_table, history_columns, loss_legend, loss_table
 from .run import MAX_SECONDS, LiveRun, opening, stream
 from .settings import (
     DATASETS,
@@ -47,6 +47,5 @@ __all__ = [
     "RECORD_COLUMNS", "SERIES", "Frame", "GifFrames", "ImageViews", "LiveRun", "LiveSettings", "Preset", "ToyViews",
     "binned_kde", "build_models", "build_trainer", "check_value", "collapse_note", "cpu_snapshot", "d_table",
     "export_run", "generator_name", "grad_table", "health", "history_columns", "history_csv", "loss_legend",
-    "loss_table", "make_settings", "mode_defaults", "opening", "records_frame", "settings_from_dict", "stream",
-    "target_tables", "with_preset",
+    "loss_table", "make_settings", "mode_defaults", "opening", "records_frame", "settings_from_dict", "stream", "with_preset",
 ]

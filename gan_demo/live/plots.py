@@ -139,12 +139,3 @@ def grad_table(cols: dict[str, np.ndarray], smoothing: float = 0.0, max_points: 
     drops by orders of magnitude, which only a log scale shows; smoothing averages the logs)."""
     cols = cols | {"log_grad_g": np.log10(np.maximum(cols["grad_g"], 1e-12))}
     return long_table([series(cols, "log_grad_g", smoothing, max_points, SERIES["grad_g"])])
-
-
-def target_tables(g_loss: str, last_step: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The loss and D plots before a run: only the equilibrium lines, across the steps the run will take."""
-    steps, tag = np.array([0, last_step]), g_loss_tag(g_loss)
-    losses = long_table([reference(SERIES["ref_value"], -2 * LOG2, steps),
-                         reference(SERIES["ref_loss_d"], 2 * LOG2, steps),
-                         reference(SERIES[f"ref_loss_g_{tag}"], LOG2 if tag == "ns" else -LOG2, steps)])
-    return losses, long_table([reference(SERIES["ref_half"], 0.5, steps)])

@@ -168,12 +168,8 @@ class LiveTab:
         return {self.outputs.loss_plot: loss_table, self.outputs.d_plot: d_table, self.outputs.grad_plot: grad_table,
                 self.smooth_state: smoothing}
 
-    def legend(self, g_loss: str, mode: str, steps: float | None = None, run: SessionRun | None = None):
-        """The loss plot's legend follows g_loss and mode; before any run its lines are that g_loss's targets."""
-        update = dict(colors_in_legend=live.loss_legend(g_loss, mode))
-        if run is None and steps:
-            update["value"] = live.target_tables(g_loss, int(steps))[0]
-        return {self.outputs.loss_plot: gr.update(**update)}
+    def legend(self, g_loss: str, mode: str):
+        return {self.outputs.loss_plot: gr.update(colors_in_legend=live.loss_legend(g_loss, mode))}
 
     def on_mode(self, mode: str, run: SessionRun | None = None):
         """Switching mode resets dataset, sizes and optimiser settings to ones that suit it; before any run the

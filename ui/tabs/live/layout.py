@@ -112,22 +112,20 @@ def controls() -> dict[str, gr.components.Component]:
     return c
 
 
-def results(first: live.Frame | None = None, g_loss: str = "minimax") -> tuple[dict[str, gr.components.Component],
-                                                                              gr.Row, gr.Row]:
-    """Status, plots, pictures and downloads by RunOutputs field name, and the 2-D and image rows. Given ``first``,
-    the default run's step 0, the status and maps start from it and the plots show the equilibrium lines."""
-    targets = live.target_tables(g_loss, first.last_step) if first else (None, None)
+def results(first: live.Frame | None = None) -> tuple[dict[str, gr.components.Component], gr.Row, gr.Row]:
+    """Status, plots, pictures and downloads by RunOutputs field name, and the 2-D and image rows; the status and
+    maps start from ``first``, the default run's step 0, when given."""
     status = gr.Markdown(opening_text(first) if first else "Press **Start** to train.", latex_delimiters=LATEX,
                          elem_id="live-status")
     with gr.Row():
         # show_label=False: Gradio 6.31 sizes the chart as if there were no label, so a label pushes the
         # legend out of the box; the caption would be cut off the same way, so it is a Markdown below
-        loss_plot = gr.LinePlot(targets[0], x="step", y="value", color="series", color_map=live.COLORS, height=460,
+        loss_plot = gr.LinePlot(x="step", y="value", color="series", color_map=live.COLORS, height=460,
                                 title="Losses and V(D, G) against the theory", y_title="nats", label="losses",
                                 show_label=False,
                                 colors_in_legend=live.loss_legend(live.mode_defaults("2d")["g_loss"], "2d"),
                                 elem_id="live-losses")
-        d_plot = gr.LinePlot(targets[1], x="step", y="value", color="series", color_map=live.COLORS, height=460, y_lim=[0, 1],
+        d_plot = gr.LinePlot(x="step", y="value", color="series", color_map=live.COLORS, height=460, y_lim=[0, 1],
                              title="What the discriminator says", y_title="probability", label="D outputs",
                              show_label=False, elem_id="live-d")
     gr.Markdown(LOSS_CAPTION, elem_id="live-conventions")
@@ -168,7 +166,7 @@ def build(demo: gr.Blocks) -> LiveTab:
                               info="Moving average of the curves (display only; the CSV keeps raw values).")
     # the page opens on the default run's step 0: the data, G's first points, the untrained D and the optimal D*
     defaults = {name: c[name].value for name in CONTROL_NAMES}
-    shown, toy_row, image_row = results(initial(live.opening, live.make_settings(**defaults)), defaults["g_loss"])
+    shown, toy_row, image_row = results(initial(live.opening, live.make_settings(**defaults)))
     out = RunOutputs(**shown, run=gr.State(None))
     tab = LiveTab(c, about, out, toy_row, image_row, smooth_state=gr.State(0.0), opening=shown["status"].value)
     wire(tab, start, stop, cont, smoothing)
@@ -187,7 +185,7 @@ def wire(tab: LiveTab, start: gr.Button, stop: gr.Button, cont: gr.Button, smoot
     stop.click(request_stop, None, None, api_visibility="private")
     smoothing.change(tab.replot, [smoothing, out.run], [out.loss_plot, out.d_plot, tab.smooth_state],
                      api_visibility="private")
-    gr.on([c["g_loss"].change, c["mode"].change], tab.legend, [c["g_loss"], c["mode"], c["steps"], out.run], out.loss_plot,
+    gr.on([c["g_loss"].change, c["mode"].change], tab.legend, [c["g_loss"], c["mode"]], out.loss_plot,
           api_visibility="private")
     preset_targets = [c[name] for name in PRESET_FIELDS] + [tab.about]
     c["preset"].change(tab.on_preset, [c["preset"], c["mode"]], preset_targets, api_visibility="private")
