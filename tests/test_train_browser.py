@@ -65,6 +65,12 @@ def test_the_tab_opens_on_step_0_of_the_default_run(page):
     status.get_by_text("decodes the same 64 noise vectors").wait_for(timeout=10_000)
 
 
+def curves(page, plot: str) -> int:
+    """How many lines of more than two points ``plot`` draws: the run's curves, not the straight reference lines."""
+    return page.eval_on_selector_all(f"{plot} .mark-line path",
+                                     "els => els.filter(e => ((e.getAttribute('d') || '').match(/L/g) || []).length > 1).length")
+
+
 def test_start_watch_and_stop_a_run(page):
     page.get_by_role("tab", name="Live training").click()
     steps = page.locator("#live-steps input[type='number']")
@@ -84,6 +90,12 @@ def test_start_watch_and_stop_a_run(page):
     assert legend(page, "#live-losses") == ["V(D, G)", "2 JSD - 2 log 2 (theory)", "D loss (summed BCE)",
                                             "G loss log(1 - D(G(z)))"]  # Balanced plays the minimax game
     assert legend(page, "#live-d") == ["D(x), real", "D(G(z)), generated", "1/2 (optimum)"]
+    # the curves themselves, not only their legend: V, D loss and G loss (the theory curve has fewer points), D(x)
+    # and D(G(z)); a plot that kept the series of an earlier value drew the reference lines alone
+    deadline = time.monotonic() + 20
+    while curves(page, "#live-losses") < 3 or curves(page, "#live-d") < 2:
+        assert time.monotonic() < deadline, (curves(page, "#live-losses"), curves(page, "#live-d"))
+        time.sleep(0.2)
     assert page.get_by_text("Faint lines: the optima").is_visible()  # the conventions, not cut off
     shot(page, "running")
 
