@@ -126,7 +126,7 @@ def test_continue_without_a_run_is_a_clear_error(tab):
 
 def test_the_tab_opens_on_step_0_and_its_status_follows_the_mode_until_a_run(tab):
     status, out = tab.outputs.status.value, tab.outputs
-    assert "Step 0, before any training" in status and "JSD ≈ 0.693" in status
+    assert "The default run at step 0, before any training" in status and "JSD ≈ 0.693" in status
     assert out.heatmap.value is not None and out.optimal.value is not None and out.preview.value is None
     assert tab.on_mode("images")[out.status] == handlers.IMAGES_READY
     assert tab.on_mode("2d")[out.status] == status

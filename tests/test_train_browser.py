@@ -52,7 +52,7 @@ def test_the_tab_opens_on_step_0_of_the_default_run(page):
     """Before Start the tab already shows the data, G's first points, the untrained D and the optimal D*."""
     page.get_by_role("tab", name="Live training").click()
     status = page.locator("#live-status")
-    status.get_by_text("Step 0, before any training").wait_for(timeout=10_000)
+    status.get_by_text("The default run at step 0, before any training").wait_for(timeout=10_000)
     assert "JSD ≈ 0.693" in status.inner_text()  # the default G starts away from the ring: disjoint supports
     heat, optimal = picture_of(page, "#live-heatmap"), picture_of(page, "#live-optimal")
     assert heat.shape == optimal.shape and heat.shape[0] > heat.shape[1]  # the map, with its key strip below

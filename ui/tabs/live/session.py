@@ -106,7 +106,7 @@ def status_text(frame: live.Frame, rate: float) -> str:
 def opening_text(frame: live.Frame) -> str:
     """The status under the step-0 pictures the tab opens on (see ``live.opening``)."""
     theory = round(2 * frame.jsd - 2 * np.log(2), 3) + 0.0  # + 0.0: disjoint supports read 0.000, not -0.000
-    lines = [f"**Step 0, before any training** · JSD ≈ {frame.jsd:.3f} nats, so V(D*, G) = 2 JSD − 2 log 2 ≈ "
+    lines = [f"**The default run at step 0, before any training** · JSD ≈ {frame.jsd:.3f} nats, so V(D*, G) = 2 JSD − 2 log 2 ≈ "
              f"{theory:.3f} · modes covered {frame.modes[0]} / {frame.modes[1]}"]
     if frame.jsd > np.log(2) - 0.01:
         lines.append("The generated points do not overlap the data yet: the JSD is at its largest, log 2, and D* "
