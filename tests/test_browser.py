@@ -56,6 +56,9 @@ def test_the_page_opens_on_finished_examples(page):
     captions = page.locator("#gan-gallery .caption-label")
     assert captions.count() == 16 and all("%" in c for c in captions.all_inner_texts())
     assert not page.eval_on_selector_all("#gan-gallery .caption-label", "els => els.some(e => e.scrollWidth > e.clientWidth)")
+    covered = page.eval_on_selector_all("#gan-gallery .caption-label",
+                                        "els => Math.max(...els.map(e => e.offsetHeight / e.parentElement.offsetHeight))")
+    assert covered <= 0.3, f"a caption covers {covered:.0%} of its sample"
     wrap, rows = (page.locator(f"#gan-gallery {part}").bounding_box() for part in (".grid-wrap", ".grid-container"))
     assert wrap["height"] <= rows["height"] + 40, (wrap, rows)
     page.get_by_role("tab", name="Conditional GAN").click()
