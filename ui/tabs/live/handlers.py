@@ -95,7 +95,6 @@ class LiveTab:
     toy_row: gr.Row
     image_row: gr.Row
     smooth_state: gr.State
-    opening: str = "Press **Start** to train."  # the status before any run, in 2-D (the page opens on its step 0)
 
     # -- training -----------------------------------------------------------------------------------
     def train(self, mode="2d", dataset="ring", preset="balanced", k_disc=2, g_loss="minimax", optimizer="adam",
@@ -175,7 +174,8 @@ class LiveTab:
         """Switching mode resets dataset, sizes and optimiser settings to ones that suit it; before any run the
         status says what the mode shows (a run's own status stays)."""
         d, c = live.mode_defaults(mode), self.controls
-        status = gr.update() if run is not None else self.opening if mode == "2d" else IMAGES_READY
+        # before any run, 2-D mode shows the status the page opened with (the default run's step 0)
+        status = gr.update() if run is not None else self.outputs.status.value if mode == "2d" else IMAGES_READY
         return {self.outputs.status: status, c["dataset"]: gr.update(choices=dataset_choices(mode), value=d["dataset"]), c["preset"]: "balanced",
                 c["model"]: gr.update(value=d["model"], visible=len(live.MODELS[mode]) > 1),
                 **{c[name]: d[name] for name in PRESET_FIELDS if name != "batch_size"},

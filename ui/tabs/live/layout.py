@@ -168,7 +168,7 @@ def build(demo: gr.Blocks) -> LiveTab:
     defaults = {name: c[name].value for name in CONTROL_NAMES}
     shown, toy_row, image_row = results(initial(live.opening, live.make_settings(**defaults)))
     out = RunOutputs(**shown, run=gr.State(None))
-    tab = LiveTab(c, about, out, toy_row, image_row, smooth_state=gr.State(0.0), opening=shown["status"].value)
+    tab = LiveTab(c, about, out, toy_row, image_row, smooth_state=gr.State(0.0))
     wire(tab, start, stop, cont, smoothing)
     return tab
 
