@@ -85,11 +85,17 @@ class PictureFiles:
         return tuple(self.save(new, old) for new, old in zip((frame.heatmap, frame.optimal, frame.preview), shown))
 
 
+def jsd_text(frame: live.Frame) -> str:
+    """The 2-D frame's JSD, the theory's V(D*, G) = 2 JSD - 2 log 2 it gives, and the modes covered."""
+    theory = round(2 * frame.jsd - 2 * np.log(2), 3) + 0.0  # + 0.0: disjoint supports read 0.000, not -0.000
+    return (f"JSD ≈ {frame.jsd:.3f} nats, so 2 JSD − 2 log 2 ≈ {theory:.3f} · modes covered "
+            f"{frame.modes[0]} / {frame.modes[1]}")
+
+
 def status_text(frame: live.Frame, rate: float) -> str:
     lines = [f"**Step {frame.step} / {frame.last_step}** · {rate:.0f} steps/s"]
     if frame.jsd is not None:
-        lines[0] += (f" · JSD ≈ {frame.jsd:.3f} nats, so 2 JSD − 2 log 2 ≈ {2 * frame.jsd - 2 * np.log(2):.3f}"
-                     f" · modes covered {frame.modes[0]} / {frame.modes[1]}")
+        lines[0] += f" · {jsd_text(frame)}"
         if frame.gap is not None:
             lines.append(f"V(D*, G) − V(D, G) ≈ {frame.gap:.3f} nats: how far D is from the optimal D* for this G "
                          "(the theory's curve and V meet only when D = D*).")
@@ -105,9 +111,7 @@ def status_text(frame: live.Frame, rate: float) -> str:
 
 def opening_text(frame: live.Frame) -> str:
     """The status under the step-0 pictures the tab opens on (see ``live.opening``)."""
-    theory = round(2 * frame.jsd - 2 * np.log(2), 3) + 0.0  # + 0.0: disjoint supports read 0.000, not -0.000
-    lines = [f"**The default run at step 0, before any training** · JSD ≈ {frame.jsd:.3f} nats, so V(D*, G) = 2 JSD − 2 log 2 ≈ "
-             f"{theory:.3f} · modes covered {frame.modes[0]} / {frame.modes[1]}"]
+    lines = [f"**The default run at step 0, before any training** · {jsd_text(frame)}"]
     if frame.jsd > np.log(2) - 0.01:
         lines.append("The generated points do not overlap the data yet: the JSD is at its largest, log 2, and D* "
                      "(right) is 1 on the data and 0 on the fakes.")
