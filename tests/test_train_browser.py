@@ -156,7 +156,7 @@ def test_a_demonstration_preset_runs_and_draws_its_maps(page):
     page.wait_for_timeout(500)
     shot(page, "disjoint_supports")
     # the D(x) map as the page shows it: blue round the generated points, red over the data, and the key below
-    body = page.request.get(maps.first.evaluate("img => img.src")).body()
-    picture = np.asarray(Image.open(io.BytesIO(body)).convert("RGB"))
+    assert page.locator("#live-heatmap img[src*='picture_']").count() == 1  # the run's map, not the opening one
+    picture = picture_of(page, "#live-heatmap")
     assert picture.shape[0] > picture.shape[1]  # the key strip under the square map
     assert (picture[..., 2] > 150).any() and (picture[..., 0] > 150).any()
