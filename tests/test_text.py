@@ -146,6 +146,16 @@ def test_ddim_with_a_perfect_noise_predictor_returns_the_clean_image(steps):
     assert torch.allclose(out, x0, atol=1e-4)
 
 
+@pytest.mark.parametrize("steps", [2, 25])
+def test_ddim_with_a_perfect_clean_image_predictor_returns_it(steps):
+    """A decoder that predicts x_0 itself (--prediction sample): DDIM lands on the image it predicts."""
+    noising = schedule("sample")
+    x0 = torch.rand(2, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 1.6 - 0.8
+    x_T = torch.randn(2, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    out = ddim_sample(lambda x, t, c: x0, x_T, torch.zeros(2, 4), torch.zeros(4), noising, steps=steps, guidance=1.0)
+    assert torch.allclose(out, x0, atol=1e-4)
+
+
 def test_one_ddim_step_matches_the_formula():
     """x_{t'} = sqrt(abar_t') x0_hat + sqrt(1 - abar_t') eps, with x0_hat = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)."""
     noising = schedule("epsilon", clip_sample=False)
@@ -180,6 +190,9 @@ def test_training_loss_and_condition_dropping():
     x0 = torch.zeros(256, 1, 28, 28)
     assert diffusion_loss(zero, x0, torch.zeros(256, 2), noising, torch.Generator().manual_seed(0)).item() == (
         pytest.approx(1, abs=0.01))
+    clean = lambda x, t, c: -torch.ones_like(x)  # noqa: E731 - predicts x_0 = -1: the loss is E[(x_0 + 1)^2] = 1
+    assert diffusion_loss(clean, x0, torch.zeros(256, 2), schedule("sample"), torch.Generator().manual_seed(0)).item() == (
+        pytest.approx(1))
     cond, null = torch.ones(2000, 3), torch.zeros(3)
     dropped = drop_condition(cond, null, 0.1, torch.Generator().manual_seed(0))
     assert 0.08 < (dropped == 0).all(1).float().mean().item() < 0.12
@@ -209,6 +222,21 @@ def test_pipeline_is_seeded_and_checks_its_settings():
     with pytest.raises(ValueError, match="unknown word 'cat'"):
         generate(model, ["a cat"], 0)
     assert variations(model, a[:1], 2, seed=0, steps=2).shape == (2, 1, 28, 28)
+
+
+def test_what_the_decoder_predicts_is_saved_with_the_pipeline(tmp_path):
+    """--prediction sample: the pipeline's config says so, and the loaded copy samples exactly as the original."""
+    kwargs = dict(get_part("text.pipeline").tiny)
+    kwargs["clip"] = dict(kwargs["clip"], words=list(vocabulary("mnist").words()), max_words=10)
+    torch.manual_seed(0)
+    model = TextToImage(**kwargs, prediction="sample").eval()
+    assert model.image_noising.config.prediction_type == "sample"
+    assert tiny_pipeline().image_noising.config.prediction_type == "epsilon"  # the default, as in older configs
+    model.save_pretrained(tmp_path)
+    loaded = TextToImage.from_pretrained(tmp_path).eval()
+    assert loaded.image_noising.config.prediction_type == "sample"
+    same = [generate(m, ["a photo of a 7"], seed=1, steps=3) for m in (model, loaded)]
+    assert torch.equal(*same)
 
 
 def test_class_labels_become_class_prompts():

@@ -33,7 +33,7 @@ class TextRecipe:
 
     defaults: dict[str, Any] = field(default_factory=lambda: dict(steps=5000, batch_size=128, lr=1e-3, channels=[16, 32, 64],
                                                                 prior_width=256, guidance=2.0, prior_guidance=2.0,
-                                                                prior_steps=0))
+                                                                prior_steps=0, prediction="epsilon"))
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--clip", type=Path, help="the CLIP weights folder to build on (default weights/clip-DATASET)")
@@ -43,6 +43,8 @@ class TextRecipe:
                             "(a few milliseconds each: CLIP embeds the images once)")
         parser.add_argument("--guidance", type=float, help="the decoder's default guidance scale (saved in config.json)")
         parser.add_argument("--prior-guidance", type=float, help="the prior's default guidance scale")
+        parser.add_argument("--prediction", choices=("epsilon", "sample"),
+                            help="what the decoder predicts: the noise, or the clean image x_0")
 
     def check(self, args: argparse.Namespace) -> None:
         if len(args.channels) not in (2, 3) or any(c % 8 for c in args.channels):
@@ -61,7 +63,8 @@ class TextRecipe:
         clip = load_folder(CLIP, folder)
         model = TextToImage(json.loads((folder / "config.json").read_text()), decoder={"channels": args.channels},
                             prior={"width": args.prior_width}, guidance=args.guidance,
-                            prior_guidance=args.prior_guidance)  # every setting in config.json, not left to defaults
+                            prior_guidance=args.prior_guidance,
+                            prediction=args.prediction)  # every setting in config.json, not left to defaults
         model.clip.load_state_dict(clip.state_dict())
         model = model.to(device)
         captioner = Captioner(args.dataset).fit(data.images, data.labels)

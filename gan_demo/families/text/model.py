@@ -26,14 +26,15 @@ class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
     """``forward(image_noise, prior_noise, ids)``: the whole pipeline, deterministic given its noise."""
 
     def __init__(self, clip: dict, decoder: dict | None = None, prior: dict | None = None,
-                 steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, prior_guidance: float = DEFAULT_GUIDANCE):
+                 steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, prior_guidance: float = DEFAULT_GUIDANCE,
+                 prediction: str = "epsilon"):
         super().__init__()
         self.clip = CLIP(**clip)
         self.embed_dim = self.clip.embed_dim
         self.decoder = Decoder(self.embed_dim, **(decoder or {}))
         self.prior = Prior(self.embed_dim, **(prior or {}))
         self.steps, self.guidance, self.prior_guidance = steps, guidance, prior_guidance
-        self.image_noising = schedule("epsilon", clip_sample=True)
+        self.image_noising = schedule(prediction, clip_sample=True)  # what the decoder predicts: see diffusion.py
         self.prior_noising = schedule("sample", clip_sample=False)
         self.clip.requires_grad_(False)
 
