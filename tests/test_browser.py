@@ -74,6 +74,20 @@ def test_the_page_opens_on_finished_examples(page):
     shot(page, "opening_page_what_came_next")
 
 
+def test_example_galleries_fit_their_column_on_a_projector(page):
+    """At 1024 px Gradio's 100-px minimum tiles made the 4-column example galleries wider than their column (they
+    scrolled sideways); they take 3 columns there, and each example's name stays on one line."""
+    page.set_viewport_size({"width": 1024, "height": 900})
+    for tab, selector in (("Autoencoder", "#ae-gallery"), ("What came next", "#dalle-examples")):
+        page.get_by_role("tab", name=tab, exact=True).click()
+        page.locator(selector).scroll_into_view_if_needed()
+        wide, shown = page.eval_on_selector(f"{selector} .grid-wrap", "g => [g.scrollWidth, g.clientWidth]")
+        assert wide <= shown, f"{selector} scrolls sideways: {wide} px in {shown}"
+        lines = page.eval_on_selector_all(f"{selector} .caption-label", "els => els.map(e => e.offsetHeight)")
+        assert lines and max(lines) < 2 * min(lines), f"{selector}: a name wraps ({lines} px tall)"
+    shot(page, "example_galleries_1024px")
+
+
 def loaded_sizes(page, selector: str) -> list[tuple[int, int]]:
     """(naturalWidth, naturalHeight) of every picture under ``selector``, after each has finished loading
     (scrolled into view first: Gradio's pictures load lazily)."""
