@@ -9,7 +9,12 @@ distance to the test images (from ``n`` samples, so compare rows with each other
 With ``--real`` each decoder w also gets a row with the prior bypassed: the decoder is given the CLIP image
 embeddings of ``n`` real test images (the same classes), as in image variations. Its distance is what the decoder
 alone achieves; the gap between it and a prior row is the prior's share of the distance. A last row gives the
-conditional GAN on the same classes, the reference the model card compares with.
+conditional GAN on the same classes, the reference the model card compares with, and two rows of the real test
+images themselves: as they are, and with a faint background (1 to 7 of 255 added to each background pixel), which
+shows how much of a distance such a haze alone costs in the classifier's features.
+
+The "faint background" column is the share of pixels at 1 to 15 of 255 (as uint8 images): ink so light it is
+invisible, which real digits hardly have and the diffusion samples may carry over their whole background.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import argparse
 
 import torch
 
+from gan_demo.data import to_model_range, to_uint8
 from gan_demo.device import configure_threads
 from gan_demo.evaluation.context import EvalContext
 from gan_demo.families.text.generate import class_prompts, decode_images, generate
@@ -40,7 +46,8 @@ def main(argv=None) -> None:
     wanted = torch.arange(args.n) % len(ctx.classes)
     prompts = class_prompts(model, wanted)
     print(f"text-{args.dataset}, {args.n} class-prompted samples, {args.steps or model.steps} steps\n")
-    print("| decoder w | prior w | prompted class | classifier >= 90% sure | Frechet distance |\n|---:|---:|---:|---:|---:|")
+    print("| decoder w | prior w | prompted class | classifier >= 90% sure | Frechet distance | faint background |\n"
+          "|---:|---:|---:|---:|---:|---:|")
     default = model.prior_guidance
     for w_prior in args.prior:
         model.prior_guidance = w_prior
@@ -53,14 +60,26 @@ def main(argv=None) -> None:
             row(ctx, wanted, decode_images(model, real, 0, args.steps, w), f"{w:g}", "real images")
         cgan = load_pretrained(f"cgan-{args.dataset}")
         row(ctx, wanted, ctx.generated(sample_many(cgan, args.n, 0, labels=wanted)), "-", "cGAN (reference)")
+        row(ctx, wanted, real, "-", "real test images")
+        row(ctx, wanted, faint_background(real, torch.Generator().manual_seed(0)), "-", "real, faint background")
 
 
 def row(ctx: EvalContext, wanted: torch.Tensor, images: torch.Tensor, *cells: str) -> None:
-    """One table row: the given cells, then how the classifier judges ``images`` against the wanted classes."""
-    judged = ctx.judged(images)
+    """One table row: the given cells, then how the classifier judges ``images`` (as the sample CLI writes them:
+    uint8) against the wanted classes, and the share of faint pixels."""
+    pixels = to_uint8(images)
+    judged = ctx.judged(to_model_range(pixels))
     agreement = (judged.predicted == wanted).float().mean().item()
-    print(f"| {' | '.join(cells)} | {agreement:.1%} | {judged.confident:.1%} | {ctx.frechet_distance(judged):.1f} |",
-          flush=True)
+    faint = ((pixels >= 1) & (pixels <= 15)).float().mean().item()
+    print(f"| {' | '.join(cells)} | {agreement:.1%} | {judged.confident:.1%} | {ctx.frechet_distance(judged):.1f} "
+          f"| {faint:.1%} |", flush=True)
+
+
+def faint_background(images: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """``images`` in [-1, 1] with 1 to 7 of 255 added to every pixel that is 0 (the background)."""
+    pixels = to_uint8(images)
+    haze = torch.randint(1, 8, pixels.shape, generator=rng, dtype=torch.uint8)
+    return to_model_range(torch.where(pixels == 0, haze, pixels))
 
 
 def real_test_images(ctx: EvalContext, wanted: torch.Tensor) -> torch.Tensor:
