@@ -29,7 +29,7 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
   train cgan-mnist --steps 3000 --aux-weight 1
   train vae-fashion --steps 6000
   train clip-mnist --steps 2000
-  train text-mnist --steps 24500 --prior-steps 20000 --guidance 2 --prior-guidance 2.5
+  train text-mnist --steps 24500 --prior-steps 20000 --guidance 1 --prior-guidance 1.5 --prediction sample
 ) &
 wait
 cat runs/times.txt

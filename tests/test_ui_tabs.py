@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from gan_demo.images import upscale
-from ui.common import SCRATCH_MAX_AGE, scratch_dir
+from ui.common import SCRATCH_MAX_AGE, get_model, scratch_dir
 from ui.components import (
     example_caption,
     example_gallery,
@@ -103,6 +103,11 @@ def test_gallery_click_and_dataset_switch():
     assert len(gallery) == 20 and image.shape == (112, 112) and not np.array_equal(a, b)
     wanted, class_a, class_b = cgan.on_dataset("mnist")
     assert wanted.choices[0][0] == "0" and wanted.value == "7"
+    # the guidance slider follows each dataset's pipeline: its tuned default (config.json), not one number for both
+    for dataset in ("mnist", "fashion"):
+        *_, guidance, status = diffusion.on_dataset(dataset)
+        assert guidance == get_model(f"text-{dataset}").guidance and "Generate" in status
+    assert diffusion.on_dataset("mnist")[-2] != diffusion.on_dataset("fashion")[-2]
 
 
 def test_sample_captions_every_image_with_a_verdict_and_is_seeded():
