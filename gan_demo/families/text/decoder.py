@@ -15,7 +15,8 @@ from ..layers import HUB_CARD
 
 
 class Decoder(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
-    """``forward(x_t, t, embedding)`` -> predicted noise, all (B, 1, 28, 28); ``embedding`` (B, embed_dim)."""
+    """``forward(x_t, t, embedding)`` -> the predicted noise (or x_0, as the pipeline's ``prediction`` says), all
+    (B, 1, 28, 28); ``embedding`` (B, embed_dim)."""
 
     def __init__(self, embed_dim: int = 64, channels: tuple[int, ...] = (16, 32, 64), layers_per_block: int = 1,
                  groups: int = 8):

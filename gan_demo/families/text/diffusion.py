@@ -2,8 +2,9 @@
 
 Forward process (DDPM, Ho et al., 2020): x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, eps ~ N(0, I), with the
 cosine schedule of abar_t over T = 1000 steps (Nichol & Dhariwal, 2021). A network learns to undo it from
-(x_t, t, condition): the decoder predicts the noise eps, the prior predicts x_0 itself (as DALL-E 2's prior does);
-both losses are a mean squared error. Sampling uses DDIM (Song et al., 2021) with eta = 0: a deterministic path
+(x_t, t, condition): the decoder predicts the noise eps (MNIST's, trained with ``--prediction sample``, predicts
+x_0: its samples keep a clean background, see the README), the prior predicts x_0 itself (as DALL-E 2's prior
+does); both losses are a mean squared error. Sampling uses DDIM (Song et al., 2021) with eta = 0: a deterministic path
 from x_T ~ N(0, I) in a few dozen steps instead of 1000.
 
 Classifier-free guidance (Ho & Salimans, 2021): during training the condition is replaced by a learned "null"
