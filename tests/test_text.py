@@ -200,11 +200,12 @@ def test_training_loss_and_condition_dropping():
 
 # --- the pipeline --------------------------------------------------------------------------------------
 
-def tiny_pipeline() -> TextToImage:
+def tiny_pipeline(**settings) -> TextToImage:
+    """The registry's tiny pipeline with the digits' vocabulary; ``settings`` override its other arguments."""
     torch.manual_seed(0)
     kwargs = dict(get_part("text.pipeline").tiny)
     kwargs["clip"] = dict(kwargs["clip"], words=list(vocabulary("mnist").words()), max_words=10)
-    return TextToImage(**kwargs).eval()
+    return TextToImage(**kwargs | settings).eval()
 
 
 def test_pipeline_is_seeded_and_checks_its_settings():
@@ -226,10 +227,7 @@ def test_pipeline_is_seeded_and_checks_its_settings():
 
 def test_what_the_decoder_predicts_is_saved_with_the_pipeline(tmp_path):
     """--prediction sample: the pipeline's config says so, and the loaded copy samples exactly as the original."""
-    kwargs = dict(get_part("text.pipeline").tiny)
-    kwargs["clip"] = dict(kwargs["clip"], words=list(vocabulary("mnist").words()), max_words=10)
-    torch.manual_seed(0)
-    model = TextToImage(**kwargs, prediction="sample").eval()
+    model = tiny_pipeline(prediction="sample")
     assert model.image_noising.config.prediction_type == "sample"
     assert tiny_pipeline().image_noising.config.prediction_type == "epsilon"  # the default, as in older configs
     model.save_pretrained(tmp_path)

@@ -104,10 +104,11 @@ def test_gallery_click_and_dataset_switch():
     wanted, class_a, class_b = cgan.on_dataset("mnist")
     assert wanted.choices[0][0] == "0" and wanted.value == "7"
     # the guidance slider follows each dataset's pipeline: its tuned default (config.json), not one number for both
+    slider = {}
     for dataset in ("mnist", "fashion"):
-        *_, guidance, status = diffusion.on_dataset(dataset)
-        assert guidance == get_model(f"text-{dataset}").guidance and "Generate" in status
-    assert diffusion.on_dataset("mnist")[-2] != diffusion.on_dataset("fashion")[-2]
+        *_, slider[dataset], status = diffusion.on_dataset(dataset)
+        assert slider[dataset] == get_model(f"text-{dataset}").guidance and "Generate" in status
+    assert slider["mnist"] != slider["fashion"]
 
 
 def test_sample_captions_every_image_with_a_verdict_and_is_seeded():
