@@ -68,7 +68,7 @@ def row(ctx: EvalContext, wanted: torch.Tensor, images: torch.Tensor, *cells: st
     """One table row: the given cells, then how the classifier judges ``images`` (as the sample CLI writes them:
     uint8) against the wanted classes, and the share of faint pixels."""
     pixels = to_uint8(images)
-    judged = ctx.judged(to_model_range(pixels))
+    judged = ctx.judged(ctx.generated(pixels))
     agreement = (judged.predicted == wanted).float().mean().item()
     faint = ((pixels >= 1) & (pixels <= 15)).float().mean().item()
     print(f"| {' | '.join(cells)} | {agreement:.1%} | {judged.confident:.1%} | {ctx.frechet_distance(judged):.1f} "
