@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from gan_demo import explore
-from gan_demo.data import image_tensors, to_model_range, to_uint8
+from gan_demo.data import dataset_info, image_tensors, to_model_range, to_uint8
 from gan_demo.data.captions import ATTRIBUTES, vocabulary
 from gan_demo.device import gpu
 from gan_demo.families.clip import scoring
@@ -68,9 +68,8 @@ one network predicts both $\epsilon_\theta(x_t, c)$ and $\epsilon_\theta(x_t, \v
 $\tilde\epsilon = \epsilon_\theta(x_t, \varnothing) + w\,\big(\epsilon_\theta(x_t, c) - \epsilon_\theta(x_t, \varnothing)\big)$:
 $w = 1$ is plain conditional sampling, larger $w$ follows the prompt harder at the cost of variety. The prior is
 guided the same way (as DALL-E 2 guides its prior too), so the sampled image embedding fits the prompt. Each
-dataset's scales were tuned for the prompted class at the least cost in variety: decoder 2 and prior 2 for
-Fashion-MNIST, decoder 1 (no guidance: one network evaluation a step) and prior 1.5 for MNIST; the slider starts
-at the decoder's.
+dataset's scales were tuned for the prompted class at the least cost in variety (`scripts/tune_guidance.py`):
+{tuned}; the slider starts at the decoder's.
 
 **The pipeline** (the picture): the prompt's CLIP text embedding goes to the **prior**, a diffusion model over
 CLIP *image* embeddings (a caption fits many images, so it samples one rather than averaging them), and the
@@ -83,6 +82,18 @@ LIVE_EVERY = 5  # show the denoising every few steps
 MAX_RETRIEVE = 32
 RETRIEVAL_POOL = 3000  # test images searched by /clip_retrieve (embedded once per dataset, in a few seconds)
 CONCURRENCY = "diffusion"  # the sampling events share one queue slot per worker: others keep being served
+
+
+def tuned_scales() -> str:
+    """The explanation's sentence on each dataset's default scales, read from the pipelines' config.json files (so
+    a retrained model's scales show without editing the text)."""
+    parts = []
+    for dataset in ("fashion", "mnist"):
+        config = json.loads((weights_dir() / f"text-{dataset}" / "config.json").read_text())
+        w, w_prior = config["guidance"], config["prior_guidance"]
+        decoder = f"decoder {w:g}" + (" (no guidance: one network evaluation a step)" if w == 1 else "")
+        parts.append(f"{decoder} and prior {w_prior:g} for {dataset_info(dataset).title}")
+    return ", ".join(parts)
 
 
 def _pipeline(dataset: str):
@@ -301,7 +312,7 @@ def on_dataset(dataset: str):
 
 def build(dataset: gr.Radio) -> None:
     start = dataset.value
-    explanation(EXPLAIN)
+    explanation(EXPLAIN.replace("{tuned}", tuned_scales()))
     gr.Image(pipeline_diagram(), label="DALL-E 2's pipeline, as built here", show_label=True, interactive=False,
              format="png", elem_id="dalle-diagram", height=260)
     words = gr.Markdown(known_words(start), elem_id="dalle-words")
