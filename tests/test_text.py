@@ -20,6 +20,7 @@ from gan_demo.families.text.generate import generate, noises, sample, variations
 from gan_demo.families.text.training import TextTrainer
 from gan_demo.registry import get_part
 from gan_demo.sample import main as sample_main
+from gan_demo.train import main as train_main
 from gan_demo.training.checkpoint import load_checkpoint, save_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,37 @@ def test_captions_say_what_is_true_of_each_image():
     assert set(grouped.caption(images, labels, torch.Generator().manual_seed(0))) == {"footwear"}
     digits = Captioner("mnist", attribute_p=0.0, group_p=1.0).fit(images, torch.full((9,), 3))
     assert set(digits.caption(images, torch.full((9,), 3), torch.Generator().manual_seed(0))) == {"an odd number"}
+
+
+def test_fewer_attribute_words_make_a_bare_caption_stand_for_more_of_the_class():
+    """A caption without attribute words hints "not dark, not small" when attributes are named 80% of the time: the
+    image in the middle third of both is behind three times its share of such captions. At 30% (text-mnist's prior,
+    --attribute-p 0.3) they spread over the class. A grid of 3 tones x 3 sizes, each captioned 400 times."""
+    images = torch.stack([blob(v, s) for v in (0.3, 0.6, 0.9) for s in (8, 14, 20)]).repeat(400, 1, 1, 1)
+    labels = torch.full((len(images),), 7)
+    middle = torch.tensor([v == 0.6 and s == 14 for v in (0.3, 0.6, 0.9) for s in (8, 14, 20)]).repeat(400)
+
+    def middle_share(p: float) -> float:
+        captioner = Captioner("mnist", attribute_p=p).fit(images[:9], labels[:9])
+        bare = torch.tensor([not set(c.split()) & {"dark", "light", "small", "large"}
+                             for c in captioner.caption(images, labels, torch.Generator().manual_seed(0))])
+        return middle[bare].float().mean().item()
+
+    def expected(p: float) -> float:  # 15% of captions have no attribute slot (a group word, or "the digit {noun}")
+        free = 0.75 * 1 / len(vocabulary("mnist").templates)
+        one, two = free + (1 - free) * (1 - p), free + (1 - free) * (1 - p) ** 2  # bare, for 1 or 2 extreme thirds
+        return 1 / (1 + 4 * one + 4 * two)
+
+    assert expected(0.8) == pytest.approx(0.331, abs=1e-3) and expected(0.3) == pytest.approx(0.160, abs=1e-3)
+    for p in (0.8, 0.3, 0.0):
+        assert middle_share(p) == pytest.approx(expected(p), abs=0.03), p
+    assert middle_share(0.0) == pytest.approx(1 / 9, abs=0.01)  # the data's own share
+
+
+def test_the_train_cli_refuses_an_attribute_share_that_is_no_probability(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        train_main(["text", "--dataset", "mnist", "--attribute-p", "1.5"])
+    assert exit_.value.code == 2 and "--attribute-p is a probability, between 0 and 1, got 1.5" in capsys.readouterr().err
 
 
 def test_every_caption_word_is_in_the_vocabulary():

@@ -14,6 +14,7 @@ from gan_demo import data
 from gan_demo.data.toy import toy_distribution
 from gan_demo.families.gan.family import GANRecipe
 from gan_demo.families.gan.model import minibatch_stddev
+from gan_demo.families.text import TextToImage
 from gan_demo.hub import load_folder
 from gan_demo.registry import create_model, families_with, get_family
 from gan_demo.train import main as train_main
@@ -142,6 +143,28 @@ def test_cli_dry_run_of_every_family(kind, fake_fashion):
     assert loaded.state_dict().keys() == saved.keys()
     if isinstance(get_family(kind).recipe, GANRecipe):  # GAN runs draw their fixed noise batch as they go
         assert (fake_fashion / "ck" / kind / "preview_000003.png").is_file()
+
+
+def test_a_new_prior_for_a_finished_pipeline_keeps_its_clip_and_decoder(fake_fashion, capsys):
+    """--decoder-from: every step trains a fresh prior (with --attribute-p's captions); CLIP, decoder, prediction and
+    everything but the prior are the finished pipeline's, bit for bit; the new scales are saved."""
+    weights, ck = fake_fashion / "weights", fake_fashion / "ck"
+    train_main(["clip", "--dataset", "fashion", "--steps", "2", "--batch-size", "8", "--width", "8",
+                "--out", str(weights / "clip"), "--checkpoint-dir", str(ck / "clip")])
+    tiny = ["--dataset", "fashion", "--batch-size", "8", "--channels", "8", "16", "--prior-width", "16"]
+    train_main(["text", *tiny, "--steps", "2", "--prediction", "sample", "--clip", str(weights / "clip"),
+                "--out", str(weights / "first"), "--checkpoint-dir", str(ck / "first")])
+    train_main(["text", *tiny, "--steps", "3", "--decoder-from", str(weights / "first"), "--attribute-p", "0.3",
+                "--prior-guidance", "1.5", "--out", str(weights / "second"), "--checkpoint-dir", str(ck / "second")])
+    first, second = (load_folder(TextToImage, weights / name) for name in ("first", "second"))
+    assert load_checkpoint(ck / "second" / "checkpoint.safetensors")["prior"]["step"] == 3  # all three: the prior's
+    same = {key: torch.equal(value, second.state_dict()[key]) for key, value in first.state_dict().items()}
+    assert all(same[key] for key in same if not key.startswith("prior."))
+    assert not same["prior.inp.weight"] and not same["prior.out.1.weight"]  # a new prior, trained
+    assert second.image_noising.config.prediction_type == "sample" and second.prior_guidance == 1.5
+    with pytest.raises(SystemExit) as exit_:
+        train_main(["text", "--dataset", "fashion", "--decoder-from", str(weights / "first"), "--prior-steps", "5"])
+    assert exit_.value.code == 2 and "with --decoder-from every step trains the prior" in capsys.readouterr().err
 
 
 class Interrupted(Exception):

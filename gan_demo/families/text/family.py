@@ -29,11 +29,14 @@ TINY_CLIP = dict(words=TINY_WORDS, max_words=5, embed_dim=8, width=8, text_width
 @dataclass
 class TextRecipe:
     """Copy the dataset's CLIP (``--clip``, default weights/clip-<dataset>), freeze it, train decoder and prior
-    together, then (the last ``--prior-steps`` of ``--steps``) the prior alone."""
+    together, then (the last ``--prior-steps`` of ``--steps``) the prior alone. With ``--decoder-from PIPELINE`` a
+    finished pipeline keeps its CLIP and decoder and every step trains a new prior (as DALL-E 2 trains its prior and
+    decoder apart): the decoder never sees a caption, so a new caption recipe for the prior needs only this."""
 
     defaults: dict[str, Any] = field(default_factory=lambda: dict(steps=5000, batch_size=128, lr=1e-3, channels=[16, 32, 64],
                                                                 prior_width=256, guidance=2.0, prior_guidance=2.0,
-                                                                prior_steps=0, prediction="epsilon"))
+                                                                prior_steps=0, prediction="epsilon",
+                                                                attribute_p=Captioner.attribute_p))
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--clip", type=Path, help="the CLIP weights folder to build on (default weights/clip-DATASET)")
@@ -45,12 +48,26 @@ class TextRecipe:
         parser.add_argument("--prior-guidance", type=float, help="the prior's default guidance scale")
         parser.add_argument("--prediction", choices=("epsilon", "sample"),
                             help="what the decoder predicts: the noise, or the clean image x_0")
+        parser.add_argument("--attribute-p", type=float,
+                            help="how often the prior's training captions name an attribute the image has (default "
+                            "%(default)s as for CLIP); lower makes a prompt without attribute words stand for the whole "
+                            "class rather than its middle thirds")
+        parser.add_argument("--decoder-from", type=Path, metavar="PIPELINE",
+                            help="a text pipeline's weights folder: keep its CLIP and decoder (and what the decoder "
+                            "predicts) and train a new prior for all of --steps (--channels, --prediction and --clip "
+                            "are then not used)")
 
     def check(self, args: argparse.Namespace) -> None:
         if len(args.channels) not in (2, 3) or any(c % 8 for c in args.channels):
             raise ValueError("--channels takes 2 or 3 widths (28, 14[, 7] pixels), each a multiple of 8")
         check_settings(None, args.guidance)
         check_settings(None, args.prior_guidance)
+        if not 0 <= args.attribute_p <= 1:
+            raise ValueError(f"--attribute-p is a probability, between 0 and 1, got {args.attribute_p}")
+        if args.decoder_from is not None:
+            if args.prior_steps:
+                raise ValueError("with --decoder-from every step trains the prior: leave out --prior-steps")
+            return
         if not 0 <= args.prior_steps < args.steps:
             raise ValueError(f"--prior-steps must be between 0 and --steps - 1 ({args.steps - 1}), got {args.prior_steps}: "
                              "the decoder needs joint steps")
@@ -59,18 +76,33 @@ class TextRecipe:
               rank: int = 0) -> TextTrainer:
         if world > 1:
             raise ValueError("the text pipeline trains in one process")
-        folder = args.clip or weights_dir() / f"clip-{args.dataset}"
-        clip = load_folder(CLIP, folder)
-        model = TextToImage(json.loads((folder / "config.json").read_text()), decoder={"channels": args.channels},
-                            prior={"width": args.prior_width}, guidance=args.guidance,
-                            prior_guidance=args.prior_guidance,
-                            prediction=args.prediction)  # every setting in config.json, not left to defaults
-        model.clip.load_state_dict(clip.state_dict())
+        scales = dict(prior={"width": args.prior_width}, guidance=args.guidance, prior_guidance=args.prior_guidance)
+        if args.decoder_from is not None:
+            model, joint_steps = self.new_prior_for(args.decoder_from, scales), 0
+        else:
+            folder = args.clip or weights_dir() / f"clip-{args.dataset}"
+            clip = load_folder(CLIP, folder)
+            model = TextToImage(json.loads((folder / "config.json").read_text()), decoder={"channels": args.channels},
+                                prediction=args.prediction, **scales)  # every setting in config.json, none left to defaults
+            model.clip.load_state_dict(clip.state_dict())
+            joint_steps = args.steps - args.prior_steps
         model = model.to(device)
-        captioner = Captioner(args.dataset).fit(data.images, data.labels)
-        return TextTrainer(model, data.images, data.labels, captioner, joint_steps=args.steps - args.prior_steps,
-                           prior_steps=args.prior_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                           device=device)
+        captioner = Captioner(args.dataset, attribute_p=args.attribute_p).fit(data.images, data.labels)
+        return TextTrainer(model, data.images, data.labels, captioner, joint_steps=joint_steps,
+                           prior_steps=args.steps - joint_steps, batch_size=args.batch_size, lr=args.lr,
+                           seed=args.seed, device=device)
+
+    @staticmethod
+    def new_prior_for(folder: Path, settings: dict) -> TextToImage:
+        """The pipeline in ``folder`` (loaded strictly) with a freshly initialised prior and the given prior width
+        and guidance scales; its CLIP, decoder and prediction type are kept."""
+        finished = load_folder(TextToImage, folder)
+        config = {**json.loads((Path(folder) / "config.json").read_text()), **settings}
+        model = TextToImage(**config)
+        kept = {k: v for k, v in finished.state_dict().items() if not k.startswith("prior.")}
+        missing, unexpected = model.load_state_dict(kept, strict=False)
+        assert not unexpected and all(k.startswith("prior.") for k in missing), (missing, unexpected)
+        return model
 
     def finish(self, model: nn.Module, data: TrainData, device: torch.device) -> None:
         pass  # nothing to fit after training
