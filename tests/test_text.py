@@ -85,10 +85,13 @@ def test_fewer_attribute_words_make_a_bare_caption_stand_for_more_of_the_class()
     assert middle_share(0.0) == pytest.approx(1 / 9, abs=0.01)  # the data's own share
 
 
-def test_the_train_cli_refuses_an_attribute_share_that_is_no_probability(capsys):
+def test_the_train_cli_refuses_a_bad_attribute_share_or_pipeline_folder(capsys):
     with pytest.raises(SystemExit) as exit_:
         train_main(["text", "--dataset", "mnist", "--attribute-p", "1.5"])
     assert exit_.value.code == 2 and "--attribute-p is a probability, between 0 and 1, got 1.5" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # before loading any data, not a traceback from the loader
+        train_main(["text", "--dataset", "mnist", "--decoder-from", "nowhere"])
+    assert exit_.value.code == 2 and "--decoder-from nowhere: no config.json there" in capsys.readouterr().err
 
 
 def test_every_caption_word_is_in_the_vocabulary():

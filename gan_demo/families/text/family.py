@@ -64,6 +64,10 @@ class TextRecipe:
         check_settings(None, args.prior_guidance)
         if not 0 <= args.attribute_p <= 1:
             raise ValueError(f"--attribute-p is a probability, between 0 and 1, got {args.attribute_p}")
+        for flag, folder, example in (("--clip", args.clip, "weights/clip-mnist"),
+                                      ("--decoder-from", args.decoder_from, "weights/text-mnist")):
+            if folder is not None and not (folder / "config.json").is_file():
+                raise ValueError(f"{flag} {folder}: no config.json there; give a weights folder, e.g. {example}")
         if args.decoder_from is not None:
             if args.prior_steps:
                 raise ValueError("with --decoder-from every step trains the prior: leave out --prior-steps")
