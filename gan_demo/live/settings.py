@@ -45,7 +45,7 @@ PRESETS: dict[str, Preset] = {
     "balanced": Preset(
         "Balanced", "Neither player runs away: D(x) and D(G(z)) settle near 1/2 and V(D, G) near -2 log 2. In 2-D, D "
         "takes two steps per G step at twice G's learning rate, which keeps it near D*, so the minimax game as "
-        "written converges: on the ring all 8 modes are covered and the JSD falls below 0.1 nats.",
+        "written converges: on the ring all 8 modes are covered and the JSD falls to about 0.1 nats.",
         {"2d": dict(k_disc=2, g_loss="minimax", optimizer="adam", lr_d=1e-3, lr_g=5e-4, batch_size=512, **PLAIN),
          "images": dict(k_disc=1, g_loss="non-saturating", optimizer="adam", lr_d=1e-3, lr_g=1e-3, batch_size=64,
                         **PLAIN)}),
