@@ -15,7 +15,7 @@ from gan_demo.data.captions import ATTRIBUTES, vocabulary
 from gan_demo.device import gpu
 from gan_demo.families.clip import scoring
 from gan_demo.families.text.generate import GUIDANCE, STEPS, generate, noises, text_embeddings, variations
-from gan_demo.hub import weights_dir
+from gan_demo.hub import pretrained_config, weights_dir
 from gan_demo.images import grid, labelled_grid
 from gan_demo.sampling import MAX_SEED
 from gan_demo.sampling import sample as gan_sample
@@ -86,10 +86,10 @@ CONCURRENCY = "diffusion"  # the sampling events share one queue slot per worker
 
 def tuned_scales() -> str:
     """The explanation's sentence on each dataset's default scales, read from the pipelines' config.json files (so
-    a retrained model's scales show without editing the text)."""
+    a retrained model's scales show without editing the text; local or from the Hub, as the models load)."""
     parts = []
     for dataset in ("fashion", "mnist"):
-        config = json.loads((weights_dir() / f"text-{dataset}" / "config.json").read_text())
+        config = pretrained_config(f"text-{dataset}")
         w, w_prior = config["guidance"], config["prior_guidance"]
         decoder = f"decoder {w:g}" + (" (no guidance: one network evaluation a step)" if w == 1 else "")
         parts.append(f"{decoder} and prior {w_prior:g} for {dataset_info(dataset).title}")
