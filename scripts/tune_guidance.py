@@ -1,8 +1,10 @@
 """How the guidance scales trade adherence for quality: the table behind the text models' default scales.
 
-    python scripts/tune_guidance.py --dataset mnist [--n 500] [--decoder 1 2 3 5] [--prior 1 2 4] [--real]
+    python scripts/tune_guidance.py --dataset mnist [--n 500] [--decoder 1 2 3 5] [--prior 1 2 4]
+                                    [--interval all 200-700] [--real]
 
-For each pair (decoder guidance w, prior guidance w_prior), ``n`` class-prompted samples (the same seeds) are
+For each pair (decoder guidance w, prior guidance w_prior), and each interval of timesteps the prior is guided
+on (``all``: every step; ``LOW-HIGH``: t from LOW to HIGH, both included), ``n`` class-prompted samples (the same seeds) are
 judged by the dataset's classifier: the share of the prompted class, the share it is sure of, and the Frechet
 distance to the test images (from ``n`` samples, so compare rows with each other, not with the model card).
 
@@ -25,6 +27,7 @@ import torch
 from gan_demo.data import to_model_range, to_uint8
 from gan_demo.device import configure_threads
 from gan_demo.evaluation.context import EvalContext
+from gan_demo.families.text.diffusion import check_interval
 from gan_demo.families.text.generate import class_prompts, decode_images, generate
 from gan_demo.hub import load_pretrained
 from gan_demo.sampling import sample_many
@@ -37,6 +40,8 @@ def main(argv=None) -> None:
     p.add_argument("--steps", type=int, help="DDIM steps (default: the model's)")
     p.add_argument("--decoder", type=float, nargs="+", default=[1.0, 2.0, 3.0, 5.0])
     p.add_argument("--prior", type=float, nargs="+", default=[1.0, 2.0, 4.0])
+    p.add_argument("--interval", nargs="+", default=["all"], type=interval,
+                   help="where the prior is guided: 'all' or LOW-HIGH timesteps, one or more (default: all)")
     p.add_argument("--real", action="store_true",
                    help="also decode the CLIP embeddings of real test images (the prior bypassed)")
     args = p.parse_args(argv)
@@ -46,22 +51,43 @@ def main(argv=None) -> None:
     wanted = torch.arange(args.n) % len(ctx.classes)
     prompts = class_prompts(model, wanted)
     print(f"text-{args.dataset}, {args.n} class-prompted samples, {args.steps or model.steps} steps\n")
-    print("| decoder w | prior w | prompted class | classifier >= 90% sure | Frechet distance | faint background |\n"
-          "|---:|---:|---:|---:|---:|---:|")
-    default = model.prior_guidance
-    for w_prior in args.prior:
-        model.prior_guidance = w_prior
-        for w in args.decoder:
-            row(ctx, wanted, generate(model, prompts, 0, args.steps, w), f"{w:g}", f"{w_prior:g}")
-    model.prior_guidance = default
+    print("| decoder w | prior w | prior guided on t | prompted class | classifier >= 90% sure | Frechet distance "
+          "| faint background |\n|---:|---:|---:|---:|---:|---:|---:|")
+    default = model.prior_guidance, model.prior_guidance_interval
+    for span in args.interval:
+        model.prior_guidance_interval = span
+        for w_prior in args.prior:
+            if w_prior == 1 and span != args.interval[0]:
+                continue  # an unguided prior is the same on every interval
+            model.prior_guidance = w_prior
+            for w in args.decoder:
+                row(ctx, wanted, generate(model, prompts, 0, args.steps, w), f"{w:g}", f"{w_prior:g}",
+                    "-" if w_prior == 1 else span_text(span))
+    model.prior_guidance, model.prior_guidance_interval = default
     if args.real:
         real = real_test_images(ctx, wanted)
         for w in args.decoder:
-            row(ctx, wanted, decode_images(model, real, 0, args.steps, w), f"{w:g}", "real images")
+            row(ctx, wanted, decode_images(model, real, 0, args.steps, w), f"{w:g}", "real images", "-")
         cgan = load_pretrained(f"cgan-{args.dataset}")
-        row(ctx, wanted, ctx.generated(sample_many(cgan, args.n, 0, labels=wanted)), "-", "cGAN (reference)")
-        row(ctx, wanted, real, "-", "real test images")
-        row(ctx, wanted, faint_background(real, torch.Generator().manual_seed(0)), "-", "real, faint background")
+        row(ctx, wanted, ctx.generated(sample_many(cgan, args.n, 0, labels=wanted)), "-", "cGAN (reference)", "-")
+        row(ctx, wanted, real, "-", "real test images", "-")
+        row(ctx, wanted, faint_background(real, torch.Generator().manual_seed(0)), "-", "real, faint background", "-")
+
+
+def interval(text: str) -> tuple[int, int] | None:
+    """``all`` -> None (every step), ``LOW-HIGH`` -> (LOW, HIGH), checked like a model's interval."""
+    if text == "all":
+        return None
+    try:
+        span = tuple(int(v) for v in text.split("-"))
+        check_interval(span)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r}: 'all' or LOW-HIGH, e.g. 200-700 ({err})") from None
+    return span
+
+
+def span_text(span: tuple[int, int] | None) -> str:
+    return "all" if span is None else f"{span[0]}-{span[1]}"
 
 
 def row(ctx: EvalContext, wanted: torch.Tensor, images: torch.Tensor, *cells: str) -> None:

@@ -1,6 +1,7 @@
 """DALL-E 2 in miniature: captions, tokenizer, CLIP's loss, DDIM on known values, guidance, the pipeline, the CLI."""
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -15,7 +16,14 @@ from gan_demo.data.captions import Captioner, area, intensity, vocabulary, with_
 from gan_demo.families.clip import CLIP, Tokenizer, UnknownWordsError, contrastive_loss
 from gan_demo.families.clip.scoring import probabilities, retrieve, zero_shot
 from gan_demo.families.text import TextToImage
-from gan_demo.families.text.diffusion import ddim_sample, diffusion_loss, drop_condition, schedule
+from gan_demo.families.text.diffusion import (
+    ddim_sample,
+    diffusion_loss,
+    drop_condition,
+    network_evaluations,
+    sampling_timesteps,
+    schedule,
+)
 from gan_demo.families.text.generate import generate, noises, sample, variations
 from gan_demo.families.text.training import TextTrainer
 from gan_demo.registry import get_part
@@ -85,13 +93,17 @@ def test_fewer_attribute_words_make_a_bare_caption_stand_for_more_of_the_class()
     assert middle_share(0.0) == pytest.approx(1 / 9, abs=0.01)  # the data's own share
 
 
-def test_the_train_cli_refuses_a_bad_attribute_share_or_pipeline_folder(capsys):
+def test_the_train_cli_refuses_a_bad_attribute_share_interval_or_pipeline_folder(capsys):
     with pytest.raises(SystemExit) as exit_:
         train_main(["text", "--dataset", "mnist", "--attribute-p", "1.5"])
     assert exit_.value.code == 2 and "--attribute-p is a probability, between 0 and 1, got 1.5" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_:  # before loading any data, not a traceback from the loader
         train_main(["text", "--dataset", "mnist", "--decoder-from", "nowhere"])
     assert exit_.value.code == 2 and "--decoder-from nowhere: no config.json there" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        train_main(["text", "--dataset", "mnist", "--prior-guidance-interval", "700", "200"])
+    assert exit_.value.code == 2 and "--prior-guidance-interval: a guidance interval is two whole timesteps, low <= high" in (
+        capsys.readouterr().err)
 
 
 def test_every_caption_word_is_in_the_vocabulary():
@@ -219,6 +231,34 @@ def test_guidance_mixes_conditional_and_unconditional_outputs():
     assert torch.allclose(run(cond, 1.0), ddim_sample(model, x, cond, null, noising, steps=3, guidance=1.0))
 
 
+def test_guidance_applies_only_on_its_interval_of_timesteps():
+    """A guidance interval (Kynkaanniemi et al., 2024): covering every visited timestep it is plain guidance,
+    covering none it is plain conditional sampling, in between it differs from both; only its steps evaluate the
+    network twice, and a bad interval is refused by name."""
+    noising = schedule("epsilon", clip_sample=False)
+    calls = []
+
+    def model(x, t, c):
+        calls.append(len(x))
+        return c[:, :1, None, None].expand_as(x) * 0.1 * (1 + t[:, None, None, None] / 1000)
+
+    x = torch.randn(1, 1, 28, 28, generator=torch.Generator().manual_seed(3))
+    cond, null = torch.ones(1, 2), torch.full((2,), -1.0)
+    run = lambda span, w=3.0: ddim_sample(model, x, cond, null, noising, steps=4, guidance=w, interval=span)  # noqa: E731
+    assert sampling_timesteps(4) == [750, 500, 250, 0]
+    everywhere, plain = run(None), run(None, 1.0)
+    assert torch.equal(run((0, 999)), everywhere) and torch.equal(run((1, 249)), plain)
+    calls.clear()
+    middle = run((250, 500))
+    assert calls == [1, 2, 2, 1]  # two guided steps of four, each one doubled batch
+    assert not torch.allclose(middle, everywhere) and not torch.allclose(middle, plain)
+    assert [network_evaluations(4, w, span) for w, span in [(3, None), (3, (250, 500)), (1, None), (1, (0, 999))]] == [
+        8, 6, 4, 4]
+    for bad in [(500, 250), (-1, 10), (0, 1000), (0.5, 10), (1, 2, 3)]:
+        with pytest.raises(ValueError, match="a guidance interval is two whole timesteps"):
+            run(bad)
+
+
 def test_training_loss_and_condition_dropping():
     noising = schedule("epsilon")
     zero = lambda x, t, c: torch.zeros_like(x)  # noqa: E731 - predicts no noise: the loss is E[eps^2] ~ 1
@@ -270,6 +310,20 @@ def test_what_the_decoder_predicts_is_saved_with_the_pipeline(tmp_path):
     assert loaded.image_noising.config.prediction_type == "sample"
     same = [generate(m, ["a photo of a 7"], seed=1, steps=3) for m in (model, loaded)]
     assert torch.equal(*same)
+
+
+def test_the_prior_guidance_interval_is_saved_with_the_pipeline_and_used(tmp_path):
+    """The interval is in config.json, the loaded copy samples as the original, and it changes the samples."""
+    model = tiny_pipeline(prior_guidance=4.0, prior_guidance_interval=[300, 700])
+    assert model.prior_guidance_interval == (300, 700) and tiny_pipeline().prior_guidance_interval is None
+    model.save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["prior_guidance_interval"] == [300, 700]
+    loaded = TextToImage.from_pretrained(tmp_path).eval()
+    same = [generate(m, ["a photo of a 7"], seed=1, steps=5) for m in (model, loaded)]
+    assert torch.equal(*same)
+    assert not torch.equal(same[0], generate(tiny_pipeline(prior_guidance=4.0), ["a photo of a 7"], seed=1, steps=5))
+    with pytest.raises(ValueError, match="a guidance interval is two whole timesteps"):
+        tiny_pipeline(prior_guidance_interval=[700, 300])
 
 
 def test_class_labels_become_class_prompts():
@@ -388,10 +442,10 @@ def test_guidance_table_compares_the_prior_with_real_images_embeddings():
     assert [row[1] for row in rows] == ["2", "real images", "cGAN (reference)", "real test images",
                                         "real, faint background"]
     percent = lambda cell: float(cell.rstrip("%"))  # noqa: E731
-    for _, _, agreement, confident, distance, faint in rows:
+    for _, _, _, agreement, confident, distance, faint in rows:
         assert all(0 <= percent(c) <= 100 for c in (agreement, confident, faint)) and float(distance) >= 0
-    assert percent(rows[1][2]) >= 70  # decoded from real digits' embeddings: mostly the same digits
-    assert percent(rows[2][2]) >= 95  # the cGAN draws the digit asked for
+    assert percent(rows[1][3]) >= 70  # decoded from real digits' embeddings: mostly the same digits
+    assert percent(rows[2][3]) >= 95  # the cGAN draws the digit asked for
     real, hazy = rows[3], rows[4]
-    assert percent(real[5]) < 5 and percent(hazy[5]) > 50  # real digits hardly have faint pixels; the haze is counted
-    assert float(hazy[4]) > float(real[4]) + 10  # and the classifier's features notice it
+    assert percent(real[6]) < 5 and percent(hazy[6]) > 50  # real digits hardly have faint pixels; the haze is counted
+    assert float(hazy[5]) > float(real[5]) + 10  # and the classifier's features notice it

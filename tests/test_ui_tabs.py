@@ -116,12 +116,15 @@ def test_the_explanation_names_the_scales_the_configs_hold(tmp_path, monkeypatch
         w, w_prior = get_model(f"text-{dataset}").guidance, get_model(f"text-{dataset}").prior_guidance
         assert f"decoder {w:g}" in diffusion.tuned_scales() and f"prior {w_prior:g}" in diffusion.tuned_scales()
     # a retrained model with other scales: the text follows its config.json, no prose to edit
-    for dataset, (w, w_prior) in {"fashion": (3, 4), "mnist": (1, 2.5)}.items():
+    configs = {"fashion": '{"guidance": 3, "prior_guidance": 4}',
+               "mnist": '{"guidance": 1, "prior_guidance": 2.5, "prior_guidance_interval": [200, 700]}'}
+    for dataset, config in configs.items():
         (tmp_path / f"text-{dataset}").mkdir()
-        (tmp_path / f"text-{dataset}" / "config.json").write_text(f'{{"guidance": {w}, "prior_guidance": {w_prior}}}')
+        (tmp_path / f"text-{dataset}" / "config.json").write_text(config)
     monkeypatch.setenv("GAN_DEMO_WEIGHTS_DIR", str(tmp_path))
     assert diffusion.tuned_scales() == ("decoder 3 and prior 4 for Fashion-MNIST, decoder 1 (no guidance: one network "
-                                        "evaluation a step) and prior 2.5 for MNIST digits")
+                                        "evaluation a step) and prior 2.5 on the steps with $t$ from 200 to 700 for "
+                                        "MNIST digits")
 
 
 def test_sample_captions_every_image_with_a_verdict_and_is_seeded():

@@ -16,6 +16,7 @@ from torch import nn
 from ...data.captions import MEASURES, vocabulary, with_article
 from ...hub import load_pretrained
 from ..cgan.family import sample as cgan_sample
+from .diffusion import network_evaluations
 from .generate import sample
 
 N_CLASS = 1000  # class-prompted samples (100 per class)
@@ -66,8 +67,8 @@ def measure(ctx, model: nn.Module) -> dict:
                     for w in (low, high)]
             values.append([MEASURES[low](x).mean().item() for x in pair])
         moved[f"{low}/{high}"] = values
-    decoder_calls = model.steps * (2 if model.guidance != 1 else 1)
-    prior_calls = model.steps * (2 if model.prior_guidance != 1 else 1)
+    decoder_calls = network_evaluations(model.steps, model.guidance)
+    prior_calls = network_evaluations(model.steps, model.prior_guidance, model.prior_guidance_interval)
     return {"text_agreement": (judged.predicted == wanted).float().mean().item(),
             "text_agreement_per_class": [(judged.predicted[wanted == c] == c).float().mean().item() for c in range(k)],
             "text_fd": ctx.frechet_distance(judged), "text_confident": judged.confident,

@@ -17,6 +17,7 @@ from .. import inputs
 from ..clip import CLIP
 from ..clip.family import TINY_WORDS
 from .decoder import Decoder
+from .diffusion import check_interval
 from .evaluation import checks, goals, measure
 from .generate import check_settings, sample
 from .model import TextToImage
@@ -35,7 +36,7 @@ class TextRecipe:
 
     defaults: dict[str, Any] = field(default_factory=lambda: dict(steps=5000, batch_size=128, lr=1e-3, channels=[16, 32, 64],
                                                                 prior_width=256, guidance=2.0, prior_guidance=2.0,
-                                                                prior_steps=0, prediction="epsilon",
+                                                                prior_steps=0, prediction="epsilon", prior_guidance_interval=None,
                                                                 attribute_p=Captioner.attribute_p))
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -46,6 +47,9 @@ class TextRecipe:
                             "(a few milliseconds each: CLIP embeds the images once)")
         parser.add_argument("--guidance", type=float, help="the decoder's default guidance scale (saved in config.json)")
         parser.add_argument("--prior-guidance", type=float, help="the prior's default guidance scale")
+        parser.add_argument("--prior-guidance-interval", type=int, nargs=2, metavar=("LOW", "HIGH"),
+                            help="guide the prior only on the timesteps t from LOW to HIGH (of 0-999; default: every "
+                            "step); saved in config.json, like the scales")
         parser.add_argument("--prediction", choices=("epsilon", "sample"),
                             help="what the decoder predicts: the noise, or the clean image x_0")
         parser.add_argument("--attribute-p", type=float,
@@ -62,6 +66,10 @@ class TextRecipe:
             raise ValueError("--channels takes 2 or 3 widths (28, 14[, 7] pixels), each a multiple of 8")
         check_settings(None, args.guidance)
         check_settings(None, args.prior_guidance)
+        try:
+            check_interval(args.prior_guidance_interval)
+        except ValueError as err:
+            raise ValueError(f"--prior-guidance-interval: {err}") from None
         if not 0 <= args.attribute_p <= 1:
             raise ValueError(f"--attribute-p is a probability, between 0 and 1, got {args.attribute_p}")
         for flag, folder, example in (("--clip", args.clip, "weights/clip-mnist"),
@@ -80,7 +88,8 @@ class TextRecipe:
               rank: int = 0) -> TextTrainer:
         if world > 1:
             raise ValueError("the text pipeline trains in one process")
-        scales = dict(prior={"width": args.prior_width}, guidance=args.guidance, prior_guidance=args.prior_guidance)
+        scales = dict(prior={"width": args.prior_width}, guidance=args.guidance, prior_guidance=args.prior_guidance,
+                      prior_guidance_interval=args.prior_guidance_interval)
         if args.decoder_from is not None:
             model, joint_steps = self.new_prior_for(args.decoder_from, scales), 0
         else:

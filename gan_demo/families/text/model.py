@@ -15,7 +15,7 @@ from torch import nn
 from ..clip import CLIP
 from ..layers import HUB_CARD
 from .decoder import Decoder
-from .diffusion import StepCallback, ddim_sample, ddim_steps, schedule
+from .diffusion import StepCallback, check_interval, ddim_sample, ddim_steps, schedule
 from .prior import Prior
 
 DEFAULT_STEPS = 25
@@ -27,13 +27,15 @@ class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
 
     def __init__(self, clip: dict, decoder: dict | None = None, prior: dict | None = None,
                  steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, prior_guidance: float = DEFAULT_GUIDANCE,
-                 prediction: str = "epsilon"):
+                 prediction: str = "epsilon", prior_guidance_interval: list[int] | None = None):
         super().__init__()
+        check_interval(prior_guidance_interval)  # (low t, high t) where the prior is guided; None: every step
         self.clip = CLIP(**clip)
         self.embed_dim = self.clip.embed_dim
         self.decoder = Decoder(self.embed_dim, **(decoder or {}))
         self.prior = Prior(self.embed_dim, **(prior or {}))
         self.steps, self.guidance, self.prior_guidance = steps, guidance, prior_guidance
+        self.prior_guidance_interval = None if prior_guidance_interval is None else tuple(prior_guidance_interval)
         self.image_noising = schedule(prediction, clip_sample=True)  # what the decoder predicts: see diffusion.py
         self.prior_noising = schedule("sample", clip_sample=False)
         self.clip.requires_grad_(False)
@@ -53,9 +55,11 @@ class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
 
     def image_embedding(self, text: torch.Tensor, noise: torch.Tensor, steps: int | None = None,
                         guidance: float | None = None) -> torch.Tensor:
-        """The prior: unit image embeddings (B, d) sampled for unit text embeddings ``text``, from ``noise``."""
+        """The prior: unit image embeddings (B, d) sampled for unit text embeddings ``text``, from ``noise``
+        (guided on the model's ``prior_guidance_interval`` of timesteps)."""
         e = ddim_sample(self.prior, noise, text, self.prior.null, self.prior_noising, steps=steps or self.steps,
-                        guidance=self.prior_guidance if guidance is None else guidance)
+                        guidance=self.prior_guidance if guidance is None else guidance,
+                        interval=self.prior_guidance_interval)
         return nn.functional.normalize(e, dim=-1)
 
     def decode(self, embedding: torch.Tensor, noise: torch.Tensor, steps: int | None = None,
