@@ -1,11 +1,11 @@
 """How the guidance scales trade adherence for quality: the table behind the text models' default scales.
 
     python scripts/tune_guidance.py --dataset mnist [--n 500] [--decoder 1 2 3 5] [--prior 1 2 4]
-                                    [--interval all 200-700] [--real]
+                                    [--interval all 200-700] [--seed 0] [--real]
 
-For each pair (decoder guidance w, prior guidance w_prior), and each interval of timesteps the prior is guided
-on (``all``: every step; ``LOW-HIGH``: t from LOW to HIGH, both included), ``n`` class-prompted samples (the same seeds) are
-judged by the dataset's classifier: the share of the prompted class, the share it is sure of, and the Frechet
+For each pair (decoder guidance w, prior guidance w_prior) and each interval of timesteps the prior is guided on
+(``all``: every step; ``LOW-HIGH``: t from LOW to HIGH, both included), ``n`` class-prompted samples (the same
+seeds) are judged by the dataset's classifier: the share of the prompted class, the share it is sure of, and the Frechet
 distance to the test images (from ``n`` samples, so compare rows with each other, not with the model card).
 
 With ``--real`` each decoder w also gets a row with the prior bypassed: the decoder is given the CLIP image
@@ -42,6 +42,7 @@ def main(argv=None) -> None:
     p.add_argument("--prior", type=float, nargs="+", default=[1.0, 2.0, 4.0])
     p.add_argument("--interval", nargs="+", default=["all"], type=interval,
                    help="where the prior is guided: 'all' or LOW-HIGH timesteps, one or more (default: all)")
+    p.add_argument("--seed", type=int, default=0, help="the samples' seed (make evaluate's is 0); the cGAN row uses it too")
     p.add_argument("--real", action="store_true",
                    help="also decode the CLIP embeddings of real test images (the prior bypassed)")
     args = p.parse_args(argv)
@@ -50,7 +51,7 @@ def main(argv=None) -> None:
     ctx = EvalContext(args.dataset, 10_000, "cpu")  # the whole test split as the reference (MNIST's is sorted by class)
     wanted = torch.arange(args.n) % len(ctx.classes)
     prompts = class_prompts(model, wanted)
-    print(f"text-{args.dataset}, {args.n} class-prompted samples, {args.steps or model.steps} steps\n")
+    print(f"text-{args.dataset}, {args.n} class-prompted samples, {args.steps or model.steps} steps, seed {args.seed}\n")
     print("| decoder w | prior w | prior guided on t | prompted class | classifier >= 90% sure | Frechet distance "
           "| faint background |\n|---:|---:|---:|---:|---:|---:|---:|")
     default = model.prior_guidance, model.prior_guidance_interval
@@ -61,15 +62,15 @@ def main(argv=None) -> None:
                 continue  # an unguided prior is the same on every interval
             model.prior_guidance = w_prior
             for w in args.decoder:
-                row(ctx, wanted, generate(model, prompts, 0, args.steps, w), f"{w:g}", f"{w_prior:g}",
+                row(ctx, wanted, generate(model, prompts, args.seed, args.steps, w), f"{w:g}", f"{w_prior:g}",
                     "-" if w_prior == 1 else span_text(span))
     model.prior_guidance, model.prior_guidance_interval = default
     if args.real:
         real = real_test_images(ctx, wanted)
         for w in args.decoder:
-            row(ctx, wanted, decode_images(model, real, 0, args.steps, w), f"{w:g}", "real images", "-")
+            row(ctx, wanted, decode_images(model, real, args.seed, args.steps, w), f"{w:g}", "real images", "-")
         cgan = load_pretrained(f"cgan-{args.dataset}")
-        row(ctx, wanted, ctx.generated(sample_many(cgan, args.n, 0, labels=wanted)), "-", "cGAN (reference)", "-")
+        row(ctx, wanted, ctx.generated(sample_many(cgan, args.n, args.seed, labels=wanted)), "-", "cGAN (reference)", "-")
         row(ctx, wanted, real, "-", "real test images", "-")
         row(ctx, wanted, faint_background(real, torch.Generator().manual_seed(0)), "-", "real, faint background", "-")
 
