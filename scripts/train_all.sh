@@ -31,7 +31,7 @@ train() { # name, then flags; logs CPU time per model to runs/<name>.log
   train clip-mnist --steps 2000
   train text-mnist --steps 4500 --prediction sample
   # a new prior whose captions name attributes less often (README, "Why MNIST's prior hears fewer attributes")
-  train text-mnist --decoder-from weights/text-mnist --steps 20000 --attribute-p 0.3 --guidance 1 --prior-guidance 1.5 --checkpoint-dir checkpoints/text-mnist-prior
+  train text-mnist --decoder-from weights/text-mnist --steps 20000 --attribute-p 0.3 --guidance 1 --prior-guidance 3 --prior-guidance-interval 200 700 --checkpoint-dir checkpoints/text-mnist-prior
 ) &
 wait
 cat runs/times.txt
