@@ -40,7 +40,7 @@ def main(argv=None) -> None:
     p.add_argument("--steps", type=int, help="DDIM steps (default: the model's)")
     p.add_argument("--decoder", type=float, nargs="+", default=[1.0, 2.0, 3.0, 5.0])
     p.add_argument("--prior", type=float, nargs="+", default=[1.0, 2.0, 4.0])
-    p.add_argument("--interval", nargs="+", default=["all"], type=interval,
+    p.add_argument("--interval", nargs="+", default=[None], type=interval,
                    help="where the prior is guided: 'all' or LOW-HIGH timesteps, one or more (default: all)")
     p.add_argument("--seed", type=int, default=0, help="the samples' seed (make evaluate's is 0); the cGAN row uses it too")
     p.add_argument("--real", action="store_true",
