@@ -36,8 +36,8 @@ class TextRecipe:
 
     defaults: dict[str, Any] = field(default_factory=lambda: dict(steps=5000, batch_size=128, lr=1e-3, channels=[16, 32, 64],
                                                                 prior_width=256, guidance=2.0, prior_guidance=2.0,
-                                                                prior_steps=0, prediction="epsilon", prior_guidance_interval=None,
-                                                                attribute_p=Captioner.attribute_p))
+                                                                prior_guidance_interval=None, prior_steps=0,
+                                                                prediction="epsilon", attribute_p=Captioner.attribute_p))
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--clip", type=Path, help="the CLIP weights folder to build on (default weights/clip-DATASET)")
