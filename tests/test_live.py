@@ -229,6 +229,43 @@ def test_plot_tables_are_long_thinned_and_carry_reference_lines():
     assert any(np.isclose(d_table(history_columns(records))["value"], 0.5))
 
 
+@pytest.mark.parametrize("g_loss, g_optimum", [("minimax", -LOG2), ("non-saturating", LOG2)])
+def test_the_plots_open_on_the_equilibrium_lines_of_the_run_start_would_make(g_loss, g_optimum):
+    losses, d_outputs, grads = (t.dropna() for t in live.opening_tables(g_loss, 750))
+    levels = losses.groupby("series")["value"].first().to_dict()
+    tag = "mm" if g_loss == "minimax" else "ns"
+    assert levels == pytest.approx({SERIES["ref_value"]: -2 * LOG2, SERIES["ref_loss_d"]: 2 * LOG2,
+                                    SERIES[f"ref_loss_g_{tag}"]: g_optimum})
+    assert set(losses["step"]) == set(d_outputs["step"]) == {0, 750}  # across the whole run, as its axis will be
+    assert d_outputs["value"].tolist() == [0.5, 0.5]
+    assert grads.empty and list(grads.columns) == ["step", "value", "series"]  # no level to show: axes only
+    assert live.opening_tables(g_loss, 750)[2]["step"].tolist() == [0, 750]  # the step axis spans the run
+    # the same lines a run's own table draws, at its steps
+    run = loss_table(history_columns([dict(step=s, value=0, loss_d=0, loss_g=0, d_real=0, d_fake=0, grad_g=1)
+                                      for s in (0, 750)]), g_loss)
+    assert run[run["series"].isin(levels)].reset_index(drop=True).equals(losses.reset_index(drop=True))
+
+
+@pytest.mark.parametrize("mode, g_loss", [("2d", "minimax"), ("images", "non-saturating")])
+def test_every_plot_table_names_all_its_plots_series_so_the_colours_stay(mode, g_loss):
+    """Gradio's LinePlot keeps the colour scale of the first value it draws: the opening tables and every run's
+    tables name all the series their plot may ever show (those without points in one row with no value)."""
+    records = [dict(step=i, value=-1.0, loss_d=1.0, loss_g=0.7, d_real=0.6, d_fake=0.4, grad_g=1.0,
+                    theory=-0.5 if mode == "2d" else None) for i in range(1, 50)]
+    cols = history_columns(records)
+    tables = [*live.opening_tables("minimax", 100), loss_table(cols, g_loss), d_table(cols), live.grad_table(cols)]
+    for i, (table, plot) in enumerate(zip(tables, [live.LOSS_SERIES, live.D_SERIES, live.GRAD_SERIES] * 2)):
+        assert set(table["series"]) == set(plot)
+        if i == 2:
+            continue  # the opening gradient table: two rows with no value, across the run (tested above)
+        empty = table[table["value"].isna()]
+        assert (empty["step"] == 0).all() and not empty["series"].duplicated().any()
+        assert set(table.dropna()["series"]).isdisjoint(empty["series"])  # a placeholder only for an empty series
+    assert set(tables[3].loc[tables[3]["value"].isna(), "series"]) == (
+        {SERIES["loss_g_mm" if g_loss != "minimax" else "loss_g_ns"],
+         SERIES["ref_loss_g_mm" if g_loss != "minimax" else "ref_loss_g_ns"]} | ({SERIES["theory"]} if mode != "2d" else set()))
+
+
 def test_plot_tables_grow_at_the_end_so_streamed_updates_stay_small():
     """Gradio diffs each streamed plot against the previous one: older rows must not move between frames."""
     rng = np.random.default_rng(0)

@@ -60,9 +60,26 @@ def test_the_tab_opens_on_step_0_of_the_default_run(page):
     red = (optimal[..., 0] > 150) & (optimal[..., 2] < 100)
     blue = (optimal[..., 2] > 150) & (optimal[..., 0] < 100)
     assert red.mean() > 0.05 and blue.mean() > 0.005
+    # the plots open on the equilibrium lines (straight, two points each), not as empty boxes
+    page.wait_for_function("[...document.querySelectorAll('#live-losses .mark-line path')]"
+                           ".filter(e => e.getAttribute('d')).length >= 3", timeout=10_000)
+    assert len(lines(page, "#live-losses")) == 3 and len(lines(page, "#live-d")) == 1
     shot(page, "opening")
+    before = lines(page, "#live-losses")
+    page.get_by_label("non-saturating").check()  # the G loss's optimum moves from -log 2 to log 2
+    page.wait_for_function("([sel, old]) => [...document.querySelectorAll(sel)].map(e => e.getAttribute('d'))"
+                           ".filter(d => d).join() !== old", arg=["#live-losses .mark-line path", ",".join(before)],
+                           timeout=10_000)
+    after = lines(page, "#live-losses")
+    assert len(after) == 3 and len(set(after) - set(before)) == 1  # one line moved, the other two stayed
     page.get_by_label("Images").check()  # before any run, the status follows the mode
     status.get_by_text("decodes the same 64 noise vectors").wait_for(timeout=10_000)
+
+
+def lines(page, plot: str) -> list[str]:
+    """The SVG paths of the lines ``plot`` draws (a series with no points has an empty path)."""
+    return page.eval_on_selector_all(f"{plot} .mark-line path",
+                                     "els => els.map(e => e.getAttribute('d') || '').filter(d => d)")
 
 
 def curves(page, plot: str) -> int:
@@ -84,9 +101,11 @@ def test_start_watch_and_stop_a_run(page):
     while current_step(page) <= first + 20:  # the status and plot keep updating during the run
         assert time.monotonic() < deadline, "the live view stopped updating"
         time.sleep(0.2)
-    # the status text is cheap, the Vega plot takes a moment to draw: wait for it, with a deadline
-    page.locator("#live-losses canvas, #live-losses svg").first.wait_for(state="attached", timeout=20_000)
-    page.locator("#live-losses .role-legend-label text").first.wait_for(state="attached", timeout=20_000)
+    # the status text is cheap, the Vega plot takes a moment to redraw from its opening lines: wait for the run's
+    # curves (more than two points) in both plots, with a deadline
+    for plot in ("#live-losses", "#live-d"):
+        page.wait_for_function(f"[...document.querySelectorAll('{plot} .mark-line path')]"
+                               ".some(e => ((e.getAttribute('d') || '').match(/L/g) || []).length > 1)", timeout=20_000)
     assert legend(page, "#live-losses") == ["V(D, G)", "2 JSD - 2 log 2 (theory)", "D loss (summed BCE)",
                                             "G loss log(1 - D(G(z)))"]  # Balanced plays the minimax game
     assert legend(page, "#live-d") == ["D(x), real", "D(G(z)), generated", "1/2 (optimum)"]

@@ -14,7 +14,19 @@ from __future__ import annotations
 from .diagnostics import collapse_note, health
 from .export import GifFrames, export_run, history_csv, records_frame
 from .frame import RECORD_COLUMNS, Frame
-from .plots import COLORS, SERIES, d_table, grad_table, history_columns, loss_legend, loss_table
+from .plots import (
+    COLORS,
+    D_SERIES,
+    GRAD_SERIES,
+    LOSS_SERIES,
+    SERIES,
+    d_table,
+    grad_table,
+    history_columns,
+    loss_legend,
+    loss_table,
+    opening_tables,
+)
 from .run import MAX_SECONDS, LiveRun, opening, stream
 from .settings import (
     DATASETS,
@@ -42,10 +54,12 @@ from .trainer import build_models, build_trainer, cpu_snapshot, generator_name
 from .views import GRID_LIM, GRID_N, N_POINTS, ImageViews, ToyViews, binned_kde
 
 __all__ = [
-    "COLORS", "DATASETS", "GRID_LIM", "GRID_N", "G_INITS", "G_LOSSES", "LIMITS", "MAX_BATCH", "MAX_DCGAN_WIDTH",
-    "MAX_HIDDEN", "MAX_SECONDS", "MAX_STEPS", "MODELS", "MODES", "N_POINTS", "OPTIMIZERS", "PRESETS", "PRESET_NAMES",
+    "COLORS", "DATASETS", "D_SERIES", "GRAD_SERIES", "GRID_LIM", "GRID_N", "G_INITS", "G_LOSSES", "LIMITS",
+    "LOSS_SERIES", "MAX_BATCH", "MAX_DCGAN_WIDTH", "MAX_HIDDEN", "MAX_SECONDS", "MAX_STEPS", "MODELS", "MODES",
+    "N_POINTS", "OPTIMIZERS", "PRESETS", "PRESET_NAMES",
     "RECORD_COLUMNS", "SERIES", "Frame", "GifFrames", "ImageViews", "LiveRun", "LiveSettings", "Preset", "ToyViews",
     "binned_kde", "build_models", "build_trainer", "check_value", "collapse_note", "cpu_snapshot", "d_table",
     "export_run", "generator_name", "grad_table", "health", "history_columns", "history_csv", "loss_legend",
-    "loss_table", "make_settings", "mode_defaults", "opening", "records_frame", "settings_from_dict", "stream", "with_preset",
+    "loss_table", "make_settings", "mode_defaults", "opening", "opening_tables", "records_frame", "settings_from_dict",
+    "stream", "with_preset",
 ]

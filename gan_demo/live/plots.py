@@ -38,6 +38,15 @@ COLORS = {
 }
 
 
+# Every series each plot may draw. Gradio's LinePlot fixes its colour scale (and legend) to the series of the value
+# it first draws and keeps them while later values stream in: a series missing then would be drawn without a colour,
+# invisible. So every table carries all of its plot's series, those with no points as one empty (NaN) row.
+LOSS_SERIES = [SERIES[k] for k in ("value", "theory", "loss_d", "loss_g_ns", "loss_g_mm", "ref_value", "ref_loss_d",
+                                   "ref_loss_g_ns", "ref_loss_g_mm")]
+D_SERIES = [SERIES[k] for k in ("d_real", "d_fake", "ref_half")]
+GRAD_SERIES = [SERIES["grad_g"]]
+
+
 def history_columns(records: list[dict]) -> dict[str, np.ndarray]:
     """The record columns as arrays, plus ``theory_step``/``theory`` for the records that carry the estimate.
 
@@ -78,12 +87,15 @@ def thin(steps: np.ndarray, values: np.ndarray, max_points: int) -> tuple[np.nda
     return steps[idx], values[idx]
 
 
-def long_table(parts: list[tuple[str, np.ndarray, np.ndarray]]) -> pd.DataFrame:
-    """[(series, steps, values)] -> the long format gr.LinePlot wants: step, value, series.
+def long_table(parts: list[tuple[str, np.ndarray, np.ndarray]], every: list[str]) -> pd.DataFrame:
+    """[(series, steps, values)] -> the long format gr.LinePlot wants: step, value, series; each series of ``every``
+    that has no points gets one row at step 0 with no value (see LOSS_SERIES).
 
     Rows are ordered by step (series in the given order within a step), so a growing run appends rows.
     """
     parts = [p for p in parts if len(p[1])]
+    drawn = {name for name, _, _ in parts}
+    parts = [(name, np.zeros(1, np.int64), np.full(1, np.nan)) for name in every if name not in drawn] + parts
     names = np.array([name for name, _, _ in parts] or [""], dtype=object)
     which = np.concatenate([np.full(len(s), i) for i, (_, s, _) in enumerate(parts)] or [np.array([], int)])
     steps = np.concatenate([s for _, s, _ in parts] or [np.array([])]).astype(np.int64)
@@ -122,20 +134,35 @@ def loss_table(cols: dict[str, np.ndarray], g_loss: str, smoothing: float = 0.0,
              series(cols, "loss_d", smoothing, max_points, SERIES["loss_d"]),
              series(cols, "loss_g", smoothing, max_points, SERIES[f"loss_g_{tag}"]),
              (SERIES["theory"], *thin(cols["theory_step"], cols["theory"], max_points)),
-             reference(SERIES["ref_value"], -2 * LOG2, steps), reference(SERIES["ref_loss_d"], 2 * LOG2, steps),
-             reference(SERIES[f"ref_loss_g_{tag}"], LOG2 if tag == "ns" else -LOG2, steps)]
-    return long_table(parts)
+             *loss_references(tag, steps)]
+    return long_table(parts, LOSS_SERIES)
+
+
+def loss_references(tag: str, steps: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """The loss plot's equilibrium lines: V(D*, G) at p_g = p_r, and each loss there."""
+    return [reference(SERIES["ref_value"], -2 * LOG2, steps), reference(SERIES["ref_loss_d"], 2 * LOG2, steps),
+            reference(SERIES[f"ref_loss_g_{tag}"], LOG2 if tag == "ns" else -LOG2, steps)]
 
 
 def d_table(cols: dict[str, np.ndarray], smoothing: float = 0.0, max_points: int = 200) -> pd.DataFrame:
     """D(x) and D(G(z)) with the line at 1/2, from ``history_columns``."""
     return long_table([series(cols, "d_real", smoothing, max_points, SERIES["d_real"]),
                        series(cols, "d_fake", smoothing, max_points, SERIES["d_fake"]),
-                       reference(SERIES["ref_half"], 0.5, cols["step"])])
+                       reference(SERIES["ref_half"], 0.5, cols["step"])], D_SERIES)
 
 
 def grad_table(cols: dict[str, np.ndarray], smoothing: float = 0.0, max_points: int = 200) -> pd.DataFrame:
     """log10 of the generator's gradient norm at each step, from ``history_columns`` (a vanishing gradient
     drops by orders of magnitude, which only a log scale shows; smoothing averages the logs)."""
     cols = cols | {"log_grad_g": np.log10(np.maximum(cols["grad_g"], 1e-12))}
-    return long_table([series(cols, "log_grad_g", smoothing, max_points, SERIES["grad_g"])])
+    return long_table([series(cols, "log_grad_g", smoothing, max_points, SERIES["grad_g"])], GRAD_SERIES)
+
+
+def opening_tables(g_loss: str, steps: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The three tables before any run: the equilibrium lines across the ``steps`` the run will take, so the plots
+    open on the levels the curves should approach rather than on empty boxes. The gradient plot has no such level:
+    it opens on its title and its step axis only (two rows with no value)."""
+    ends = np.array([0, steps], dtype=np.int64)
+    return (long_table(loss_references(g_loss_tag(g_loss), ends), LOSS_SERIES),
+            long_table([reference(SERIES["ref_half"], 0.5, ends)], D_SERIES),
+            long_table([(SERIES["grad_g"], ends, np.full(2, np.nan))], GRAD_SERIES))

@@ -170,6 +170,14 @@ class LiveTab:
     def legend(self, g_loss: str, mode: str):
         return {self.outputs.loss_plot: gr.update(colors_in_legend=live.loss_legend(g_loss, mode))}
 
+    def opening_plots(self, g_loss: str, steps: float, run: SessionRun | None = None):
+        """Before any run, the plots show the equilibrium lines of the run Start would make (across its steps; the
+        G loss's optimum depends on which loss); a run's own curves stay."""
+        if run is not None:
+            return {self.outputs.loss_plot: gr.update(), self.outputs.d_plot: gr.update()}
+        losses, d_outputs, _ = live.opening_tables(g_loss, int(steps))
+        return {self.outputs.loss_plot: losses, self.outputs.d_plot: d_outputs}
+
     def on_mode(self, mode: str, run: SessionRun | None = None):
         """Switching mode resets dataset, sizes and optimiser settings to ones that suit it; before any run the
         status says what the mode shows (a run's own status stays)."""

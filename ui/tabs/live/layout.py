@@ -112,25 +112,26 @@ def controls() -> dict[str, gr.components.Component]:
     return c
 
 
-def results(first: live.Frame | None = None) -> tuple[dict[str, gr.components.Component], gr.Row, gr.Row]:
+def results(first: live.Frame | None = None, plots: tuple = (None, None, None)
+            ) -> tuple[dict[str, gr.components.Component], gr.Row, gr.Row]:
     """Status, plots, pictures and downloads by RunOutputs field name, and the 2-D and image rows; the status and
-    maps start from ``first``, the default run's step 0, when given."""
+    maps start from ``first``, the default run's step 0, when given, and the plots from the tables ``plots``."""
     status = gr.Markdown(opening_text(first) if first else "Press **Start** to train.", latex_delimiters=LATEX,
                          elem_id="live-status")
     with gr.Row():
         # show_label=False: Gradio 6.31 sizes the chart as if there were no label, so a label pushes the
         # legend out of the box; the caption would be cut off the same way, so it is a Markdown below
-        loss_plot = gr.LinePlot(x="step", y="value", color="series", color_map=live.COLORS, height=460,
+        loss_plot = gr.LinePlot(plots[0], x="step", y="value", color="series", color_map=live.COLORS, height=460,
                                 title="Losses and V(D, G) against the theory", y_title="nats", label="losses",
                                 show_label=False,
                                 colors_in_legend=live.loss_legend(live.mode_defaults("2d")["g_loss"], "2d"),
                                 elem_id="live-losses")
-        d_plot = gr.LinePlot(x="step", y="value", color="series", color_map=live.COLORS, height=460, y_lim=[0, 1],
+        d_plot = gr.LinePlot(plots[1], x="step", y="value", color="series", color_map=live.COLORS, height=460, y_lim=[0, 1],
                              title="What the discriminator says", y_title="probability", label="D outputs",
-                             show_label=False, elem_id="live-d")
+                             show_label=False, colors_in_legend=live.D_SERIES, elem_id="live-d")
     gr.Markdown(LOSS_CAPTION, elem_id="live-conventions")
     with gr.Row():
-        grad_plot = gr.LinePlot(x="step", y="value", color="series", color_map=live.COLORS, height=300,
+        grad_plot = gr.LinePlot(plots[2], x="step", y="value", color="series", color_map=live.COLORS, height=300,
                                 title="How hard G is pushed: its gradient norm", y_title="log10 ||grad||",
                                 label="G gradient", show_label=False, elem_id="live-grad")
         gr.Markdown(GRAD_CAPTION, latex_delimiters=LATEX, elem_id="live-grad-caption")
@@ -164,9 +165,11 @@ def build(demo: gr.Blocks) -> LiveTab:
         cont = gr.Button("Continue", elem_id="live-continue")
         smoothing = gr.Slider(0, 0.99, value=0.0, step=0.01, label="Smoothing",
                               info="Moving average of the curves (display only; the CSV keeps raw values).")
-    # the page opens on the default run's step 0: the data, G's first points, the untrained D and the optimal D*
+    # the page opens on the default run's step 0: the data, G's first points, the untrained D and the optimal D*,
+    # and the plots' equilibrium lines across the run's steps
     defaults = {name: c[name].value for name in CONTROL_NAMES}
-    shown, toy_row, image_row = results(initial(live.opening, live.make_settings(**defaults)))
+    shown, toy_row, image_row = results(initial(live.opening, live.make_settings(**defaults)),
+                                        live.opening_tables(defaults["g_loss"], defaults["steps"]))
     out = RunOutputs(**shown, run=gr.State(None))
     tab = LiveTab(c, about, out, toy_row, image_row, smooth_state=gr.State(0.0))
     wire(tab, start, stop, cont, smoothing)
@@ -185,8 +188,10 @@ def wire(tab: LiveTab, start: gr.Button, stop: gr.Button, cont: gr.Button, smoot
     stop.click(request_stop, None, None, api_visibility="private")
     smoothing.change(tab.replot, [smoothing, out.run], [out.loss_plot, out.d_plot, tab.smooth_state],
                      api_visibility="private")
-    gr.on([c["g_loss"].change, c["mode"].change], tab.legend, [c["g_loss"], c["mode"]], out.loss_plot,
-          api_visibility="private")
+    # the legend first, then the lines: a LinePlot sent both at once redraws its old lines with the new legend
+    gr.on([c["g_loss"].change, c["mode"].change, c["steps"].change], tab.legend, [c["g_loss"], c["mode"]],
+          out.loss_plot, api_visibility="private").then(
+        tab.opening_plots, [c["g_loss"], c["steps"], out.run], [out.loss_plot, out.d_plot], api_visibility="private")
     preset_targets = [c[name] for name in PRESET_FIELDS] + [tab.about]
     c["preset"].change(tab.on_preset, [c["preset"], c["mode"]], preset_targets, api_visibility="private")
     sizes = [c[name] for name in ("latent_dim", "hidden", "steps")]
