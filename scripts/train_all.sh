@@ -7,10 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 mkdir -p runs
-train() { # name, then flags; logs CPU time per model to runs/<name>.log
+train() { # name, then flags; CPU time per run goes to runs/times.txt, the output to runs/<name>.log (appended:
+  # text-mnist's two commands share a name, and a resumed run continues its log)
   local name=$1; shift
   /usr/bin/time -f "$name: %U s user CPU, %e s wall" -a -o runs/times.txt \
-    "$PY" -m gan_demo.train "${name%-*}" --dataset "${name#*-}" --threads 1 "$@" > "runs/$name.log" 2>&1
+    "$PY" -m gan_demo.train "${name%-*}" --dataset "${name#*-}" --threads 1 "$@" >> "runs/$name.log" 2>&1
 }
 (
   train classifier-fashion --steps 3000
