@@ -10,7 +10,9 @@ distance to the test images (from ``n`` samples, so compare rows with each other
 
 With ``--real`` each decoder w also gets a row with the prior bypassed: the decoder is given the CLIP image
 embeddings of ``n`` real test images (the same classes), as in image variations. Its distance is what the decoder
-alone achieves; the gap between it and a prior row is the prior's share of the distance. A last row gives the
+alone achieves; the gap between it and a prior row is the prior's share of the distance. A second row does the same
+with training images: the decoder keeping their class more often than the test images' shows how much it learned
+its training images rather than digits in general. A last row gives the
 conditional GAN on the same classes, the reference the model card compares with, and two rows of the real test
 images themselves: as they are, and with a faint background (1 to 7 of 255 added to each background pixel), which
 shows how much of a distance such a haze alone costs in the classifier's features.
@@ -24,7 +26,7 @@ import argparse
 
 import torch
 
-from gan_demo.data import to_model_range, to_uint8
+from gan_demo.data import image_tensors, to_model_range, to_uint8
 from gan_demo.device import configure_threads
 from gan_demo.evaluation.context import EvalContext
 from gan_demo.families.text.diffusion import check_interval
@@ -66,9 +68,11 @@ def main(argv=None) -> None:
                     "-" if w_prior == 1 else span_text(span))
     model.prior_guidance, model.prior_guidance_interval = default
     if args.real:
-        real = real_test_images(ctx, wanted)
+        real = real_images(ctx.x_test, ctx.y_test, wanted)
+        seen = real_images(*image_tensors(args.dataset, "train"), wanted)
         for w in args.decoder:
             row(ctx, wanted, decode_images(model, real, args.seed, args.steps, w), f"{w:g}", "real images", "-")
+            row(ctx, wanted, decode_images(model, seen, args.seed, args.steps, w), f"{w:g}", "real training images", "-")
         cgan = load_pretrained(f"cgan-{args.dataset}")
         row(ctx, wanted, ctx.generated(sample_many(cgan, args.n, args.seed, labels=wanted)), "-", "cGAN (reference)", "-")
         row(ctx, wanted, real, "-", "real test images", "-")
@@ -109,11 +113,11 @@ def faint_background(images: torch.Tensor, rng: torch.Generator) -> torch.Tensor
     return to_model_range(torch.where(pixels == 0, haze, pixels))
 
 
-def real_test_images(ctx: EvalContext, wanted: torch.Tensor) -> torch.Tensor:
-    """For each wanted class, the next test image of that class (the k-th request for class c gets its k-th image)."""
-    by_class = {c: torch.nonzero(ctx.y_test == c).flatten() for c in range(len(ctx.classes))}
+def real_images(x: torch.Tensor, y: torch.Tensor, wanted: torch.Tensor) -> torch.Tensor:
+    """For each wanted class, the next image of that class in ``x`` (the k-th request for class c gets its k-th)."""
+    by_class = {c: torch.nonzero(y == c).flatten() for c in wanted.unique().tolist()}
     rank = [int((wanted[:i] == c).sum()) for i, c in enumerate(wanted.tolist())]
-    return ctx.x_test[torch.stack([by_class[c][k] for c, k in zip(wanted.tolist(), rank)])]
+    return x[torch.stack([by_class[c][k] for c, k in zip(wanted.tolist(), rank)])]
 
 
 if __name__ == "__main__":
