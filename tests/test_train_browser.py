@@ -115,6 +115,11 @@ def test_start_watch_and_stop_a_run(page):
     while curves(page, "#live-losses") < 3 or curves(page, "#live-d") < 2:
         assert time.monotonic() < deadline, (curves(page, "#live-losses"), curves(page, "#live-d"))
         time.sleep(0.2)
+    # drawn in their colours: a series missing from the plot's first value would be a path with no colour
+    for plot in ("#live-losses", "#live-d"):
+        strokes = page.eval_on_selector_all(f"{plot} .mark-line path", "els => els.filter(e => e.getAttribute('d'))"
+                                            ".map(e => (e.getAttribute('stroke') || '').toLowerCase())")
+        assert strokes and set(strokes) <= {c.lower() for c in live.COLORS.values()}, strokes
     assert page.get_by_text("Faint lines: the optima").is_visible()  # the conventions, not cut off
     shot(page, "running")
 
