@@ -173,10 +173,10 @@ class LiveTab:
     def opening_plots(self, g_loss: str, steps: float, run: SessionRun | None = None):
         """Before any run, the plots show the equilibrium lines of the run Start would make (across its steps; the
         G loss's optimum depends on which loss); a run's own curves stay."""
+        plots = (self.outputs.loss_plot, self.outputs.d_plot, self.outputs.grad_plot)
         if run is not None:
-            return {self.outputs.loss_plot: gr.update(), self.outputs.d_plot: gr.update()}
-        losses, d_outputs, _ = live.opening_tables(g_loss, int(steps))
-        return {self.outputs.loss_plot: losses, self.outputs.d_plot: d_outputs}
+            return dict.fromkeys(plots, gr.update())
+        return dict(zip(plots, live.opening_tables(g_loss, int(steps))))
 
     def on_mode(self, mode: str, run: SessionRun | None = None):
         """Switching mode resets dataset, sizes and optimiser settings to ones that suit it; before any run the

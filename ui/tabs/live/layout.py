@@ -191,7 +191,8 @@ def wire(tab: LiveTab, start: gr.Button, stop: gr.Button, cont: gr.Button, smoot
     # the legend first, then the lines: a LinePlot sent both at once redraws its old lines with the new legend
     gr.on([c["g_loss"].change, c["mode"].change, c["steps"].change], tab.legend, [c["g_loss"], c["mode"]],
           out.loss_plot, api_visibility="private").then(
-        tab.opening_plots, [c["g_loss"], c["steps"], out.run], [out.loss_plot, out.d_plot], api_visibility="private")
+        tab.opening_plots, [c["g_loss"], c["steps"], out.run], [out.loss_plot, out.d_plot, out.grad_plot],
+        api_visibility="private")
     preset_targets = [c[name] for name in PRESET_FIELDS] + [tab.about]
     c["preset"].change(tab.on_preset, [c["preset"], c["mode"]], preset_targets, api_visibility="private")
     sizes = [c[name] for name in ("latent_dim", "hidden", "steps")]
