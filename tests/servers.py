@@ -30,20 +30,28 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = START_TIMEO
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"app.py exited with status {proc.returncode} before serving")
+            raise RuntimeError(f"the server exited with status {proc.returncode} before serving")
         with contextlib.suppress(httpx.HTTPError):
             httpx.get(url, timeout=2)
             return
         time.sleep(0.2)
-    raise TimeoutError(f"app.py did not answer on {url} within {timeout:.0f} s")
+    raise TimeoutError(f"the server did not answer on {url} within {timeout:.0f} s")
 
 
 @contextlib.contextmanager
 def app_process(env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[tuple[str, int]]:
     """Run ``python app.py --port N`` with extra environment ``env``; yield its URL and pid, then stop it."""
+    with server_process(["app.py"], env, log) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def server_process(args: list[str], env: dict[str, str] | None = None,
+                   log: Path | None = None) -> Iterator[tuple[str, int]]:
+    """Run ``python *args --port N`` (a script that serves on that port) the way :func:`app_process` runs app.py."""
     port = free_port()
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, stdout=out,
+    proc = subprocess.Popen([sys.executable, *args, "--port", str(port)], cwd=ROOT, stdout=out,
                             stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
