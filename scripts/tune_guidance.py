@@ -1,7 +1,7 @@
 """How the guidance scales trade adherence for quality: the table behind the text models' default scales.
 
     python scripts/tune_guidance.py --dataset mnist [--n 500] [--decoder 1 2 3 5] [--prior 1 2 4]
-                                    [--interval all 200-700] [--seed 0] [--real]
+                                    [--interval all 200-700] [--seed 0] [--real] [--weights FOLDER]
 
 For each pair (decoder guidance w, prior guidance w_prior) and each interval of timesteps the prior is guided on
 (``all``: every step; ``LOW-HIGH``: t from LOW to HIGH, both included), ``n`` class-prompted samples (the same
@@ -23,6 +23,7 @@ invisible, which real digits hardly have and the diffusion samples may carry ove
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import torch
 
@@ -31,7 +32,8 @@ from gan_demo.device import configure_threads
 from gan_demo.evaluation.context import EvalContext
 from gan_demo.families.text.diffusion import check_interval
 from gan_demo.families.text.generate import class_prompts, decode_images, generate
-from gan_demo.hub import load_pretrained
+from gan_demo.families.text.model import TextToImage
+from gan_demo.hub import load_folder, load_pretrained
 from gan_demo.sampling import sample_many
 
 
@@ -45,15 +47,19 @@ def main(argv=None) -> None:
     p.add_argument("--interval", nargs="+", default=[None], type=interval,
                    help="where the prior is guided: 'all' or LOW-HIGH timesteps, one or more (default: all)")
     p.add_argument("--seed", type=int, default=0, help="the samples' seed (make evaluate's is 0); the cGAN row uses it too")
+    p.add_argument("--weights", type=Path, metavar="FOLDER",
+                   help="a text pipeline's weights folder to measure instead of the shipped weights/text-DATASET "
+                   "(as python -m gan_demo.train text ... --out FOLDER writes it)")
     p.add_argument("--real", action="store_true",
                    help="also decode the CLIP embeddings of real test images (the prior bypassed)")
     args = p.parse_args(argv)
     configure_threads()
-    model = load_pretrained(f"text-{args.dataset}")
+    model = load_pretrained(f"text-{args.dataset}") if args.weights is None else load_folder(TextToImage, args.weights)
     ctx = EvalContext(args.dataset, 10_000, "cpu")  # the whole test split as the reference (MNIST's is sorted by class)
     wanted = torch.arange(args.n) % len(ctx.classes)
     prompts = class_prompts(model, wanted)
-    print(f"text-{args.dataset}, {args.n} class-prompted samples, {args.steps or model.steps} steps, seed {args.seed}\n")
+    name = args.weights or f"text-{args.dataset}"
+    print(f"{name}, {args.n} class-prompted samples, {args.steps or model.steps} steps, seed {args.seed}\n")
     print("| decoder w | prior w | prior guided on t | prompted class | classifier >= 90% sure | Frechet distance "
           "| faint background |\n|---:|---:|---:|---:|---:|---:|---:|")
     default = model.prior_guidance, model.prior_guidance_interval
@@ -76,7 +82,8 @@ def main(argv=None) -> None:
         cgan = load_pretrained(f"cgan-{args.dataset}")
         row(ctx, wanted, ctx.generated(sample_many(cgan, args.n, args.seed, labels=wanted)), "-", "cGAN (reference)", "-")
         row(ctx, wanted, real, "-", "real test images", "-")
-        row(ctx, wanted, faint_background(real, torch.Generator().manual_seed(0)), "-", "real, faint background", "-")
+        row(ctx, wanted, faint_background(real, torch.Generator().manual_seed(args.seed)), "-", "real, faint background",
+            "-")
 
 
 def interval(text: str) -> tuple[int, int] | None:

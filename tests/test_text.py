@@ -436,8 +436,9 @@ def test_guidance_table_compares_the_prior_with_real_images_embeddings():
     classes), the conditional GAN on those classes as the reference, and the real images themselves, as they are and with a faint
     background (which costs distance and shows in the faint-pixel column)."""
     out = subprocess.run([sys.executable, "scripts/tune_guidance.py", "--dataset", "mnist", "--n", "40", "--decoder", "2",
-                          "--prior", "2", "--steps", "10", "--real"], cwd=ROOT, check=True, timeout=600,
-                         capture_output=True, text=True).stdout
+                          "--prior", "2", "--steps", "10", "--real", "--weights", "weights/text-mnist"], cwd=ROOT,
+                         check=True, timeout=600, capture_output=True, text=True).stdout
+    assert out.startswith("weights/text-mnist, 40 class-prompted samples, 10 steps, seed 0")  # the folder given
     rows = [[c.strip() for c in line.split("|")[1:-1]] for line in out.splitlines() if line.startswith(("| 2 |", "| - |"))]
     assert [row[1] for row in rows] == ["2", "real images", "real training images", "cGAN (reference)",
                                         "real test images", "real, faint background"]
