@@ -39,6 +39,19 @@ def legend(page, plot: str) -> list[str]:
     return inside
 
 
+def progress_and_status(page, timeout: float = 20) -> tuple[dict, dict]:
+    """The boxes of the live status's progress bar (with its text) and of its lines, once the bar is drawn (Gradio
+    redraws it between progress updates, so it may be gone a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        bar = page.locator("#live-status .progress-level").first
+        box = bar.bounding_box() if bar.count() else None
+        if box:
+            return box, page.locator("#live-status .prose").first.bounding_box()
+        assert time.monotonic() < deadline, "no progress bar on the status during the run"
+        time.sleep(0.1)
+
+
 def picture_of(page, selector: str) -> np.ndarray:
     """The RGB picture the page shows under ``selector``, as the browser fetched it."""
     img = page.locator(f"{selector} img").first
@@ -121,6 +134,9 @@ def test_start_watch_and_stop_a_run(page):
                                             ".map(e => (e.getAttribute('stroke') || '').toLowerCase())")
         assert strokes and set(strokes) <= {c.lower() for c in live.COLORS.values()}, strokes
     assert page.get_by_text("Faint lines: the optima").is_visible()  # the conventions, not cut off
+    # the progress bar and its text sit below the status's lines, not over the step count and the JSD
+    bar, text = progress_and_status(page)
+    assert bar["y"] >= text["y"] + text["height"] - 1, (bar, text)
     shot(page, "running")
 
     page.locator("#live-stop").click()
