@@ -20,8 +20,9 @@ def positive(x) -> bool:
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> tuple[dict, str]:
     out = tmp_path_factory.mktemp("bench")
-    subprocess.run([sys.executable, "scripts/benchmark.py", "--quick", "--out-dir", str(out)], cwd=ROOT, check=True,
-                   timeout=600, capture_output=True)
+    done = subprocess.run([sys.executable, "scripts/benchmark.py", "--quick", "--out-dir", str(out)], cwd=ROOT,
+                          timeout=600, capture_output=True, text=True)
+    assert done.returncode == 0, f"benchmark.py --quick failed ({done.returncode}):\n{done.stderr[-3000:]}"
     return json.loads((out / "results.json").read_text()), (out / "results.md").read_text()
 
 
