@@ -48,7 +48,8 @@ def app_process(env: dict[str, str] | None = None, log: Path | None = None) -> I
 @contextlib.contextmanager
 def server_process(args: list[str], env: dict[str, str] | None = None,
                    log: Path | None = None) -> Iterator[tuple[str, int]]:
-    """Run ``python *args --port N`` (a script that serves on that port) the way :func:`app_process` runs app.py."""
+    """Run ``python *args --port N`` (a script that serves on that port) in its own session; yield its URL and
+    pid once it answers, then stop it and its children."""
     port = free_port()
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, *args, "--port", str(port)], cwd=ROOT, stdout=out,
