@@ -1,0 +1,181 @@
+"""The "What came next" tab's event handlers, one per named endpoint (and the dataset switch).
+
+Each checks its inputs (``inputs.py``), runs the package's pipeline (``gan_demo.families.text``, ``.clip``) and
+turns tensors into what the page shows: galleries with the classifier's verdicts, labelled grids, a GIF.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+import gradio as gr
+import numpy as np
+import torch
+
+from gan_demo import explore
+from gan_demo.data import image_tensors, to_uint8
+from gan_demo.data.captions import vocabulary
+from gan_demo.device import gpu
+from gan_demo.families.clip import scoring
+from gan_demo.families.text.generate import generate, noises, text_embeddings, variations
+from gan_demo.images import grid, labelled_grid
+from gan_demo.sampling import MAX_SEED
+from gan_demo.sampling import sample as gan_sample
+from ui.common import check_dataset, check_float, check_int, display, get_model
+from ui.components import check_class, class_names, example_gallery, example_image, example_paths, gif_file
+
+from .inputs import (
+    GUIDANCE,
+    MAX_RETRIEVE,
+    MAX_WORK,
+    SWEEP_SCALES,
+    check_prompt,
+    check_sampling,
+    clip_image,
+    pipeline,
+    prompt_lines,
+    scale_value,
+)
+from .texts import comparison_table, known_words
+
+LIVE_EVERY = 5  # show the denoising every few steps
+RETRIEVAL_POOL = 3000  # test images searched by /clip_retrieve (embedded once per dataset, in a few seconds)
+
+
+def pixels(x: torch.Tensor) -> np.ndarray:
+    """Model-range images (N, 1, 28, 28) -> uint8 numpy (N, 28, 28)."""
+    return to_uint8(x).numpy()
+
+
+def verdicts(images: np.ndarray, dataset: str) -> list[str]:
+    labels, confidence = explore.classify(get_model(f"classifier-{dataset}"), images)
+    return explore.verdicts(labels, confidence, tuple(class_names(dataset)))
+
+
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
+def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: float, dataset: str,
+                  progress=gr.Progress()):
+    """Prompt -> CLIP text embedding -> prior -> decoder, streaming the denoising (x_t and predicted x_0)."""
+    dataset = check_dataset(dataset)
+    prompt = check_prompt(prompt, dataset)
+    n, seed, steps, guidance = check_sampling(n, seed, steps, guidance)
+    model = pipeline(dataset)
+    progress(0, desc="prior: text embedding -> image embedding")
+    text = text_embeddings(model, [prompt] * n)
+    prior_noise, image_noise = noises(model, n, seed)
+    with torch.inference_mode():
+        embedding = model.image_embedding(text, prior_noise.to(model.device), steps)
+    shown, frames, strip = min(n, 8), [], []
+    for i, t, x, x0 in progress.tqdm(model.decode_steps(embedding, image_noise.to(model.device), steps, guidance),
+                                     total=steps, desc="decoder: denoising"):
+        frames.append(grid(pixels(x), nrow=min(n, 8)))
+        if i % LIVE_EVERY == 0 or i == steps - 1:
+            strip.append((t, pixels(x[:1])[0], pixels(x0[:1])[0]))
+            live = labelled_grid([list(pixels(x[:shown])), list(pixels(x0[:shown]))], scale=3,
+                                 row_labels=[f"x_t, t={t}", "predicted x_0"])
+            yield gr.skip(), live, gr.skip(), gr.skip(), f"Denoising: step {i + 1} of {steps} (t = {t})"
+    images = pixels(x)
+    story = labelled_grid([[s[1] for s in strip], [s[2] for s in strip]], col_labels=[f"t={s[0]}" for s in strip],
+                          row_labels=["x_t", "x_0 guess"], scale=3)
+    gallery = [(display(img), caption) for img, caption in zip(images, verdicts(images, dataset))]
+    calls = steps * (2 if guidance != 1 else 1)
+    yield (gallery, live, story, gif_file(np.stack(frames)),
+           f"**{n} images** for *{prompt}*: {steps} DDIM steps, guidance w = {guidance:g}, {calls} decoder network "
+           f"evaluations per image (a GAN needs 1). Under each image: what the classifier sees.")
+
+
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
+def guidance_sweep(prompt: str, n: float, seed: float, steps: float, scales: list, dataset: str,
+                   progress=gr.Progress()) -> tuple[np.ndarray, str]:
+    """The same prompt and noise at several guidance scales: one row per scale."""
+    dataset = check_dataset(dataset)
+    prompt = check_prompt(prompt, dataset)
+    if not isinstance(scales, list) or not scales:
+        raise gr.Error(f"Choose at least one guidance scale among {', '.join(SWEEP_SCALES)}.")
+    values = sorted({check_float(scale_value(s), "Guidance scale", *GUIDANCE) for s in scales})
+    n, seed, steps, _ = check_sampling(n, seed, steps, 1.0)
+    if n * steps * len(values) > 2 * MAX_WORK:
+        raise gr.Error(f"{len(values)} scales x {n} images x {steps} steps is too much work for one request: keep it "
+                       f"at most {2 * MAX_WORK}.")
+    model = pipeline(dataset)
+    text = text_embeddings(model, [prompt] * n)
+    prior_noise, image_noise = noises(model, n, seed)
+    rows, lines = [], []
+    with torch.inference_mode():
+        embedding = model.image_embedding(text, prior_noise.to(model.device), steps)
+        for w in progress.tqdm(values, desc="guidance scales"):
+            images = pixels(model.decode(embedding, image_noise.to(model.device), steps, w))
+            labels, confidence = explore.classify(get_model(f"classifier-{dataset}"), images)
+            rows.append(list(images))
+            lines.append(f"| {w:g} | {(confidence >= 0.9).mean():.0%} | "
+                         f"{float(np.std(images.reshape(n, -1).astype(float), axis=0).mean()):.1f} |")
+    table = ("| guidance w | classifier ≥ 90% sure | pixel spread across images |\n|---|---|---|\n" + "\n".join(lines))
+    return labelled_grid(rows, row_labels=[f"w = {w:g}" for w in values], scale=3), table
+
+
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
+def clip_scores(image, prompts: str, dataset: str) -> dict[str, float]:
+    """CLIP's zero-shot classifier: the image scored against each prompt (softmax of scaled similarities)."""
+    dataset = check_dataset(dataset)
+    prompts = [check_prompt(p, dataset) for p in prompt_lines(prompts)]
+    probs = scoring.probabilities(pipeline(dataset).clip, clip_image(image, dataset), prompts)
+    return {p: float(q) for p, q in zip(prompts, probs)}
+
+
+def rescore(image, prompts: str, dataset: str) -> tuple[dict[str, float] | None, None]:
+    """A new image in the CLIP part: its scores against the prompts (cheap), and no variations of the old one."""
+    return (None if image is None else clip_scores(image, prompts, dataset)), None
+
+
+@cache
+def _test_embeddings(dataset: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The first RETRIEVAL_POOL test images and their CLIP image embeddings, computed once per dataset."""
+    images, labels = (t[:RETRIEVAL_POOL] for t in image_tensors(dataset, "test"))
+    return images, labels, scoring.image_embeddings(pipeline(dataset).clip, images)
+
+
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
+def clip_retrieve(prompt: str, k: float, dataset: str) -> list:
+    """The ``k`` test images (of the first RETRIEVAL_POOL) whose CLIP embeddings are nearest the prompt's."""
+    dataset = check_dataset(dataset)
+    prompt = check_prompt(prompt, dataset)
+    k = check_int(k, "Number of images", 1, MAX_RETRIEVE)
+    images, labels, embeddings = _test_embeddings(dataset)
+    index, similarity = scoring.retrieve(pipeline(dataset).clip, embeddings, prompt, k)
+    classes = class_names(dataset)
+    return [(display(pixels(images[i:i + 1])[0]), f"{classes[labels[i]]} {s:.2f}")
+            for i, s in zip(index.tolist(), similarity.tolist())]
+
+
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
+def image_variations(image, n: float, seed: float, steps: float, guidance: float, dataset: str) -> list:
+    """DALL-E 2's variations: decode several images from one image's CLIP embedding."""
+    dataset = check_dataset(dataset)
+    x = clip_image(image, dataset)
+    n, seed, steps, guidance = check_sampling(n, seed, steps, guidance)
+    images = pixels(variations(pipeline(dataset), x, n, seed, steps, guidance))
+    return [(display(img), caption) for img, caption in zip(images, verdicts(images, dataset))]
+
+
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
+def gan_vs_diffusion(class_name: str, n: float, seed: float, dataset: str) -> tuple[np.ndarray, str]:
+    """The same class from the conditional GAN and from the text-to-image pipeline, seeded, side by side."""
+    dataset = check_dataset(dataset)
+    k = check_class(class_name, dataset)
+    n, seed = check_int(n, "Number of images", 1, 8), check_int(seed, "Seed", 0, MAX_SEED)
+    with torch.inference_mode():
+        gan = gan_sample(get_model(f"cgan-{dataset}"), n, seed, labels=[k] * n).numpy()
+    diffusion = pixels(generate(pipeline(dataset), [vocabulary(dataset).class_prompt(k)] * n, seed))
+    picture_ = labelled_grid([list(gan), list(diffusion)], row_labels=["cGAN", "diffusion"], scale=3)
+    return picture_, comparison_table(dataset)
+
+
+def on_dataset(dataset: str):
+    classes = class_names(dataset)
+    vocab = vocabulary(dataset)
+    prompt = f"a photo of a dark {vocab.nouns[7][0]}"
+    return (known_words(dataset), prompt, prompt, "\n".join(scoring.class_prompts(dataset)),
+            gr.Dropdown(choices=classes, value=classes[7]), example_gallery(dataset),
+            example_image(example_paths(dataset)[0]), comparison_table(dataset), pipeline(dataset).guidance,
+            "Press **Generate** to sample from this dataset's pipeline.")
+
+

@@ -1,0 +1,153 @@
+"""The "What came next" tab's layout and wiring: text to image, the guidance sweep, CLIP, variations, GANs vs
+diffusion. The handlers are in ``handlers.py``, the checks in ``inputs.py``, the words in ``texts.py``.
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+from gan_demo.data.captions import vocabulary
+from gan_demo.families.clip import scoring
+from gan_demo.families.text.generate import GUIDANCE, STEPS
+from ui.components import (
+    animation,
+    class_names,
+    clear_on_switch,
+    example_gallery,
+    example_image,
+    example_paths,
+    explanation,
+    image_upload,
+    initial,
+    pick_example,
+    picture,
+    seed_input,
+    sketchpad,
+    slider,
+    use_drawing,
+)
+from ui.diagrams import pipeline_diagram
+
+from .handlers import (
+    RETRIEVAL_POOL,
+    clip_retrieve,
+    clip_scores,
+    gan_vs_diffusion,
+    guidance_sweep,
+    image_variations,
+    on_dataset,
+    rescore,
+    text_to_image,
+)
+from .inputs import MAX_IMAGES, MAX_RETRIEVE, SWEEP_SCALES, pipeline
+from .texts import EXPLAIN, comparison_table, known_words, tuned_scales
+
+CONCURRENCY = "diffusion"  # the sampling events share one queue slot per worker: others keep being served
+
+
+def build(dataset: gr.Radio) -> None:
+    start = dataset.value
+    explanation(EXPLAIN.replace("{tuned}", tuned_scales()))
+    gr.Image(pipeline_diagram(), label="DALL-E 2's pipeline, as built here", show_label=True, interactive=False,
+             format="png", elem_id="dalle-diagram", height=260)
+    words = gr.Markdown(known_words(start), elem_id="dalle-words")
+    vocab = vocabulary(start)
+
+    gr.Markdown("### Text to image")
+    with gr.Row():
+        prompt = gr.Textbox(f"a photo of a dark {vocab.nouns[7][0]}", label="Prompt", elem_id="dalle-prompt", scale=3)
+        n = slider(1, MAX_IMAGES, value=8, step=1, label="Number of images")
+        seed = seed_input(elem_id="dalle-seed")
+    with gr.Row():
+        steps = slider(STEPS[0], STEPS[1], value=25, step=1, label="Sampling steps",
+                       info="DDIM steps; each is one (two with guidance) UNet evaluation")
+        guidance = slider(GUIDANCE[0], GUIDANCE[1], value=pipeline(start).guidance, step=0.5, label="Guidance scale w",
+                          info="0: ignore the prompt · 1: plain conditional · higher: follow it harder")
+    run = gr.Button("Generate", variant="primary", elem_id="dalle-run")
+    shown = initial(text_to_image, prompt.value, n.value, seed.value, steps.value, guidance.value, start) or (None,) * 5
+    status = gr.Markdown(shown[4], elem_id="dalle-status")
+    live = picture("Denoising as it happens: x_t and the predicted x_0", "dalle-live", titled=True, value=shown[1])
+    gallery = gr.Gallery(shown[0], label="Images, with the classifier's verdict", columns=8, height="auto",
+                         format="png", allow_preview=False, elem_id="dalle-gallery")
+    with gr.Row():
+        story = picture("The first image's denoising, every few steps", "dalle-story", titled=True, value=shown[2])
+        gif = animation("dalle-gif", value=shown[3])
+
+    gr.Markdown("### Guidance: the same prompt and noise at several scales")
+    with gr.Row():
+        sweep_prompt = gr.Textbox(f"a photo of a dark {vocab.nouns[7][0]}", label="Prompt", scale=3)
+        sweep_scales = gr.CheckboxGroup(list(SWEEP_SCALES), value=["0", "1", "3", "8"], label="Guidance scales w")
+        sweep_n = slider(1, 8, value=6, step=1, label="Images per scale")
+    sweep_btn = gr.Button("Sweep the guidance scale", variant="primary", elem_id="dalle-sweep")
+    shown = initial(guidance_sweep, sweep_prompt.value, sweep_n.value, seed.value, steps.value, sweep_scales.value,
+                    start) or (None, None)
+    sweep_image = picture("Rows: guidance scale; columns: the same noise", "dalle-sweep-image", titled=True,
+                          value=shown[0])
+    sweep_table = gr.Markdown(shown[1], elem_id="dalle-sweep-table")
+
+    gr.Markdown("### CLIP: an image against prompts, and prompts against images")
+    with gr.Row():
+        with gr.Column():
+            first = str(example_paths(start)[0])
+            image = image_upload(value=example_image(first), label="Image (upload any picture)", height=200,
+                                 elem_id="dalle-image")
+            with gr.Tabs():
+                with gr.Tab("Examples"):
+                    examples = gr.Gallery(example_gallery(start), columns=4, height="auto", allow_preview=False,
+                                          label="Click one to use it", format="png", elem_id="dalle-examples")
+                with gr.Tab("Draw"):
+                    sketch = sketchpad("dalle-sketch")
+                    draw_btn = gr.Button("Use my drawing")
+        with gr.Column():
+            prompts = gr.Textbox("\n".join(scoring.class_prompts(start)), lines=6, label="Prompts, one per line",
+                                 elem_id="dalle-prompts")
+            score_btn = gr.Button("Score the image against the prompts", variant="primary", elem_id="dalle-score")
+            scores = gr.Label(initial(clip_scores, first, prompts.value, start), num_top_classes=10,
+                              label="CLIP's probabilities (zero-shot classification)", elem_id="dalle-scores")
+    with gr.Row():
+        query = gr.Textbox(f"a photo of a small {vocab.nouns[0][0]}", label="Find test images for a prompt", scale=3,
+                           elem_id="dalle-query")
+        k = slider(1, MAX_RETRIEVE, value=16, step=1, label="Images",
+                   info=f"the nearest of {RETRIEVAL_POOL:,} test images")
+    retrieve_btn = gr.Button("Retrieve", variant="primary", elem_id="dalle-retrieve")
+    found = gr.Gallery(initial(clip_retrieve, query.value, k.value, start), label="Nearest test images by CLIP similarity",
+                       columns=8, height="auto", format="png", allow_preview=False, elem_id="dalle-found")
+
+    gr.Markdown("### Image variations (a DALL-E 2 feature): the image above -> its CLIP embedding -> new images")
+    var_btn = gr.Button("Make variations of the image", variant="primary", elem_id="dalle-variations")
+    varied = gr.Gallery(initial(image_variations, first, n.value, seed.value, steps.value, guidance.value, start),
+                        label="Variations, with the classifier's verdict", columns=8, height="auto", format="png",
+                        allow_preview=False, elem_id="dalle-varied")
+
+    gr.Markdown("### GANs vs diffusion, on the same class")
+    classes = class_names(start)
+    with gr.Row():
+        wanted = gr.Dropdown(classes, value=classes[7], label="Class", allow_custom_value=True)
+        versus_n = slider(1, 8, value=8, step=1, label="Images each")
+        versus_seed = seed_input()
+    versus_btn = gr.Button("Compare", variant="primary", elem_id="dalle-versus")
+    versus_image = picture("Top: conditional GAN; bottom: diffusion", "dalle-versus-image", titled=True,
+                           value=(initial(gan_vs_diffusion, wanted.value, versus_n.value, versus_seed.value, start)
+                                  or (None,))[0])
+    versus_table = gr.Markdown(comparison_table(start), elem_id="dalle-versus-table")
+
+    sampling = dict(concurrency_id=CONCURRENCY, concurrency_limit=1)
+    run.click(text_to_image, [prompt, n, seed, steps, guidance, dataset], [gallery, live, story, gif, status],
+              api_name="text_to_image", **sampling)
+    sweep_btn.click(guidance_sweep, [sweep_prompt, sweep_n, seed, steps, sweep_scales, dataset],
+                    [sweep_image, sweep_table], api_name="guidance_sweep", **sampling)
+    score_btn.click(clip_scores, [image, prompts, dataset], scores, api_name="clip_scores")
+    retrieve_btn.click(clip_retrieve, [query, k, dataset], found, api_name="clip_retrieve")
+    var_btn.click(image_variations, [image, n, seed, steps, guidance, dataset], varied, api_name="variations",
+                  **sampling)
+    versus_btn.click(gan_vs_diffusion, [wanted, versus_n, versus_seed, dataset], [versus_image, versus_table],
+                     api_name="gan_vs_diffusion", **sampling)
+    # a new image (picked, drawn, uploaded, or the other dataset's first example): its CLIP scores at once, and
+    # the variations of the previous image cleared
+    new_image = dict(fn=rescore, inputs=[image, prompts, dataset], outputs=[scores, varied], api_visibility="private")
+    examples.select(pick_example, [dataset], [image], api_visibility="private").success(**new_image)
+    draw_btn.click(use_drawing, [sketch, dataset], [image], api_visibility="private").success(**new_image)
+    image.upload(**new_image)
+    dataset.change(on_dataset, dataset,
+                   [words, prompt, sweep_prompt, prompts, wanted, examples, image, versus_table, guidance, status],
+                   api_visibility="private").success(**new_image)
+    clear_on_switch(dataset, gallery, live, story, gif, sweep_image, sweep_table, found, versus_image)

@@ -1,0 +1,92 @@
+"""The "What came next" tab's words: the explanation with the math, the vocabulary, the GAN-vs-diffusion table.
+
+The figures in them are read from files (the pipelines' config.json, ``make evaluate``'s weights/evaluation.json),
+never typed, so a retrained model's numbers show without editing the text.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gan_demo.data import dataset_info
+from gan_demo.data.captions import ATTRIBUTES, vocabulary
+from gan_demo.hub import pretrained_config, weights_dir
+
+EXPLAIN = r"""
+### After GANs: diffusion, and text in through CLIP
+DALL-E 2 (Ramesh et al., 2022) turns a sentence into an image, and it is *not* a GAN. Every model below was trained
+here, on the same images as the GANs, from captions made from each image's class and pixels ("a small dark sneaker").
+
+**CLIP** (Radford et al., 2021) maps images and captions into one space of unit vectors. For a batch of $B$ pairs
+with image embeddings $u_i$, caption embeddings $v_j$ and a learned temperature $\tau$, it minimises the symmetric
+contrastive (InfoNCE) loss
+$$\mathcal{L} = -\frac{1}{2B}\sum_{i}\Big[\log \frac{e^{u_i^\top v_i/\tau}}{\sum_j e^{u_i^\top v_j/\tau}}
++ \log \frac{e^{u_i^\top v_i/\tau}}{\sum_j e^{u_j^\top v_i/\tau}}\Big]$$
+(here, captions identical to one's own count as right too).
+
+**Diffusion** (Ho et al., 2020) destroys an image $x_0$ with Gaussian noise in $T = 1000$ small steps,
+$$q(x_t \mid x_0) = \mathcal{N}\big(\sqrt{\bar\alpha_t}\,x_0,\ (1 - \bar\alpha_t)\,I\big),$$
+and trains a network $\epsilon_\theta$ to find the noise: $\mathbb{E}_{x_0, t, \epsilon}\,\lVert \epsilon -
+\epsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon,\ t,\ c)\rVert^2$. **DDIM** (Song et al.,
+2021) then walks back from pure noise $x_T$ in a few dozen deterministic steps, each predicting the clean image
+$\hat x_0 = (x_t - \sqrt{1-\bar\alpha_t}\,\epsilon_\theta)/\sqrt{\bar\alpha_t}$ and moving towards it. (The
+MNIST decoder predicts $\hat x_0$ itself, trained on $\lVert x_0 - \hat x_0\rVert^2$: the same step, written the
+other way round; its samples keep a cleaner background.)
+
+**Classifier-free guidance** (Ho & Salimans, 2021): the condition $c$ is dropped 10% of the time in training, so
+one network predicts both $\epsilon_\theta(x_t, c)$ and $\epsilon_\theta(x_t, \varnothing)$; sampling follows
+$\tilde\epsilon = \epsilon_\theta(x_t, \varnothing) + w\,\big(\epsilon_\theta(x_t, c) - \epsilon_\theta(x_t, \varnothing)\big)$:
+$w = 1$ is plain conditional sampling, larger $w$ follows the prompt harder at the cost of variety. The prior is
+guided the same way (as DALL-E 2 guides its prior too), so the sampled image embedding fits the prompt. Guidance
+may be kept to the middle of the schedule (Kynkäänniemi et al., 2024): at the noisiest steps it pulls every sample
+towards the most typical one, at the last few it hardly matters, so guiding only in between keeps the prompt at
+far less cost in variety. Each dataset's scales were tuned for the prompted class at the least cost in variety
+(`scripts/tune_guidance.py`): {tuned}; the slider starts at the decoder's.
+
+**The pipeline** (the picture): the prompt's CLIP text embedding goes to the **prior**, a diffusion model over
+CLIP *image* embeddings (a caption fits many images, so it samples one rather than averaging them), and the
+**decoder**, a diffusion UNet (diffusers' `UNet2DModel`) conditioned on that image embedding, draws the image.
+"""
+
+
+def tuned_scales() -> str:
+    """The explanation's sentence on each dataset's default scales, read from the pipelines' config.json files (so
+    a retrained model's scales show without editing the text; local or from the Hub, as the models load)."""
+    parts = []
+    for dataset in ("fashion", "mnist"):
+        config = pretrained_config(f"text-{dataset}")
+        w, w_prior, span = config["guidance"], config["prior_guidance"], config.get("prior_guidance_interval")
+        decoder = f"decoder {w:g}" + (" (no guidance: one network evaluation a step)" if w == 1 else "")
+        prior = f"prior {w_prior:g}" + (f" on the steps with $t$ from {span[0]} to {span[1]}" if span else "")
+        parts.append(f"{decoder} and {prior} for {dataset_info(dataset).title}")
+    return ", ".join(parts)
+
+
+def known_words(dataset: str) -> str:
+    """The vocabulary, said in the tab: prompts with other words get an error naming them."""
+    vocab = vocabulary(dataset)
+    nouns = {word for names in vocab.nouns for name in names for word in name.split()}
+    groups = "; ".join(f"**{g}** = {', '.join(vocab.nouns[c][0] for c in members)}" for g, members in vocab.groups.items())
+    other = [w for w in vocab.words() if w not in nouns | set(vocab.groups) | set(ATTRIBUTES)]
+    return (f"**The words these models know** (their captions' words; any other word gets an error naming it). "
+            f"Classes: {', '.join(' / '.join(n) for n in vocab.nouns)}. Groups: {groups}. Attributes, relative to the "
+            f"class: **dark** / **light** (ink brightness), **small** / **large** (ink area). Also: {', '.join(other)}.")
+
+
+def comparison_table(dataset: str, path: Path | None = None) -> str:
+    """The GAN-vs-diffusion figures ``make evaluate`` measured for ``dataset`` (weights/evaluation.json)."""
+    path = path or weights_dir() / "evaluation.json"
+    try:
+        r = next(x for x in json.loads(path.read_text()) if x["dataset"] == dataset)
+        rows = [("samples judged the prompted / requested class", f"{r['text_agreement']:.1%}", f"{r['text_cgan_agreement']:.1%}"),
+                ("Frechet distance to the test images (lower is better)", f"{r['text_fd']:.1f}", f"{r['text_cgan_fd']:.1f}"),
+                ("classifier ≥ 90% sure", f"{r['text_confident']:.1%}", f"{r['text_cgan_confident']:.1%}"),
+                ("diversity within a class (real images = 1)", f"{r['text_diversity']:.2f}", f"{r['text_cgan_diversity']:.2f}"),
+                ("network evaluations per image", f"{r['text_network_evaluations']}", "1"),
+                ("milliseconds per image (CPU, batch sampling)", f"{r['text_ms_per_image']:.1f}", f"{r['text_cgan_ms_per_image']:.2f}")]
+    except (OSError, ValueError, KeyError, StopIteration):
+        return "No evaluation of the text-to-image models yet: run `make evaluate`."
+    head = f"Measured by `make evaluate` on {r['text_n']} class-prompted samples of each model:\n\n"
+    return head + "| | diffusion (text-to-image) | conditional GAN |\n|---|---|---|\n" + "\n".join(
+        f"| {a} | {b} | {c} |" for a, b, c in rows)
+
