@@ -11,6 +11,7 @@ import re
 
 import pytest
 from conftest import ARTIFACTS
+from page_checks import least_opacity
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow]
 
@@ -248,6 +249,7 @@ def test_what_came_next_text_to_image(page):
     gallery = sources(page, "#dalle-gallery")
     prompt.fill("a photo of a small dark sneaker")
     page.locator("#dalle-run").click()
+    assert least_opacity(page, "#dalle-status .prose", seconds=1) == 1  # readable while it denoises (Gradio fades it)
     wait_for_text(page, "#dalle-status", "8 images for a photo of a small dark sneaker")
     wait_for_images(page, "#dalle-gallery", 8, before=gallery)
     wait_for_images(page, "#dalle-live", before=live)

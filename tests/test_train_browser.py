@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pytest
 from conftest import ARTIFACTS
+from page_checks import least_opacity
 from PIL import Image
 
 from gan_demo import live
@@ -137,6 +138,8 @@ def test_start_watch_and_stop_a_run(page):
     # the progress bar and its text sit below the status's lines, not over the step count and the JSD
     bar, text = progress_and_status(page)
     assert bar["y"] >= text["y"] + text["height"] - 1, (bar, text)
+    # and its lines stay solid between frames (Gradio fades a pending Markdown to 20%)
+    assert least_opacity(page, "#live-status .prose") == 1
     shot(page, "running")
 
     page.locator("#live-stop").click()
