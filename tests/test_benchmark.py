@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from gan_demo.hub import pretrained_config
 from servers import ROOT
 
 pytestmark = pytest.mark.slow
@@ -58,12 +59,16 @@ def test_text_to_image_benchmark_quick(tmp_path):
     subprocess.run([sys.executable, "scripts/bench_diffusion.py", "--quick", "--out-dir", str(tmp_path)], cwd=ROOT,
                    check=True, timeout=600, capture_output=True)
     r = json.loads((tmp_path / "diffusion.json").read_text())
-    assert r["images"] == 16 and r["steps"] == 25 and r["repeats"] == 1
-    rows = {row["what"]: row for row in r["rows"]}
-    assert set(rows) == {"bare decoder loop", "pipeline (text, prior, decoder)", "/text_to_image handler"}
-    assert rows["bare decoder loop"]["ratio"] == 1 and all(positive(row["median_ms"]) for row in r["rows"])
+    assert [d["dataset"] for d in r["datasets"]] == ["fashion", "mnist"]  # each dataset's pipeline, at its defaults
+    for d in r["datasets"]:
+        assert d["images"] == 16 and d["steps"] == 25 and d["repeats"] == 1 and d["decoder_parameters"] > 100_000
+        assert d["guidance"] == pretrained_config(f"text-{d['dataset']}")["guidance"]
+        rows = {row["what"]: row for row in d["rows"]}
+        assert set(rows) == {"bare decoder loop", "pipeline (text, prior, decoder)", "/text_to_image handler"}
+        assert rows["bare decoder loop"]["ratio"] == 1 and all(positive(row["median_ms"]) for row in d["rows"])
     md = (tmp_path / "diffusion.md").read_text()
-    assert "Server time for 16 images" in md and not any(p in md for p in ("/tmp", "/work", "/root", str(ROOT)))
+    assert md.count("Server time for 16 images") == 2 and "**mnist**" in md
+    assert not any(p in md for p in ("/tmp", "/work", "/root", str(ROOT)))
 
 
 def test_live_image_run_benchmark_quick(tmp_path):
