@@ -133,19 +133,23 @@ def test_autoencoder_example_and_reconstruction(page):
     shot(page, "autoencoder_example")
 
 
+def draw_a_seven(page, sketch: str) -> None:
+    """Pick the sketchpad's brush and draw a '7' with the mouse."""
+    page.locator(f"{sketch} button[aria-label='Brush']").click()
+    box = page.locator(f"{sketch} canvas").last.bounding_box()
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x0 + 0.3 * w, y0 + 0.25 * h)
+    page.mouse.down()
+    for fx, fy in ((0.7, 0.25), (0.45, 0.8)):
+        page.mouse.move(x0 + fx * w, y0 + fy * h, steps=12)
+    page.mouse.up()
+
+
 def test_autoencoder_drawing(page):
     page.get_by_role("tab", name="Draw", exact=True).click()
     page.locator("#ae-use-drawing").click()  # nothing drawn yet: a friendly message, not a crash
     page.get_by_text("Nothing drawn yet").first.wait_for(timeout=TIMEOUT)
-    page.locator("#ae-sketch button[aria-label='Brush']").click()
-    canvas = page.locator("#ae-sketch canvas").last
-    box = canvas.bounding_box()
-    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
-    page.mouse.move(x0 + 0.3 * w, y0 + 0.25 * h)
-    page.mouse.down()
-    for fx, fy in ((0.7, 0.25), (0.45, 0.8)):  # a '7'
-        page.mouse.move(x0 + fx * w, y0 + fy * h, steps=12)
-    page.mouse.up()
+    draw_a_seven(page, "#ae-sketch")
     shot(page, "autoencoder_drawing_before")
     comparison, scores = sources(page, "#ae-comparison"), text_of(page, "#ae-scores")
     page.locator("#ae-use-drawing").click()
@@ -155,6 +159,22 @@ def test_autoencoder_drawing(page):
     assert number_after(text_of(page, "#ae-scores"), "PSNR") > 0
     assert_pictures(page, "#ae-comparison", min_side=100)
     shot(page, "autoencoder_drawing")
+
+
+def test_clip_scores_a_drawing(page):
+    """What came next has the Autoencoder tab's picker: a drawing, with its instructions, scored by CLIP at once."""
+    page.get_by_role("tab", name="What came next").click()
+    page.get_by_role("tab", name="Draw", exact=True).click()
+    assert page.get_by_text("draw one large item in the middle").first.is_visible()
+    page.locator("#dalle-use-drawing").click()
+    page.get_by_text("Nothing drawn yet").first.wait_for(timeout=TIMEOUT)
+    draw_a_seven(page, "#dalle-sketch")
+    image, scores = sources(page, "#dalle-image"), text_of(page, "#dalle-scores")
+    page.locator("#dalle-use-drawing").click()
+    wait_for_images(page, "#dalle-image", before=image)
+    wait_for_text(page, "#dalle-scores", "a photo of a", before=scores)
+    page.locator("#dalle-scores").scroll_into_view_if_needed()
+    shot(page, "what_came_next_drawing")
 
 
 def test_autoencoder_interpolation(page):

@@ -19,6 +19,7 @@ from ui.components import (
     example_paths,
     gif_file,
     initial,
+    pick_example,
     random_seed,
     use_drawing,
 )
@@ -98,7 +99,7 @@ def test_drawing_is_centred_and_an_empty_one_is_refused():
 
 def test_gallery_click_and_dataset_switch():
     first = np.asarray(Image.open(example_paths("mnist")[3]))
-    assert np.array_equal(ae.pick_example("mnist", select(3)), upscale(first, 4))
+    assert np.array_equal(pick_example("mnist", select(3)), upscale(first, 4))
     gallery, image, _, _, a, b = ae.on_dataset("mnist")
     assert len(gallery) == 20 and image.shape == (112, 112) and not np.array_equal(a, b)
     wanted, class_a, class_b = cgan.on_dataset("mnist")

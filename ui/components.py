@@ -5,6 +5,7 @@ import inspect
 import logging
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
@@ -188,7 +189,7 @@ def use_drawing(drawing: dict | None, dataset: str) -> np.ndarray:
     """The sketchpad's black-on-white drawing -> an MNIST-style 28x28 input, shown 4x larger."""
     dataset = check_dataset(dataset)
     composite = (drawing or {}).get("composite")
-    hint = "Click the brush (pen) button above the canvas, then draw with the mouse or a finger."
+    hint = "Click the brush (pen) button left of the canvas, then draw with the mouse or a finger."
     if composite is None:
         raise gr.Error(f"Nothing drawn yet. {hint}")
     x = preprocess_image(np.asarray(composite), dataset=dataset, center=True)
@@ -201,6 +202,41 @@ def sketchpad(elem_id: str) -> gr.Sketchpad:
     """A 280x280 canvas for one black-on-white drawing (see :func:`use_drawing`)."""
     return gr.Sketchpad(type="numpy", image_mode="L", canvas_size=(280, 280), elem_id=elem_id, label="Sketchpad",
                         brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"))
+
+
+DRAW_HELP = ("Click the **brush** (pen) button left of the canvas, draw one large item in the middle, then press "
+             "**Use my drawing**.")
+
+
+@dataclass(frozen=True)
+class ImagePicker:
+    """An input image and its two other sources: the dataset's example gallery and a drawing."""
+    image: gr.Image
+    examples: gr.Gallery
+    sketch: gr.Sketchpad
+    use_drawing: gr.Button
+
+    def picked(self, dataset: gr.Radio) -> list:
+        """The two events that put a new image in the box (an example clicked, a drawing used), to chain onto."""
+        return [self.examples.select(pick_example, [dataset], [self.image], api_visibility="private"),
+                self.use_drawing.click(use_drawing, [self.sketch, dataset], [self.image], api_visibility="private")]
+
+
+def image_picker(dataset: str, prefix: str, *, label: str, image_id: str, gallery_id: str,
+                 examples_tab: str = "Examples (real test images)") -> ImagePicker:
+    """An upload box holding the dataset's first example, above two tabs: the example gallery and a sketchpad with
+    its instructions. Laid out where it is called; the sketchpad is ``{prefix}-sketch``, its button
+    ``{prefix}-use-drawing``."""
+    image = image_upload(value=example_image(example_paths(dataset)[0]), label=label, height=200, elem_id=image_id)
+    with gr.Tabs():
+        with gr.Tab(examples_tab):
+            examples = gr.Gallery(example_gallery(dataset), columns=4, height="auto", allow_preview=False,
+                                  label="Click one to use it", format="png", elem_id=gallery_id)
+        with gr.Tab("Draw"):
+            gr.Markdown(DRAW_HELP)
+            sketch = sketchpad(f"{prefix}-sketch")
+            button = gr.Button("Use my drawing", elem_id=f"{prefix}-use-drawing")
+    return ImagePicker(image, examples, sketch, button)
 
 
 def pick_example(dataset: str, evt: gr.SelectData) -> np.ndarray:

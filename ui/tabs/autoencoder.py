@@ -18,14 +18,12 @@ from ui.components import (
     example_paths,
     explanation,
     gif_file,
+    image_picker,
     image_upload,
     initial,
     load_upload,
-    pick_example,
     picture,
-    sketchpad,
     slider,
-    use_drawing,
 )
 from ui.tabs import vae
 
@@ -136,17 +134,9 @@ def build(dataset: gr.Radio) -> None:
     paths = [str(p) for p in example_paths(start)]
     with gr.Row():
         with gr.Column(scale=2):
-            image = image_upload(value=example_image(paths[0]), label="Input image (upload any picture)", height=200,
-                                 elem_id="ae-input")
-            with gr.Tabs():
-                with gr.Tab("Examples (real test images)"):
-                    gallery = gr.Gallery(example_gallery(start), columns=4, height="auto", allow_preview=False,
-                                         label="Click one to use it", format="png", elem_id="ae-gallery")
-                with gr.Tab("Draw"):
-                    gr.Markdown("Click the **brush** (pen) button left of the canvas, draw one large "
-                                "item in the middle, then press **Use my drawing**.")
-                    sketch = sketchpad("ae-sketch")
-                    draw_btn = gr.Button("Use my drawing", elem_id="ae-use-drawing")
+            picker = image_picker(start, "ae", label="Input image (upload any picture)", image_id="ae-input",
+                                  gallery_id="ae-gallery")
+            image, gallery = picker.image, picker.examples
         with gr.Column(scale=3):
             noise = slider(0, NOISE_MAX, value=0, step=0.05, label="Noise",
                               info="standard deviation of the Gaussian noise added to the input (pixels 0..1)")
@@ -176,9 +166,8 @@ def build(dataset: gr.Radio) -> None:
     inputs, outputs = [image, noise, dataset], [comparison, scores, map_image, manifold_image]
     _follow(gr.on([run.click, image.upload, noise.release], reconstruct, inputs, outputs[:2], api_name="reconstruct"),
             inputs, outputs, vae_outputs, named=True)
-    _refresh(gallery.select(pick_example, [dataset], [image], api_visibility="private"), inputs, outputs, vae_outputs)
-    _refresh(draw_btn.click(use_drawing, [sketch, dataset], [image], api_visibility="private"), inputs, outputs,
-             vae_outputs)
+    for picked in picker.picked(dataset):
+        _refresh(picked, inputs, outputs, vae_outputs)
     _refresh(dataset.change(on_dataset, [dataset], [gallery, image, pick_a, pick_b, image_a, image_b],
                              api_visibility="private"),
              inputs, outputs, vae_outputs)

@@ -12,18 +12,13 @@ from ui.components import (
     animation,
     class_names,
     clear_on_switch,
-    example_gallery,
-    example_image,
     example_paths,
     explanation,
-    image_upload,
+    image_picker,
     initial,
-    pick_example,
     picture,
     seed_input,
-    sketchpad,
     slider,
-    use_drawing,
 )
 from ui.diagrams import pipeline_diagram
 
@@ -88,15 +83,9 @@ def build(dataset: gr.Radio) -> None:
     with gr.Row():
         with gr.Column():
             first = str(example_paths(start)[0])
-            image = image_upload(value=example_image(first), label="Image (upload any picture)", height=200,
-                                 elem_id="dalle-image")
-            with gr.Tabs():
-                with gr.Tab("Examples"):
-                    examples = gr.Gallery(example_gallery(start), columns=4, height="auto", allow_preview=False,
-                                          label="Click one to use it", format="png", elem_id="dalle-examples")
-                with gr.Tab("Draw"):
-                    sketch = sketchpad("dalle-sketch")
-                    draw_btn = gr.Button("Use my drawing")
+            picker = image_picker(start, "dalle", label="Image (upload any picture)", image_id="dalle-image",
+                                  gallery_id="dalle-examples", examples_tab="Examples")
+            image, examples = picker.image, picker.examples
         with gr.Column():
             prompts = gr.Textbox("\n".join(scoring.class_prompts(start)), lines=6, label="Prompts, one per line",
                                  elem_id="dalle-prompts")
@@ -144,8 +133,8 @@ def build(dataset: gr.Radio) -> None:
     # a new image (picked, drawn, uploaded, or the other dataset's first example): its CLIP scores at once, and
     # the variations of the previous image cleared
     new_image = dict(fn=rescore, inputs=[image, prompts, dataset], outputs=[scores, varied], api_visibility="private")
-    examples.select(pick_example, [dataset], [image], api_visibility="private").success(**new_image)
-    draw_btn.click(use_drawing, [sketch, dataset], [image], api_visibility="private").success(**new_image)
+    for picked in picker.picked(dataset):
+        picked.success(**new_image)
     image.upload(**new_image)
     dataset.change(on_dataset, dataset,
                    [words, prompt, sweep_prompt, prompts, wanted, examples, image, versus_table, guidance, status],
