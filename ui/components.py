@@ -185,11 +185,14 @@ def seed_input(label: str = "Seed", value: int = 0, elem_id: str | None = None) 
                              info="same seed, same images", elem_id=elem_id))
 
 
+BRUSH = "the brush (pen) button left of the canvas"  # where Gradio 6's sketchpad puts it (said in two places)
+
+
 def use_drawing(drawing: dict | None, dataset: str) -> np.ndarray:
     """The sketchpad's black-on-white drawing -> an MNIST-style 28x28 input, shown 4x larger."""
     dataset = check_dataset(dataset)
     composite = (drawing or {}).get("composite")
-    hint = "Click the brush (pen) button left of the canvas, then draw with the mouse or a finger."
+    hint = f"Click {BRUSH}, then draw with the mouse or a finger."
     if composite is None:
         raise gr.Error(f"Nothing drawn yet. {hint}")
     x = preprocess_image(np.asarray(composite), dataset=dataset, center=True)
@@ -204,8 +207,7 @@ def sketchpad(elem_id: str) -> gr.Sketchpad:
                         brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"))
 
 
-DRAW_HELP = ("Click the **brush** (pen) button left of the canvas, draw one large item in the middle, then press "
-             "**Use my drawing**.")
+DRAW_HELP = f"Click {BRUSH}, draw one large item in the middle, then press **Use my drawing**."
 
 
 @dataclass(frozen=True)
@@ -214,12 +216,12 @@ class ImagePicker:
     image: gr.Image
     examples: gr.Gallery
     sketch: gr.Sketchpad
-    use_drawing: gr.Button
+    draw_button: gr.Button
 
     def picked(self, dataset: gr.Radio) -> list:
         """The two events that put a new image in the box (an example clicked, a drawing used), to chain onto."""
         return [self.examples.select(pick_example, [dataset], [self.image], api_visibility="private"),
-                self.use_drawing.click(use_drawing, [self.sketch, dataset], [self.image], api_visibility="private")]
+                self.draw_button.click(use_drawing, [self.sketch, dataset], [self.image], api_visibility="private")]
 
 
 def image_picker(dataset: str, prefix: str, *, label: str, image_id: str, gallery_id: str,
