@@ -42,7 +42,7 @@ def cases(dataset: str, model, steps: int, guidance: float) -> dict:
 
     def bare():
         with torch.inference_mode():
-            return model.decode(embedding, image_noise, steps, guidance)
+            return model.decode(embedding, image_noise, steps, guidance, text=text)
 
     def handler():
         for _ in diffusion.text_to_image(prompt, N, SEED, steps, guidance, dataset, progress=NoProgress()):

@@ -25,7 +25,7 @@ from gan_demo.families.text.diffusion import (
     schedule,
 )
 from gan_demo.families.text.generate import generate, noises, sample, variations
-from gan_demo.families.text.training import TextTrainer
+from gan_demo.families.text.training import TextTrainer, decoder_condition
 from gan_demo.registry import get_part
 from gan_demo.sample import main as sample_main
 from gan_demo.train import main as train_main
@@ -298,6 +298,50 @@ def test_pipeline_is_seeded_and_checks_its_settings():
     with pytest.raises(ValueError, match="unknown word 'cat'"):
         generate(model, ["a cat"], 0)
     assert variations(model, a[:1], 2, seed=0, steps=2).shape == (2, 1, 28, 28)
+
+
+def test_a_decoder_trained_with_captions_reads_the_text_and_works_without_it(tmp_path):
+    """decoder text=True: its condition is the image and the text embedding side by side; with no text (image
+    variations) its null text half stands in; a decoder without captions ignores a text it is given."""
+    model = tiny_pipeline(decoder=dict(channels=(8, 16), text=True))
+    d = model.embed_dim
+    assert model.decoder.project.in_features == 2 * d and model.decoder.null.shape == (2 * d,)
+    with torch.no_grad():  # an untrained decoder's null is zero and its reading of the text small: make both count
+        model.decoder.null.normal_()
+        model.decoder.project.weight.mul_(100)
+    image, text = torch.nn.functional.normalize(torch.randn(2, 2, d), dim=-1)
+    assert torch.equal(model.condition(image, text), torch.cat([image, text], 1))
+    assert torch.equal(model.condition(image)[:, d:], model.decoder.null[d:].detach().expand(2, d))
+    noise = torch.randn(2, 1, 28, 28)
+    with torch.inference_mode():
+        with_text, other_text, without = (model.decode(image, noise, 3, text=t) for t in (text, text.flip(0), None))
+    assert not torch.equal(with_text, other_text) and not torch.equal(with_text, without)
+    model.save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["decoder"]["text"] is True
+    loaded = TextToImage.from_pretrained(tmp_path).eval()
+    assert torch.equal(*(generate(m, ["a photo of a 7", "an odd number"], seed=1, steps=3) for m in (model, loaded)))
+    assert variations(loaded, with_text[:1], 2, seed=0, steps=2).shape == (2, 1, 28, 28)
+    plain = tiny_pipeline()
+    assert torch.equal(plain.condition(image, text), image)
+
+
+def test_the_caption_is_dropped_for_half_the_decoders_training_steps():
+    """Classifier-free guidance drops the whole condition 10% of the time; a decoder trained with captions also
+    loses the caption (its null text half stands in) on half of the other steps, as unCLIP's decoder does."""
+    model = tiny_pipeline(decoder=dict(channels=(8, 16), text=True))
+    d = model.embed_dim
+    with torch.no_grad():
+        model.decoder.null.copy_(torch.arange(2 * d) + 100.0)  # a null no embedding equals
+    null = model.decoder.null.detach()
+    cond = decoder_condition(model, torch.ones(4000, d), -torch.ones(4000, d), torch.Generator().manual_seed(0))
+    everything = (cond == null).all(1)
+    caption = (cond[:, d:] == null[d:]).all(1) & ~everything
+    assert 0.08 < everything.float().mean() < 0.12
+    assert 0.45 < caption.float().sum() / (~everything).float().sum() < 0.55
+    assert (cond[~everything, :d] == 1).all() and (cond[~everything & ~caption, d:] == -1).all()
+    plain = tiny_pipeline()
+    assert decoder_condition(plain, torch.ones(10, plain.embed_dim), torch.ones(10, plain.embed_dim),
+                             torch.Generator().manual_seed(0)).shape == (10, plain.embed_dim)
 
 
 def test_what_the_decoder_predicts_is_saved_with_the_pipeline(tmp_path):

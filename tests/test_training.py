@@ -15,6 +15,8 @@ from gan_demo.data.toy import toy_distribution
 from gan_demo.families.gan.family import GANRecipe
 from gan_demo.families.gan.model import minibatch_stddev
 from gan_demo.families.text import TextToImage
+from gan_demo.families.text.family import TextRecipe
+from gan_demo.families.text.generate import generate
 from gan_demo.hub import load_folder
 from gan_demo.registry import create_model, families_with, get_family
 from gan_demo.train import main as train_main
@@ -165,6 +167,37 @@ def test_a_new_prior_for_a_finished_pipeline_keeps_its_clip_and_decoder(fake_fas
     with pytest.raises(SystemExit) as exit_:
         train_main(["text", "--dataset", "fashion", "--decoder-from", str(weights / "first"), "--prior-steps", "5"])
     assert exit_.value.code == 2 and "with --decoder-from every step trains the prior" in capsys.readouterr().err
+
+
+def test_a_finished_decoder_goes_on_training_with_the_caption_from_where_it_stood(fake_fashion, capsys):
+    """--finetune-decoder with --decoder-text: the decoder starts as the finished one, image for image (the caption
+    enters through zero weights), every step trains it, and CLIP, prior and settings stay the finished pipeline's."""
+    weights, ck = fake_fashion / "weights", fake_fashion / "ck"
+    train_main(["clip", "--dataset", "fashion", "--steps", "2", "--batch-size", "8", "--width", "8",
+                "--out", str(weights / "clip"), "--checkpoint-dir", str(ck / "clip")])
+    tiny = ["--dataset", "fashion", "--batch-size", "8"]
+    train_main(["text", *tiny, "--steps", "2", "--channels", "8", "16", "--prior-width", "16", "--guidance", "1.5",
+                "--clip", str(weights / "clip"), "--out", str(weights / "first"), "--checkpoint-dir", str(ck / "first")])
+    first = load_folder(TextToImage, weights / "first")
+    start = TextRecipe.decoder_of(weights / "first", text=True).eval()
+    assert start.decoder.text and not first.decoder.text and not start.prior.null.requires_grad
+    prompts = ["a sneaker", "a dark top"]
+    before, after = (generate(m, prompts, seed=3, steps=3) for m in (first, start))
+    assert (before - after).abs().max() < 1e-5  # equal but for the order of a sum in the widened projection
+    train_main(["text", *tiny, "--steps", "3", "--finetune-decoder", str(weights / "first"), "--decoder-text",
+                "--out", str(weights / "tuned"), "--checkpoint-dir", str(ck / "tuned")])
+    tuned = load_folder(TextToImage, weights / "tuned")
+    assert tuned.decoder.text and tuned.guidance == 1.5
+    same = {key: torch.equal(value, tuned.state_dict()[key]) for key, value in first.state_dict().items()
+            if key in tuned.state_dict() and value.shape == tuned.state_dict()[key].shape}
+    assert all(same[key] for key in same if key.startswith(("clip.", "prior.")))
+    assert not same["decoder.unet.conv_in.weight"]  # the decoder trained
+    assert tuned.decoder.project.weight[:, first.embed_dim:].abs().sum() > 0  # and learned to read the caption
+    for flags, words in [(["--prior-steps", "5"], "with --finetune-decoder every step trains the decoder"),
+                         (["--decoder-from", str(weights / "first")], "give one of them")]:
+        with pytest.raises(SystemExit) as exit_:
+            train_main(["text", "--dataset", "fashion", "--finetune-decoder", str(weights / "first"), *flags])
+        assert exit_.value.code == 2 and words in capsys.readouterr().err
 
 
 class Interrupted(Exception):

@@ -32,12 +32,18 @@ class TextRecipe:
     """Copy the dataset's CLIP (``--clip``, default weights/clip-<dataset>), freeze it, train decoder and prior
     together, then (the last ``--prior-steps`` of ``--steps``) the prior alone. With ``--decoder-from PIPELINE`` a
     finished pipeline keeps its CLIP and decoder and every step trains a new prior (as DALL-E 2 trains its prior and
-    decoder apart): the decoder never sees a caption, so a new caption recipe for the prior needs only this."""
+    decoder apart): the decoder never sees a caption, so a new caption recipe for the prior needs only this.
+
+    ``--decoder-text`` gives the decoder the caption's text embedding beside the image embedding (as unCLIP's
+    decoder). ``--finetune-decoder PIPELINE`` goes on training a finished pipeline's decoder for all of --steps under
+    its frozen CLIP and prior; with ``--decoder-text`` on a decoder without it, the text enters through zero weights,
+    so training starts from exactly the finished pipeline's images."""
 
     defaults: dict[str, Any] = field(default_factory=lambda: dict(steps=5000, batch_size=128, lr=1e-3, channels=[16, 32, 64],
                                                                 prior_width=256, guidance=2.0, prior_guidance=2.0,
                                                                 prior_guidance_interval=None, prior_steps=0,
-                                                                prediction="epsilon", attribute_p=Captioner.attribute_p))
+                                                                prediction="epsilon", attribute_p=Captioner.attribute_p,
+                                                                decoder_text=False))
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--clip", type=Path, help="the CLIP weights folder to build on (default weights/clip-DATASET)")
@@ -60,6 +66,12 @@ class TextRecipe:
                             help="a text pipeline's weights folder: keep its CLIP and decoder (and what the decoder "
                             "predicts) and train a new prior for all of --steps (--channels, --prediction and --clip "
                             "are then not used)")
+        parser.add_argument("--decoder-text", action="store_true",
+                            help="condition the decoder on the caption's CLIP text embedding too (dropped for half of "
+                            "the training steps, so image variations, which have no caption, still work)")
+        parser.add_argument("--finetune-decoder", type=Path, metavar="PIPELINE",
+                            help="a text pipeline's weights folder: keep its CLIP, prior and settings frozen and go on "
+                            "training its decoder for all of --steps (with --decoder-text, adding the caption)")
 
     def check(self, args: argparse.Namespace) -> None:
         if len(args.channels) not in (2, 3) or any(c % 8 for c in args.channels):
@@ -73,12 +85,16 @@ class TextRecipe:
         if not 0 <= args.attribute_p <= 1:
             raise ValueError(f"--attribute-p is a probability, between 0 and 1, got {args.attribute_p}")
         for flag, folder, example in (("--clip", args.clip, "weights/clip-mnist"),
-                                      ("--decoder-from", args.decoder_from, "weights/text-mnist")):
+                                      ("--decoder-from", args.decoder_from, "weights/text-mnist"),
+                                      ("--finetune-decoder", args.finetune_decoder, "weights/text-mnist")):
             if folder is not None and not (folder / "config.json").is_file():
                 raise ValueError(f"{flag} {folder}: no config.json there; give a weights folder, e.g. {example}")
-        if args.decoder_from is not None:
+        if args.decoder_from is not None and args.finetune_decoder is not None:
+            raise ValueError("--decoder-from trains a new prior, --finetune-decoder the decoder: give one of them")
+        if args.decoder_from is not None or args.finetune_decoder is not None:
             if args.prior_steps:
-                raise ValueError("with --decoder-from every step trains the prior: leave out --prior-steps")
+                flag, part = ("--decoder-from", "prior") if args.decoder_from else ("--finetune-decoder", "decoder")
+                raise ValueError(f"with {flag} every step trains the {part}: leave out --prior-steps")
             return
         if not 0 <= args.prior_steps < args.steps:
             raise ValueError(f"--prior-steps must be between 0 and --steps - 1 ({args.steps - 1}), got {args.prior_steps}: "
@@ -92,10 +108,13 @@ class TextRecipe:
                       prior_guidance_interval=args.prior_guidance_interval)
         if args.decoder_from is not None:
             model, joint_steps = self.new_prior_for(args.decoder_from, scales), 0
+        elif args.finetune_decoder is not None:
+            model, joint_steps = self.decoder_of(args.finetune_decoder, args.decoder_text), args.steps
         else:
             folder = args.clip or weights_dir() / f"clip-{args.dataset}"
             clip = load_folder(CLIP, folder)
-            model = TextToImage(json.loads((folder / "config.json").read_text()), decoder={"channels": args.channels},
+            model = TextToImage(json.loads((folder / "config.json").read_text()), decoder={"channels": args.channels,
+                                                                                     "text": args.decoder_text},
                                 prediction=args.prediction, **scales)  # every setting in config.json, none left to defaults
             model.clip.load_state_dict(clip.state_dict())
             joint_steps = args.steps - args.prior_steps
@@ -115,6 +134,22 @@ class TextRecipe:
         kept = {k: v for k, v in finished.state_dict().items() if not k.startswith("prior.")}
         missing, unexpected = model.load_state_dict(kept, strict=False)
         assert not unexpected and all(k.startswith("prior.") for k in missing), (missing, unexpected)
+        return model
+
+    @staticmethod
+    def decoder_of(folder: Path, text: bool) -> TextToImage:
+        """The pipeline in ``folder`` (loaded strictly) with its CLIP and prior frozen, for its decoder to train on;
+        with ``text`` the decoder takes the caption too, through zero weights (and a zero null) to start with."""
+        finished = load_folder(TextToImage, folder)
+        config = json.loads((Path(folder) / "config.json").read_text())
+        config["decoder"] = {**config.get("decoder", {}), "text": text or finished.decoder.text}
+        model = TextToImage(**config)
+        state = finished.state_dict()
+        if model.decoder.text and not finished.decoder.text:
+            for key, dim in (("decoder.project.weight", 1), ("decoder.null", 0)):
+                state[key] = torch.cat([state[key], torch.zeros_like(state[key])], dim)
+        model.load_state_dict(state)
+        model.prior.requires_grad_(False)
         return model
 
     def finish(self, model: nn.Module, data: TrainData, device: torch.device) -> None:

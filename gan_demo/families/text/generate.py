@@ -53,7 +53,7 @@ def generate(model: TextToImage, prompts: list[str], seed: int, steps: int | Non
     def embed(part: slice) -> torch.Tensor:  # the prior's image embeddings for the batch's prompts
         return model.image_embedding(text[part], prior_noise[part].to(model.device), steps)
 
-    return decode_in_batches(model, embed, image_noise, steps, guidance, callback)
+    return decode_in_batches(model, embed, image_noise, steps, guidance, callback, text)
 
 
 @torch.inference_mode()
@@ -68,14 +68,15 @@ def decode_images(model: TextToImage, images: torch.Tensor, seed: int, steps: in
 
 
 def decode_in_batches(model: TextToImage, embed, image_noise: torch.Tensor, steps: int | None, guidance: float | None,
-                      callback: StepCallback | None = None) -> torch.Tensor:
+                      callback: StepCallback | None = None, text: torch.Tensor | None = None) -> torch.Tensor:
     """The decoder over ``image_noise`` (N, 1, 28, 28) in batches of MAX_BATCH, ``embed(part)`` giving each batch's
-    image embeddings; ``callback`` sees the first batch's steps. Images in [-1, 1] on the CPU."""
+    image embeddings (and ``text`` the prompts' text embeddings, if any); ``callback`` sees the first batch's steps.
+    Images in [-1, 1] on the CPU."""
     out = []
     for start in range(0, len(image_noise), MAX_BATCH):
         part = slice(start, start + MAX_BATCH)
         out.append(model.decode(embed(part), image_noise[part].to(model.device), steps, guidance,
-                                callback if start == 0 else None).cpu())
+                                callback if start == 0 else None, None if text is None else text[part]).cpu())
     return torch.cat(out)
 
 

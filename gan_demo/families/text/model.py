@@ -62,19 +62,31 @@ class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
                         interval=self.prior_guidance_interval)
         return nn.functional.normalize(e, dim=-1)
 
+    def condition(self, embedding: torch.Tensor, text: torch.Tensor | None = None) -> torch.Tensor:
+        """What the decoder is conditioned on: the image embeddings, and for a decoder trained with captions the unit
+        text embeddings ``text`` beside them (the decoder's null text half where there is no text)."""
+        if not self.decoder.text:
+            return embedding
+        if text is None:
+            text = self.decoder.null[self.embed_dim:].expand_as(embedding)
+        return torch.cat([embedding, text], dim=1)
+
     def decode(self, embedding: torch.Tensor, noise: torch.Tensor, steps: int | None = None,
-               guidance: float | None = None, callback: StepCallback | None = None) -> torch.Tensor:
-        """The decoder: images (B, 1, 28, 28) in [-1, 1] for unit image embeddings, from ``noise`` x_T."""
-        return ddim_sample(self.decoder, noise, embedding, self.decoder.null, self.image_noising,
+               guidance: float | None = None, callback: StepCallback | None = None,
+               text: torch.Tensor | None = None) -> torch.Tensor:
+        """The decoder: images (B, 1, 28, 28) in [-1, 1] for unit image embeddings (and the prompts' text embeddings,
+        which only a decoder trained with captions uses), from ``noise`` x_T."""
+        return ddim_sample(self.decoder, noise, self.condition(embedding, text), self.decoder.null, self.image_noising,
                            steps=steps or self.steps, guidance=self.guidance if guidance is None else guidance,
                            callback=callback).clamp(-1, 1)
 
     def decode_steps(self, embedding: torch.Tensor, noise: torch.Tensor, steps: int | None = None,
-                     guidance: float | None = None):
+                     guidance: float | None = None, text: torch.Tensor | None = None):
         """The decoder step by step: yields (i, t, x_t, predicted x_0) after each DDIM step (for live views)."""
-        yield from ddim_steps(self.decoder, noise, embedding, self.decoder.null, self.image_noising,
-                              steps=steps or self.steps, guidance=self.guidance if guidance is None else guidance)
+        yield from ddim_steps(self.decoder, noise, self.condition(embedding, text), self.decoder.null,
+                              self.image_noising, steps=steps or self.steps,
+                              guidance=self.guidance if guidance is None else guidance)
 
     def forward(self, image_noise: torch.Tensor, prior_noise: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         text = self.clip.encode_text(ids)
-        return self.decode(self.image_embedding(text, prior_noise), image_noise)
+        return self.decode(self.image_embedding(text, prior_noise), image_noise, text=text)

@@ -20,6 +20,7 @@ from .diffusion import diffusion_loss, drop_condition
 from .model import TextToImage
 
 P_UNCONDITIONAL = 0.1  # share of training steps with the condition dropped (classifier-free guidance)
+P_NO_CAPTION = 0.5  # a decoder trained with captions: share of steps with the caption's half dropped (as unCLIP)
 
 
 def embeddings(model: TextToImage, captioner: Captioner, x: torch.Tensor, y: torch.Tensor, rng: torch.Generator):
@@ -33,12 +34,22 @@ def prior_loss(model: TextToImage, image: torch.Tensor, text: torch.Tensor, rng:
                           drop_condition(text, model.prior.null, P_UNCONDITIONAL, rng), model.prior_noising, rng)
 
 
+def decoder_condition(model: TextToImage, image: torch.Tensor, text: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """The decoder's training condition: the image embeddings (and, for a decoder that takes captions, the captions'
+    text embeddings, each dropped with probability P_NO_CAPTION), all of it dropped with probability P_UNCONDITIONAL."""
+    if model.decoder.text:
+        image = model.condition(image, drop_condition(text, model.decoder.null[model.embed_dim:], P_NO_CAPTION, rng))
+    return drop_condition(image, model.decoder.null, P_UNCONDITIONAL, rng)
+
+
 def pipeline_loss(captioner: Captioner):
-    """Decoder and prior losses on one batch: the frozen CLIP embeds the images and fresh captions of them."""
+    """Decoder and prior losses on one batch: the frozen CLIP embeds the images and fresh captions of them. A frozen
+    prior (a decoder fine-tuned under a finished prior) is left out."""
     def loss_fn(model: nn.Module, x: torch.Tensor, y: torch.Tensor, rng: torch.Generator):
         image, text = embeddings(model, captioner, x, y, rng)
-        decoder = diffusion_loss(model.decoder, x, drop_condition(image, model.decoder.null, P_UNCONDITIONAL, rng),
-                                 model.image_noising, rng)
+        decoder = diffusion_loss(model.decoder, x, decoder_condition(model, image, text, rng), model.image_noising, rng)
+        if not model.prior.null.requires_grad:
+            return decoder, {"decoder": decoder.item()}
         prior = prior_loss(model, image, text, rng)
         return decoder + prior, {"decoder": decoder.item(), "prior": prior.item()}
     return loss_fn

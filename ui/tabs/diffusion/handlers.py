@@ -65,7 +65,8 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
     with torch.inference_mode():
         embedding = model.image_embedding(text, prior_noise.to(model.device), steps)
     shown, frames, strip = min(n, 8), [], []
-    for i, t, x, x0 in progress.tqdm(model.decode_steps(embedding, image_noise.to(model.device), steps, guidance),
+    for i, t, x, x0 in progress.tqdm(model.decode_steps(embedding, image_noise.to(model.device), steps, guidance,
+                                                         text=text),
                                      total=steps, desc="decoder: denoising"):
         frames.append(grid(pixels(x), nrow=min(n, 8)))
         if i % LIVE_EVERY == 0 or i == steps - 1:
@@ -103,7 +104,7 @@ def guidance_sweep(prompt: str, n: float, seed: float, steps: float, scales: lis
     with torch.inference_mode():
         embedding = model.image_embedding(text, prior_noise.to(model.device), steps)
         for w in progress.tqdm(values, desc="guidance scales"):
-            images = pixels(model.decode(embedding, image_noise.to(model.device), steps, w))
+            images = pixels(model.decode(embedding, image_noise.to(model.device), steps, w, text=text))
             labels, confidence = explore.classify(get_model(f"classifier-{dataset}"), images)
             rows.append(list(images))
             lines.append(f"| {w:g} | {(confidence >= 0.9).mean():.0%} | "
