@@ -9,10 +9,15 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
-from gan_demo.images import upscale
-from ui.common import SCRATCH_MAX_AGE, get_model, scratch_dir
+from gan_demo.data import to_uint8
+from gan_demo.families.text.family import TextRecipe
+from gan_demo.families.text.generate import generate
+from gan_demo.hub import weights_dir
+from gan_demo.images import labelled_grid, upscale
+from ui.common import SCRATCH_MAX_AGE, display, get_model, scratch_dir
 from ui.components import (
     example_caption,
     example_gallery,
@@ -25,6 +30,7 @@ from ui.components import (
 )
 from ui.tabs import autoencoder as ae
 from ui.tabs import cgan, diffusion, gan
+from ui.tabs.diffusion import handlers
 
 FASHION = [str(p) for p in example_paths("fashion")]
 
@@ -126,6 +132,39 @@ def test_the_explanation_names_the_scales_the_configs_hold(tmp_path, monkeypatch
     assert diffusion.tuned_scales() == ("decoder 3 and prior 4 for Fashion-MNIST, decoder 1 (no guidance: one network "
                                         "evaluation a step) and prior 2.5 on the steps with $t$ from 200 to 700 for "
                                         "MNIST digits")
+
+
+class NoProgress:
+    def __call__(self, *args, **kwargs):
+        pass
+
+    def tqdm(self, iterable, *args, **kwargs):
+        return iterable
+
+
+def caption_reading(dataset: str):
+    """The shipped pipeline with a decoder that also reads the caption (``--decoder-text``), its reading of it made
+    large, so images differ when the caption is not handed over."""
+    model = TextRecipe.decoder_of(weights_dir() / f"text-{dataset}", text=True).eval()
+    with torch.no_grad():
+        model.decoder.project.weight[:, model.embed_dim:].normal_(0, 0.5, generator=torch.Generator().manual_seed(0))
+    return model
+
+
+@pytest.mark.parametrize("reads_caption", [False, True])
+@pytest.mark.parametrize("dataset, prompt", [("mnist", "a small 7"), ("fashion", "a dark sneaker")])
+def test_the_tab_draws_the_packages_images_for_a_prompt(dataset, prompt, reads_caption, monkeypatch):
+    """The text-to-image handler and the guidance sweep give exactly generate()'s images (same prompt, seed, steps,
+    guidance): the tab walks the pipeline itself to show the denoising, and must hand the decoder what generate()
+    does, the prompt's text embedding included for a decoder that reads the caption."""
+    model = caption_reading(dataset) if reads_caption else get_model(f"text-{dataset}")
+    monkeypatch.setattr(handlers, "pipeline", lambda _: model)
+    n, seed, steps, w = 3, 11, 4, 2.0
+    expected = to_uint8(generate(model, [prompt] * n, seed, steps, w)).numpy()
+    *_, (gallery, *_) = diffusion.text_to_image(prompt, n, seed, steps, w, dataset, progress=NoProgress())
+    assert all(np.array_equal(image, display(want)) for (image, _), want in zip(gallery, expected, strict=True))
+    sweep, _ = diffusion.guidance_sweep(prompt, n, seed, steps, [f"{w:g}"], dataset, progress=NoProgress())
+    assert np.array_equal(sweep, labelled_grid([list(expected)], row_labels=[f"w = {w:g}"], scale=3))
 
 
 def test_sample_captions_every_image_with_a_verdict_and_is_seeded():
