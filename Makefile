@@ -41,7 +41,7 @@ system-deps:
 system-deps-test: system-deps
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
-train: setup            # retrain all fourteen shipped models (~9 h on 2 CPU cores; three of them want a GPU)
+train: setup            # retrain all fourteen shipped models (~10 h on 2 CPU cores; three of them want a GPU)
 	PYTHON=$(PY) scripts/train_all.sh
 
 evaluate: setup         # measure the shipped models and rewrite the README's model-card table

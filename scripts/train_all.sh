@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 mkdir -p runs
 train() { # name, then flags; CPU time per run goes to runs/times.txt, the output to runs/<name>.log (appended:
-  # text-mnist's two commands share a name, and a resumed run continues its log)
+  # text-mnist's three commands share a name, and a resumed run continues its log)
   local name=$1; shift
   /usr/bin/time -f "$name: %U s user CPU, %e s wall" -a -o runs/times.txt \
     "$PY" -m gan_demo.train "${name%-*}" --dataset "${name#*-}" --threads 1 "$@" >> "runs/$name.log" 2>&1
@@ -33,6 +33,8 @@ train() { # name, then flags; CPU time per run goes to runs/times.txt, the outpu
   train text-mnist --steps 4500 --prediction sample
   # a new prior whose captions name attributes less often (README, "Why MNIST's prior hears fewer attributes")
   train text-mnist --decoder-from weights/text-mnist --steps 20000 --attribute-p 0.3 --guidance 1 --prior-guidance 3 --prior-guidance-interval 200 700 --checkpoint-dir checkpoints/text-mnist-prior
+  # the decoder goes on training with the caption beside the image embedding (README, "Why MNIST's decoder reads the caption")
+  train text-mnist --finetune-decoder weights/text-mnist --decoder-text --steps 2000 --lr 3e-4 --checkpoint-dir checkpoints/text-mnist-caption
 ) &
 wait
 cat runs/times.txt

@@ -32,7 +32,8 @@ class TextRecipe:
     """Copy the dataset's CLIP (``--clip``, default weights/clip-<dataset>), freeze it, train decoder and prior
     together, then (the last ``--prior-steps`` of ``--steps``) the prior alone. With ``--decoder-from PIPELINE`` a
     finished pipeline keeps its CLIP and decoder and every step trains a new prior (as DALL-E 2 trains its prior and
-    decoder apart): the decoder never sees a caption, so a new caption recipe for the prior needs only this.
+    decoder apart): a decoder trained without ``--decoder-text`` never sees a caption, so a new caption recipe for the
+    prior needs only this.
 
     ``--decoder-text`` gives the decoder the caption's text embedding beside the image embedding (as unCLIP's
     decoder). ``--finetune-decoder PIPELINE`` goes on training a finished pipeline's decoder for all of --steps under

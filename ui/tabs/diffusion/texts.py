@@ -45,7 +45,8 @@ far less cost in variety. Each dataset's scales were tuned for the prompted clas
 
 **The pipeline** (the picture): the prompt's CLIP text embedding goes to the **prior**, a diffusion model over
 CLIP *image* embeddings (a caption fits many images, so it samples one rather than averaging them), and the
-**decoder**, a diffusion UNet (diffusers' `UNet2DModel`) conditioned on that image embedding, draws the image.
+**decoder**, a diffusion UNet (diffusers' `UNet2DModel`) conditioned on that image embedding (MNIST's also on the
+prompt's text embedding, as DALL-E 2's decoder reads the caption too), draws the image.
 """
 
 
