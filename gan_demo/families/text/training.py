@@ -4,7 +4,8 @@ The joint stage is a :class:`~gan_demo.training.SupervisedTrainer` run (it pays 
 stage is a small loop of its own over CLIP image embeddings computed once (the prior is a small MLP over
 64-number embeddings, so a step costs a few milliseconds). The prior learns more slowly than the decoder, and
 its samples set how typical each image embedding is: see the README's guidance table and model card for what
-20,000 prior-only steps changed.
+20,000 prior-only steps changed. A finished decoder can also go on training alone under its frozen prior (the
+joint stage with the prior's loss left out), optionally learning to read the caption (``decoder_condition``).
 """
 from __future__ import annotations
 
