@@ -134,14 +134,6 @@ def test_the_explanation_names_the_scales_the_configs_hold(tmp_path, monkeypatch
                                         "MNIST digits")
 
 
-class NoProgress:
-    def __call__(self, *args, **kwargs):
-        pass
-
-    def tqdm(self, iterable, *args, **kwargs):
-        return iterable
-
-
 def caption_reading(dataset: str):
     """The shipped pipeline with a decoder that also reads the caption (``--decoder-text``), its reading of it made
     large, so images differ when the caption is not handed over."""
@@ -156,14 +148,15 @@ def caption_reading(dataset: str):
 def test_the_tab_draws_the_packages_images_for_a_prompt(dataset, prompt, reads_caption, monkeypatch):
     """The text-to-image handler and the guidance sweep give exactly generate()'s images (same prompt, seed, steps,
     guidance): the tab walks the pipeline itself to show the denoising, and must hand the decoder what generate()
-    does, the prompt's text embedding included for a decoder that reads the caption."""
+    does, the prompt's text embedding included for a decoder that reads the caption. (Called directly: their
+    gr.Progress is a no-op outside a request.)"""
     model = caption_reading(dataset) if reads_caption else get_model(f"text-{dataset}")
     monkeypatch.setattr(handlers, "pipeline", lambda _: model)
     n, seed, steps, w = 3, 11, 4, 2.0
     expected = to_uint8(generate(model, [prompt] * n, seed, steps, w)).numpy()
-    *_, (gallery, *_) = diffusion.text_to_image(prompt, n, seed, steps, w, dataset, progress=NoProgress())
+    *_, (gallery, *_) = diffusion.text_to_image(prompt, n, seed, steps, w, dataset)
     assert all(np.array_equal(image, display(want)) for (image, _), want in zip(gallery, expected, strict=True))
-    sweep, _ = diffusion.guidance_sweep(prompt, n, seed, steps, [f"{w:g}"], dataset, progress=NoProgress())
+    sweep, _ = diffusion.guidance_sweep(prompt, n, seed, steps, [f"{w:g}"], dataset)
     assert np.array_equal(sweep, labelled_grid([list(expected)], row_labels=[f"w = {w:g}"], scale=3))
 
 
