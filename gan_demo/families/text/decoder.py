@@ -25,7 +25,7 @@ class Decoder(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
     def __init__(self, embed_dim: int = 64, channels: tuple[int, ...] = (16, 32, 64), layers_per_block: int = 1,
                  groups: int = 8, text: bool = False):
         super().__init__()
-        self.text = text
+        self.text, self.embed_dim = text, embed_dim
         condition = embed_dim * (2 if text else 1)
         channels = tuple(channels)
         self.unet = UNet2DModel(
@@ -35,6 +35,11 @@ class Decoder(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
             class_embed_type="identity")
         self.project = nn.Linear(condition, 4 * channels[0])  # to the width of the timestep embedding
         self.null = nn.Parameter(torch.zeros(condition))
+
+    @property
+    def null_caption(self) -> torch.Tensor:
+        """The learned null's text half (embed_dim numbers): what stands for "no caption" (``text`` only)."""
+        return self.null[self.embed_dim:]
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
         return self.unet(x, t, class_labels=self.project(embedding)).sample

@@ -68,7 +68,7 @@ class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
         if not self.decoder.text:
             return embedding
         if text is None:
-            text = self.decoder.null[self.embed_dim:].expand_as(embedding)
+            text = self.decoder.null_caption.expand_as(embedding)
         return torch.cat([embedding, text], dim=1)
 
     def decode(self, embedding: torch.Tensor, noise: torch.Tensor, steps: int | None = None,

@@ -39,7 +39,7 @@ def decoder_condition(model: TextToImage, image: torch.Tensor, text: torch.Tenso
     """The decoder's training condition: the image embeddings (and, for a decoder that takes captions, the captions'
     text embeddings, each dropped with probability P_NO_CAPTION), all of it dropped with probability P_UNCONDITIONAL."""
     if model.decoder.text:
-        image = model.condition(image, drop_condition(text, model.decoder.null[model.embed_dim:], P_NO_CAPTION, rng))
+        image = model.condition(image, drop_condition(text, model.decoder.null_caption, P_NO_CAPTION, rng))
     return drop_condition(image, model.decoder.null, P_UNCONDITIONAL, rng)
 
 
