@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One call on a lent GPU machine (issue 11; README, "Devices"): the tests on CUDA beside longer GAN runs.
+#
+#   here:   .venv/bin/python -m gan_demo.data.stage      # data/ (git-ignored): both datasets as idx files
+#   there:  the device tool's run, carrying data/:  bash scripts/gpu_session.sh      (timeout_s 600)
+#
+# The lent machine has torch, diffusers and huggingface_hub but neither Gradio, Chromium nor a package index:
+# the test files that import Gradio fail to collect and the rest run on cuda (wherever a test does not name a
+# device, the package picks it). Everything lands in $OUT, which the device tool brings back: summary.txt (the
+# machine, the versions, each run's wall time, the test summary), tests.log, and each run's log and weights
+# folder, ready to copy into weights/ and measure here with make evaluate. Checkpoints stay in checkpoints/
+# on that machine, so calling the script again while it is warm resumes the runs.
+#
+# Overrides: GAN_STEPS (default 12000, twice the shipped runs), DEVICE (cuda), TEST_TIMEOUT and TRAIN_TIMEOUT
+# (seconds; together they keep the call under the tool's 10 minutes), PYTEST_ARGS (extra pytest arguments).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-runs/gpu}
+PY=${PYTHON:-python}
+DEVICE=${DEVICE:-cuda}
+GAN_STEPS=${GAN_STEPS:-12000}
+TEST_TIMEOUT=${TEST_TIMEOUT:-480}
+TRAIN_TIMEOUT=${TRAIN_TIMEOUT:-540}
+mkdir -p "$OUT"
+{
+  if command -v nvidia-smi > /dev/null; then nvidia-smi --query-gpu=name,memory.total --format=csv,noheader; fi
+  "$PY" -c "import sys, torch, diffusers, huggingface_hub as hub
+print('Python', sys.version.split()[0], 'torch', torch.__version__, 'diffusers', diffusers.__version__,
+      'huggingface_hub', hub.__version__, 'cuda available:', torch.cuda.is_available())"
+} > "$OUT/summary.txt"
+
+train() { # name, then flags: in the background, resumable, its wall time appended to the summary
+  local name=$1; shift
+  (
+    start=$SECONDS
+    timeout "$TRAIN_TIMEOUT" "$PY" -m gan_demo.train "${name%-*}" --dataset "${name#*-}" --device "$DEVICE" \
+      --out "$OUT/$name" --checkpoint-dir "checkpoints/$name" "$@" > "$OUT/$name.log" 2>&1
+    echo "$name: exit $?, $((SECONDS - start)) s wall: $*" >> "$OUT/summary.txt"
+  ) &
+}
+train gan-fashion --steps "$GAN_STEPS" --width 64 --batch-size 128
+train gan-mnist --steps "$GAN_STEPS" --width 64 --batch-size 128 --mbstd-group 4
+
+parallel=()
+if "$PY" -c "import xdist" 2> /dev/null; then parallel=(-n 12); fi
+GAN_DEMO_DEVICE=$DEVICE HF_HUB_OFFLINE=1 timeout "$TEST_TIMEOUT" "$PY" -m pytest -q -p no:cacheprovider \
+  --continue-on-collection-errors "${parallel[@]}" ${PYTEST_ARGS:-} > "$OUT/tests.log" 2>&1
+echo "tests: exit $? (124: stopped at ${TEST_TIMEOUT} s)" >> "$OUT/summary.txt"
+grep -E "^(FAILED|ERROR)|passed|failed" "$OUT/tests.log" | tail -n 40 >> "$OUT/summary.txt"
+wait
+cat "$OUT/summary.txt"
