@@ -23,8 +23,9 @@ def stage(root: Path) -> list[Path]:
         for split in SPLITS:
             images, labels = load_split(info.name, split)
             for stem, array in zip(IDX_FILES[split], (images.numpy(), labels.numpy())):
-                written.append(folder / f"{stem}.gz")
-                write_idx(written[-1], array)
+                path = folder / f"{stem}.gz"
+                write_idx(path, array)
+                written.append(path)
     return written
 
 
