@@ -2,6 +2,7 @@
 
     python scripts/tune_guidance.py --dataset mnist [--n 500] [--decoder 1 2 3 5] [--prior 1 2 4]
                                     [--interval all 200-700] [--seed 0] [--real] [--weights FOLDER]
+                                    [--decoder-of FOLDER]
 
 For each pair (decoder guidance w, prior guidance w_prior) and each interval of timesteps the prior is guided on
 (``all``: every step; ``LOW-HIGH``: t from LOW to HIGH, both included), ``n`` class-prompted samples (the same
@@ -16,6 +17,9 @@ its training images rather than digits in general. A last row gives the
 conditional GAN on the same classes, the reference the model card compares with, and two rows of the real test
 images themselves: as they are, and with a faint background (1 to 7 of 255 added to each background pixel), which
 shows how much of a distance such a haze alone costs in the classifier's features.
+
+With ``--decoder-of FOLDER`` the pipeline samples through that pipeline's decoder instead of its own, for
+ablations: one run's decoder under another run's prior (both must share one CLIP, the space the decoder reads).
 
 The "faint background" column is the share of pixels at 1 to 15 of 255 (as uint8 images): ink so light it is
 invisible, which real digits hardly have and the diffusion samples may carry over their whole background.
@@ -50,15 +54,24 @@ def main(argv=None) -> None:
     p.add_argument("--weights", type=Path, metavar="FOLDER",
                    help="a text pipeline's weights folder to measure instead of the shipped weights/text-DATASET "
                    "(as python -m gan_demo.train text ... --out FOLDER writes it)")
+    p.add_argument("--decoder-of", type=Path, metavar="FOLDER",
+                   help="sample through this text pipeline's decoder instead (it must have the same CLIP)")
     p.add_argument("--real", action="store_true",
                    help="also decode the CLIP embeddings of real test images (the prior bypassed)")
     args = p.parse_args(argv)
     configure_threads()
     model = load_pretrained(f"text-{args.dataset}") if args.weights is None else load_folder(TextToImage, args.weights)
+    if args.decoder_of is not None:
+        try:
+            swap_decoder(model, load_folder(TextToImage, args.decoder_of))
+        except ValueError as err:
+            p.error(f"--decoder-of {args.decoder_of}: {err}")
     ctx = EvalContext(args.dataset, 10_000, "cpu")  # the whole test split as the reference (MNIST's is sorted by class)
     wanted = torch.arange(args.n) % len(ctx.classes)
     prompts = class_prompts(model, wanted)
-    name = args.weights or f"text-{args.dataset}"
+    name = str(args.weights or f"text-{args.dataset}")
+    if args.decoder_of is not None:
+        name += f" with the decoder of {args.decoder_of}"
     print(f"{name}, {args.n} class-prompted samples, {args.steps or model.steps} steps, seed {args.seed}\n")
     print("| decoder w | prior w | prior guided on t | prompted class | classifier >= 90% sure | Frechet distance "
           "| faint background |\n|---:|---:|---:|---:|---:|---:|---:|")
@@ -84,6 +97,15 @@ def main(argv=None) -> None:
         row(ctx, wanted, real, "-", "real test images", "-")
         row(ctx, wanted, faint_background(real, torch.Generator().manual_seed(args.seed)), "-", "real, faint background",
             "-")
+
+
+def swap_decoder(model: TextToImage, other: TextToImage) -> None:
+    """Give ``model`` the decoder of ``other`` (and what that decoder predicts, the noise or x_0): only meaningful
+    when both read the same CLIP's embeddings."""
+    ours, theirs = model.clip.state_dict(), other.clip.state_dict()
+    if ours.keys() != theirs.keys() or any(not torch.equal(ours[k], theirs[k]) for k in ours):
+        raise ValueError("its CLIP differs from the pipeline's, so its decoder reads another embedding space")
+    model.decoder, model.image_noising = other.decoder, other.image_noising
 
 
 def interval(text: str) -> tuple[int, int] | None:

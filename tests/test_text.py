@@ -26,6 +26,7 @@ from gan_demo.families.text.diffusion import (
 )
 from gan_demo.families.text.generate import generate, noises, sample, variations
 from gan_demo.families.text.training import TextTrainer, decoder_condition
+from gan_demo.hub import load_folder
 from gan_demo.registry import get_part
 from gan_demo.sample import main as sample_main
 from gan_demo.train import main as train_main
@@ -494,3 +495,36 @@ def test_guidance_table_compares_the_prior_with_real_images_embeddings():
     real, hazy = rows[4], rows[5]
     assert percent(real[6]) < 5 and percent(hazy[6]) > 50  # real digits hardly have faint pixels; the haze is counted
     assert float(hazy[5]) > float(real[5]) + 10  # and the classifier's features notice it
+
+
+def guidance_table(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "scripts/tune_guidance.py", "--dataset", "mnist", *args], cwd=ROOT,
+                          timeout=600, capture_output=True, text=True)
+
+
+@pytest.mark.slow
+def test_guidance_table_samples_through_another_pipelines_decoder(tmp_path):
+    """--decoder-of FOLDER (ablations: one run's decoder under another's prior): the samples come from that folder's
+    decoder. An untrained decoder with the shipped CLIP draws noise, so the prompted digit collapses."""
+    shipped = load_folder(TextToImage, ROOT / "weights/text-mnist")
+    untrained = TextToImage(**json.loads((ROOT / "weights/text-mnist/config.json").read_text()))
+    untrained.clip.load_state_dict(shipped.clip.state_dict())
+    untrained.save_pretrained(tmp_path / "untrained")
+    flags = ["--n", "40", "--decoder", "1", "--prior", "3", "--interval", "200-700", "--steps", "5"]
+
+    def agreement(*extra: str) -> tuple[float, str]:  # the prompted digit (%), the table's header
+        out = guidance_table(*flags, *extra)
+        assert out.returncode == 0, out.stderr
+        row = next(line for line in out.stdout.splitlines() if line.startswith("| 1 |"))
+        return float(row.split("|")[4].strip().rstrip("%")), out.stdout.splitlines()[0]
+
+    own, header = agreement()
+    swapped, swapped_header = agreement("--decoder-of", str(tmp_path / "untrained"))
+    assert header.startswith("text-mnist, 40") and swapped_header.startswith(f"text-mnist with the decoder of {tmp_path}")
+    assert own >= 90 and swapped <= 50
+
+
+def test_guidance_table_refuses_a_decoder_from_another_clip():
+    """A decoder reads its own CLIP's embedding space: text-fashion's decoder under MNIST's prior is refused."""
+    out = guidance_table("--decoder-of", "weights/text-fashion")
+    assert out.returncode == 2 and "--decoder-of weights/text-fashion: its CLIP differs" in out.stderr
