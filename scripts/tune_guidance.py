@@ -2,7 +2,7 @@
 
     python scripts/tune_guidance.py --dataset mnist [--n 500] [--decoder 1 2 3 5] [--prior 1 2 4]
                                     [--interval all 200-700] [--seed 0] [--real] [--weights FOLDER]
-                                    [--decoder-of FOLDER]
+                                    [--decoder-of FOLDER] [--redraw-below COSINE]
 
 For each pair (decoder guidance w, prior guidance w_prior) and each interval of timesteps the prior is guided on
 (``all``: every step; ``LOW-HIGH``: t from LOW to HIGH, both included), ``n`` class-prompted samples (the same
@@ -20,6 +20,8 @@ shows how much of a distance such a haze alone costs in the classifier's feature
 
 With ``--decoder-of FOLDER`` the pipeline samples through that pipeline's decoder instead of its own, for
 ablations: one run's decoder under another run's prior (both must share one CLIP, the space the decoder reads).
+With ``--redraw-below C`` images whose CLIP embedding has a cosine below C with the embedding they were decoded
+from are decoded again (``redraw_below`` in a pipeline's config; see ``generate.redraw_strays``).
 
 The "faint background" column is the share of pixels at 1 to 15 of 255 (as uint8 images): ink so light it is
 invisible, which real digits hardly have and the diffusion samples may carry over their whole background.
@@ -56,6 +58,8 @@ def main(argv=None) -> None:
                    "(as python -m gan_demo.train text ... --out FOLDER writes it)")
     p.add_argument("--decoder-of", type=Path, metavar="FOLDER",
                    help="sample through this text pipeline's decoder instead (it must have the same CLIP)")
+    p.add_argument("--redraw-below", type=float, metavar="COSINE",
+                   help="redraw the decoder's strays: images further than this cosine from their embedding")
     p.add_argument("--real", action="store_true",
                    help="also decode the CLIP embeddings of real test images (the prior bypassed)")
     args = p.parse_args(argv)
@@ -66,12 +70,18 @@ def main(argv=None) -> None:
             swap_decoder(model, load_folder(TextToImage, args.decoder_of))
         except ValueError as err:
             p.error(f"--decoder-of {args.decoder_of}: {err}")
+    if args.redraw_below is not None:
+        if not -1 <= args.redraw_below <= 1:
+            p.error(f"--redraw-below is a cosine similarity, from -1 to 1, got {args.redraw_below}")
+        model.redraw_below = args.redraw_below
     ctx = EvalContext(args.dataset, 10_000, "cpu")  # the whole test split as the reference (MNIST's is sorted by class)
     wanted = torch.arange(args.n) % len(ctx.classes)
     prompts = class_prompts(model, wanted)
     name = str(args.weights or f"text-{args.dataset}")
     if args.decoder_of is not None:
         name += f" with the decoder of {args.decoder_of}"
+    if model.redraw_below is not None:
+        name += f", strays redrawn below a cosine of {model.redraw_below:g}"
     print(f"{name}, {args.n} class-prompted samples, {args.steps or model.steps} steps, seed {args.seed}\n")
     print("| decoder w | prior w | prior guided on t | prompted class | classifier >= 90% sure | Frechet distance "
           "| faint background |\n|---:|---:|---:|---:|---:|---:|---:|")

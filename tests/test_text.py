@@ -24,7 +24,16 @@ from gan_demo.families.text.diffusion import (
     sampling_timesteps,
     schedule,
 )
-from gan_demo.families.text.generate import generate, noises, sample, variations
+from gan_demo.families.text.generate import (
+    REDRAW_TRIES,
+    faithfulness,
+    generate,
+    noises,
+    redraw_noises,
+    redraw_strays,
+    sample,
+    variations,
+)
 from gan_demo.families.text.training import TextTrainer, decoder_condition
 from gan_demo.hub import load_folder
 from gan_demo.registry import get_part
@@ -105,6 +114,9 @@ def test_the_train_cli_refuses_a_bad_attribute_share_interval_or_pipeline_folder
         train_main(["text", "--dataset", "mnist", "--prior-guidance-interval", "700", "200"])
     assert exit_.value.code == 2 and "--prior-guidance-interval: a guidance interval is two whole timesteps, low <= high" in (
         capsys.readouterr().err)
+    with pytest.raises(SystemExit) as exit_:
+        train_main(["text", "--dataset", "mnist", "--redraw-below", "1.5"])
+    assert exit_.value.code == 2 and "--redraw-below is a cosine similarity, from -1 to 1, got 1.5" in capsys.readouterr().err
 
 
 def test_every_caption_word_is_in_the_vocabulary():
@@ -299,6 +311,36 @@ def test_pipeline_is_seeded_and_checks_its_settings():
     with pytest.raises(ValueError, match="unknown word 'cat'"):
         generate(model, ["a cat"], 0)
     assert variations(model, a[:1], 2, seed=0, steps=2).shape == (2, 1, 28, 28)
+
+
+def test_strays_are_redrawn_from_seeded_noise_keeping_the_most_faithful_decode(tmp_path):
+    """redraw_below: an image whose CLIP embedding strays from the embedding it was decoded from is decoded again from
+    fresh seeded noise, the most faithful decode kept. At 1 every image is a stray (the tiny decoder is untrained);
+    at -1 none is, and the images are those of a pipeline that never redraws."""
+    never, always = tiny_pipeline(), tiny_pipeline(redraw_below=1.0)
+    always.load_state_dict(never.state_dict())
+    prompts = ["a photo of a 7", "an odd number", "a 3"]
+    plain = generate(never, prompts, seed=2, steps=3)
+    redrawn = generate(always, prompts, seed=2, steps=3)
+    assert torch.equal(redrawn, generate(always, prompts, seed=2, steps=3))  # the same seed, the same images
+    assert not torch.equal(redrawn, plain)
+    always.redraw_below = -1.0
+    assert torch.equal(generate(always, prompts, seed=2, steps=3), plain)
+    # the kept decode is, image by image, the most faithful of the first and the REDRAW_TRIES redraws
+    embedding = torch.nn.functional.normalize(torch.randn(3, always.embed_dim, generator=torch.Generator().manual_seed(0)), dim=1)
+    first = always.decode(embedding, noises(always, 3, 4)[1], 3)
+    tries = redraw_noises(always, 3, 4)
+    assert tries.shape == (REDRAW_TRIES, 3, 1, 28, 28) and not torch.equal(tries[0], noises(always, 3, 4)[1])
+    always.redraw_below = 1.0
+    kept = redraw_strays(always, first, embedding, tries, 3, None)
+    candidates = [first] + [always.decode(embedding, noise, 3) for noise in tries]
+    scores = torch.stack([faithfulness(always, c, embedding) for c in candidates])
+    best = torch.stack([candidates[k][i] for i, k in enumerate(scores.argmax(0).tolist())])
+    assert torch.allclose(kept, best, atol=1e-5)
+    with pytest.raises(ValueError, match="redraw_below is a cosine"):
+        tiny_pipeline(redraw_below=2.0)
+    always.save_pretrained(tmp_path)  # a setting of the pipeline, saved with it
+    assert TextToImage.from_pretrained(tmp_path).redraw_below == 1.0
 
 
 def test_a_decoder_trained_with_captions_reads_the_text_and_works_without_it(tmp_path):

@@ -1,6 +1,7 @@
 """The handlers of the autoencoder, GAN and conditional GAN tabs, called directly (no server)."""
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 import time
@@ -143,19 +144,23 @@ def caption_reading(dataset: str):
     return model
 
 
-@pytest.mark.parametrize("reads_caption", [False, True])
+@pytest.mark.parametrize("variant", ["shipped", "reads caption", "redraws strays"])
 @pytest.mark.parametrize("dataset, prompt", [("mnist", "a small 7"), ("fashion", "a dark sneaker")])
-def test_the_tab_draws_the_packages_images_for_a_prompt(dataset, prompt, reads_caption, monkeypatch):
+def test_the_tab_draws_the_packages_images_for_a_prompt(dataset, prompt, variant, monkeypatch):
     """The text-to-image handler and the guidance sweep give exactly generate()'s images (same prompt, seed, steps,
     guidance): the tab walks the pipeline itself to show the denoising, and must hand the decoder what generate()
-    does, the prompt's text embedding included for a decoder that reads the caption. (Called directly: their
+    does, the prompt's text embedding included for a decoder that reads the caption, and redraw the images that
+    stray from their embedding as generate() does (at a cosine of 1 every image strays). (Called directly: their
     gr.Progress is a no-op outside a request.)"""
-    model = caption_reading(dataset) if reads_caption else get_model(f"text-{dataset}")
+    model = caption_reading(dataset) if variant == "reads caption" else copy.deepcopy(get_model(f"text-{dataset}"))
+    if variant == "redraws strays":
+        model.redraw_below = 1.0
     monkeypatch.setattr(handlers, "pipeline", lambda _: model)
     n, seed, steps, w = 3, 11, 4, 2.0
     expected = to_uint8(generate(model, [prompt] * n, seed, steps, w)).numpy()
-    *_, (gallery, *_) = diffusion.text_to_image(prompt, n, seed, steps, w, dataset)
+    *_, (gallery, *_, status) = diffusion.text_to_image(prompt, n, seed, steps, w, dataset)
     assert all(np.array_equal(image, display(want)) for (image, _), want in zip(gallery, expected, strict=True))
+    assert ("decoded again" in status) == (variant == "redraws strays")
     sweep, _ = diffusion.guidance_sweep(prompt, n, seed, steps, [f"{w:g}"], dataset)
     assert np.array_equal(sweep, labelled_grid([list(expected)], row_labels=[f"w = {w:g}"], scale=3))
 

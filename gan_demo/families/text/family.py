@@ -44,7 +44,7 @@ class TextRecipe:
                                                                 prior_width=256, guidance=2.0, prior_guidance=2.0,
                                                                 prior_guidance_interval=None, prior_steps=0,
                                                                 prediction="epsilon", attribute_p=Captioner.attribute_p,
-                                                                decoder_text=False))
+                                                                decoder_text=False, redraw_below=None))
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--clip", type=Path, help="the CLIP weights folder to build on (default weights/clip-DATASET)")
@@ -57,6 +57,9 @@ class TextRecipe:
         parser.add_argument("--prior-guidance-interval", type=int, nargs=2, metavar=("LOW", "HIGH"),
                             help="guide the prior only on the timesteps t from LOW to HIGH (of 0-999; default: every "
                             "step); saved in config.json, like the scales")
+        parser.add_argument("--redraw-below", type=float, metavar="COSINE",
+                            help="decode an image again when its CLIP embedding's cosine with the embedding it was "
+                            "decoded from is below this (the decoder's rare strays; default: never); saved in config.json")
         parser.add_argument("--prediction", choices=("epsilon", "sample"),
                             help="what the decoder predicts: the noise, or the clean image x_0")
         parser.add_argument("--attribute-p", type=float,
@@ -83,6 +86,8 @@ class TextRecipe:
             check_interval(args.prior_guidance_interval)
         except ValueError as err:
             raise ValueError(f"--prior-guidance-interval: {err}") from None
+        if args.redraw_below is not None and not -1 <= args.redraw_below <= 1:
+            raise ValueError(f"--redraw-below is a cosine similarity, from -1 to 1, got {args.redraw_below}")
         if not 0 <= args.attribute_p <= 1:
             raise ValueError(f"--attribute-p is a probability, between 0 and 1, got {args.attribute_p}")
         for flag, folder, example in (("--clip", args.clip, "weights/clip-mnist"),
@@ -106,7 +111,7 @@ class TextRecipe:
         if world > 1:
             raise ValueError("the text pipeline trains in one process")
         scales = dict(prior={"width": args.prior_width}, guidance=args.guidance, prior_guidance=args.prior_guidance,
-                      prior_guidance_interval=args.prior_guidance_interval)
+                      prior_guidance_interval=args.prior_guidance_interval, redraw_below=args.redraw_below)
         if args.decoder_from is not None:
             model, joint_steps = self.new_prior_for(args.decoder_from, scales), 0
         elif args.finetune_decoder is not None:

@@ -13,6 +13,7 @@ from .diffusion import StepCallback
 from .model import TextToImage
 
 MAX_BATCH = 64  # images denoised together (twice that with guidance)
+REDRAW_TRIES = 2  # fresh decodes at most for an image that strays from its embedding (model.redraw_below)
 STEPS = (2, 100)  # DDIM steps allowed
 GUIDANCE = (0.0, 15.0)  # guidance scales allowed (1: plain conditional sampling; 0: unconditional)
 
@@ -29,6 +30,44 @@ def noises(model: TextToImage, n: int, seed: int) -> tuple[torch.Tensor, torch.T
     """(prior noise (n, d), image noise (n, 1, 28, 28)), from ``seed``, on the CPU."""
     rng = torch.Generator().manual_seed(seed)
     return torch.randn(n, model.embed_dim, generator=rng), torch.randn(n, 1, 28, 28, generator=rng)
+
+
+def redraw_noises(model: TextToImage, n: int, seed: int) -> torch.Tensor:
+    """The image noise of each redraw (REDRAW_TRIES, n, 1, 28, 28): the same generator as :func:`noises`, drawn
+    after it, so ``seed`` fixes every image whichever are redrawn and however they are batched."""
+    rng = torch.Generator().manual_seed(seed)
+    torch.randn(n, model.embed_dim, generator=rng), torch.randn(n, 1, 28, 28, generator=rng)  # noises()' draws
+    return torch.randn(REDRAW_TRIES, n, 1, 28, 28, generator=rng)
+
+
+def faithfulness(model: TextToImage, images: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+    """Cosine similarity (B,) between the CLIP embeddings of decoded ``images`` and the unit ``embedding`` each was
+    decoded from: near 1 when the decoder drew what it was asked for."""
+    return (model.clip.encode_image(images) * embedding).sum(dim=1)
+
+
+def redraw_strays(model: TextToImage, images: torch.Tensor, embedding: torch.Tensor, noise: torch.Tensor,
+                  steps: int | None, guidance: float | None, text: torch.Tensor | None = None) -> torch.Tensor:
+    """The decoder checked against its condition: an image whose :func:`faithfulness` is below the model's
+    ``redraw_below`` is decoded again from each of ``noise``'s draws (tries, B, 1, 28, 28) in turn, keeping the
+    most faithful decode, until it passes. The prior's embedding is kept: the check catches the decoder's rare
+    strays (a prompted 7 drawn as a 2 from an embedding that CLIP reads as a 7), not the prior's choices."""
+    if model.redraw_below is None:
+        return images
+    images = images.clone()
+    score = faithfulness(model, images.to(embedding.device), embedding).cpu()
+    for retry in noise:
+        stray = torch.nonzero(score < model.redraw_below).flatten()
+        if len(stray) == 0:
+            break
+        where = stray.to(embedding.device)
+        new = model.decode(embedding[where], retry[stray].to(embedding.device), steps, guidance,
+                           text=None if text is None else text[where])
+        new_score = faithfulness(model, new, embedding[where]).cpu()
+        better = new_score > score[stray]
+        images[stray[better]] = new[better.to(new.device)].cpu()
+        score[stray[better]] = new_score[better]
+    return images
 
 
 @torch.inference_mode()
@@ -53,7 +92,7 @@ def generate(model: TextToImage, prompts: list[str], seed: int, steps: int | Non
     def embed(part: slice) -> torch.Tensor:  # the prior's image embeddings for the batch's prompts
         return model.image_embedding(text[part], prior_noise[part].to(model.device), steps)
 
-    return decode_in_batches(model, embed, image_noise, steps, guidance, callback, text)
+    return decode_in_batches(model, embed, image_noise, steps, guidance, callback, text, redraw_noises(model, len(prompts), seed))
 
 
 @torch.inference_mode()
@@ -64,19 +103,25 @@ def decode_images(model: TextToImage, images: torch.Tensor, seed: int, steps: in
     check_settings(steps, guidance)
     _, image_noise = noises(model, len(images), seed)
     return decode_in_batches(model, lambda part: model.clip.encode_image(images[part].to(model.device)), image_noise,
-                             steps, guidance)
+                             steps, guidance, redraw=redraw_noises(model, len(images), seed))
 
 
 def decode_in_batches(model: TextToImage, embed, image_noise: torch.Tensor, steps: int | None, guidance: float | None,
-                      callback: StepCallback | None = None, text: torch.Tensor | None = None) -> torch.Tensor:
+                      callback: StepCallback | None = None, text: torch.Tensor | None = None,
+                      redraw: torch.Tensor | None = None) -> torch.Tensor:
     """The decoder over ``image_noise`` (N, 1, 28, 28) in batches of MAX_BATCH, ``embed(part)`` giving each batch's
-    image embeddings (and ``text`` the prompts' text embeddings, if any); ``callback`` sees the first batch's steps.
-    Images in [-1, 1] on the CPU."""
+    image embeddings (and ``text`` the prompts' text embeddings, if any); ``callback`` sees the first batch's steps;
+    strays are decoded again from ``redraw`` (:func:`redraw_noises`) where the model asks for it. Images in [-1, 1]
+    on the CPU."""
     out = []
     for start in range(0, len(image_noise), MAX_BATCH):
         part = slice(start, start + MAX_BATCH)
-        out.append(model.decode(embed(part), image_noise[part].to(model.device), steps, guidance,
-                                callback if start == 0 else None, None if text is None else text[part]).cpu())
+        embedding, caption = embed(part), None if text is None else text[part]
+        images = model.decode(embedding, image_noise[part].to(model.device), steps, guidance,
+                              callback if start == 0 else None, caption).cpu()
+        if redraw is not None:
+            images = redraw_strays(model, images, embedding, redraw[:, part], steps, guidance, caption)
+        out.append(images)
     return torch.cat(out)
 
 
@@ -87,7 +132,8 @@ def variations(model: TextToImage, image: torch.Tensor, n: int, seed: int, steps
     check_settings(steps, guidance)
     embedding = model.clip.encode_image(image.to(model.device)).expand(n, -1)
     _, image_noise = noises(model, n, seed)
-    return model.decode(embedding, image_noise.to(model.device), steps, guidance).cpu()
+    images = model.decode(embedding, image_noise.to(model.device), steps, guidance).cpu()
+    return redraw_strays(model, images, embedding, redraw_noises(model, n, seed), steps, guidance)
 
 
 def dataset_of(model: TextToImage) -> str:

@@ -27,9 +27,15 @@ class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
 
     def __init__(self, clip: dict, decoder: dict | None = None, prior: dict | None = None,
                  steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, prior_guidance: float = DEFAULT_GUIDANCE,
-                 prediction: str = "epsilon", prior_guidance_interval: list[int] | None = None):
+                 prediction: str = "epsilon", prior_guidance_interval: list[int] | None = None,
+                 redraw_below: float | None = None):
         super().__init__()
         check_interval(prior_guidance_interval)  # (low t, high t) where the prior is guided; None: every step
+        if redraw_below is not None and not -1 <= redraw_below <= 1:
+            raise ValueError(f"redraw_below is a cosine similarity, from -1 to 1 (or None: never redraw), got {redraw_below}")
+        # the decoder's self-check (generate.redraw_strays): images whose CLIP embedding is further than this cosine
+        # from the embedding they were decoded from are decoded again from fresh noise; None: never
+        self.redraw_below = redraw_below
         self.clip = CLIP(**clip)
         self.embed_dim = self.clip.embed_dim
         self.decoder = Decoder(self.embed_dim, **(decoder or {}))

@@ -16,7 +16,15 @@ from gan_demo.data import image_tensors, to_uint8
 from gan_demo.data.captions import vocabulary
 from gan_demo.device import gpu
 from gan_demo.families.clip import scoring
-from gan_demo.families.text.generate import generate, noises, text_embeddings, variations
+from gan_demo.families.text.generate import (
+    faithfulness,
+    generate,
+    noises,
+    redraw_noises,
+    redraw_strays,
+    text_embeddings,
+    variations,
+)
 from gan_demo.images import grid, labelled_grid
 from gan_demo.sampling import MAX_SEED
 from gan_demo.sampling import sample as gan_sample
@@ -74,14 +82,23 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
             live = labelled_grid([list(pixels(x[:shown])), list(pixels(x0[:shown]))], scale=3,
                                  row_labels=[f"x_t, t={t}", "predicted x_0"])
             yield gr.skip(), live, gr.skip(), gr.skip(), f"Denoising: step {i + 1} of {steps} (t = {t})"
-    images = pixels(x)
+    # the pipeline's own check, as in generate(): strays from the embedding decoded again (models with redraw_below)
+    decoded = x.clamp(-1, 1).cpu()
+    with torch.inference_mode():
+        final = redraw_strays(model, decoded, embedding, redraw_noises(model, n, seed), steps, guidance, text)
+        strays = 0 if model.redraw_below is None else int((faithfulness(model, decoded, embedding) < model.redraw_below).sum())
+    images = pixels(final)
     story = labelled_grid([[s[1] for s in strip], [s[2] for s in strip]], col_labels=[f"t={s[0]}" for s in strip],
                           row_labels=["x_t", "x_0 guess"], scale=3)
     gallery = [(display(img), caption) for img, caption in zip(images, verdicts(images, dataset))]
     calls = steps * (2 if guidance != 1 else 1)
     yield (gallery, live, story, gif_file(np.stack(frames)),
            f"**{n} images** for *{prompt}*: {steps} DDIM steps, guidance w = {guidance:g}, {calls} decoder network "
-           f"evaluations per image (a GAN needs 1). Under each image: what the classifier sees.")
+           f"evaluations per image (a GAN needs 1)"
+           + (f"; {strays} strayed from {'its' if strays == 1 else 'their'} image embedding (CLIP cosine below "
+              f"{model.redraw_below:g}) and {'was' if strays == 1 else 'were'} decoded again, the closest decode kept"
+              if strays else "")
+           + ". Under each image: what the classifier sees.")
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
@@ -104,7 +121,8 @@ def guidance_sweep(prompt: str, n: float, seed: float, steps: float, scales: lis
     with torch.inference_mode():
         embedding = model.image_embedding(text, prior_noise.to(model.device), steps)
         for w in progress.tqdm(values, desc="guidance scales"):
-            images = pixels(model.decode(embedding, image_noise.to(model.device), steps, w, text=text))
+            decoded = model.decode(embedding, image_noise.to(model.device), steps, w, text=text).cpu()
+            images = pixels(redraw_strays(model, decoded, embedding, redraw_noises(model, n, seed), steps, w, text))
             labels, confidence = explore.classify(get_model(f"classifier-{dataset}"), images)
             rows.append(list(images))
             lines.append(f"| {w:g} | {(confidence >= 0.9).mean():.0%} | "
