@@ -86,7 +86,8 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
     decoded = x.clamp(-1, 1).cpu()
     with torch.inference_mode():
         final = redraw_strays(model, decoded, embedding, redraw_noises(model, n, seed), steps, guidance, text)
-        strays = 0 if model.redraw_below is None else int((faithfulness(model, decoded, embedding) < model.redraw_below).sum())
+        strays = 0 if model.redraw_below is None else int(
+            (faithfulness(model, decoded.to(embedding.device), embedding) < model.redraw_below).sum())
     images = pixels(final)
     story = labelled_grid([[s[1] for s in strip], [s[2] for s in strip]], col_labels=[f"t={s[0]}" for s in strip],
                           row_labels=["x_t", "x_0 guess"], scale=3)
