@@ -38,7 +38,7 @@ from gan_demo.device import configure_threads
 from gan_demo.evaluation.context import EvalContext
 from gan_demo.families.text.diffusion import check_interval
 from gan_demo.families.text.generate import class_prompts, decode_images, generate
-from gan_demo.families.text.model import TextToImage
+from gan_demo.families.text.model import TextToImage, check_redraw_below
 from gan_demo.hub import load_folder, load_pretrained
 from gan_demo.sampling import sample_many
 
@@ -71,8 +71,10 @@ def main(argv=None) -> None:
         except ValueError as err:
             p.error(f"--decoder-of {args.decoder_of}: {err}")
     if args.redraw_below is not None:
-        if not -1 <= args.redraw_below <= 1:
-            p.error(f"--redraw-below is a cosine similarity, from -1 to 1, got {args.redraw_below}")
+        try:
+            check_redraw_below(args.redraw_below, "--redraw-below")
+        except ValueError as err:
+            p.error(str(err))
         model.redraw_below = args.redraw_below
     ctx = EvalContext(args.dataset, 10_000, "cpu")  # the whole test split as the reference (MNIST's is sorted by class)
     wanted = torch.arange(args.n) % len(ctx.classes)

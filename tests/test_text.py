@@ -332,7 +332,8 @@ def test_strays_are_redrawn_from_seeded_noise_keeping_the_most_faithful_decode(t
     tries = redraw_noises(always, 3, 4)
     assert tries.shape == (REDRAW_TRIES, 3, 1, 28, 28) and not torch.equal(tries[0], noises(always, 3, 4)[1])
     always.redraw_below = 1.0
-    kept = redraw_strays(always, first, embedding, tries, 3, None)
+    kept, strays = redraw_strays(always, first, embedding, tries, 3, None)
+    assert strays == 3  # at a cosine of 1, every first decode strays
     candidates = [first] + [always.decode(embedding, noise, 3) for noise in tries]
     scores = torch.stack([faithfulness(always, c, embedding) for c in candidates])
     best = torch.stack([candidates[k][i] for i, k in enumerate(scores.argmax(0).tolist())])

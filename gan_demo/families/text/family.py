@@ -20,7 +20,7 @@ from .decoder import Decoder
 from .diffusion import check_interval
 from .evaluation import checks, goals, measure
 from .generate import check_settings, sample
-from .model import TextToImage
+from .model import TextToImage, check_redraw_below
 from .prior import Prior
 from .training import TextTrainer
 
@@ -86,8 +86,7 @@ class TextRecipe:
             check_interval(args.prior_guidance_interval)
         except ValueError as err:
             raise ValueError(f"--prior-guidance-interval: {err}") from None
-        if args.redraw_below is not None and not -1 <= args.redraw_below <= 1:
-            raise ValueError(f"--redraw-below is a cosine similarity, from -1 to 1, got {args.redraw_below}")
+        check_redraw_below(args.redraw_below, "--redraw-below")
         if not 0 <= args.attribute_p <= 1:
             raise ValueError(f"--attribute-p is a probability, between 0 and 1, got {args.attribute_p}")
         for flag, folder, example in (("--clip", args.clip, "weights/clip-mnist"),

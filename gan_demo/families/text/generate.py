@@ -26,18 +26,22 @@ def check_settings(steps: int | None, guidance: float | None) -> None:
         raise ValueError(f"guidance must be between {GUIDANCE[0]:g} and {GUIDANCE[1]:g}, got {guidance!r}")
 
 
+def seeded_draws(model: TextToImage, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Generator]:
+    """``seed``'s generator after its first two draws, the prior noise (n, d) and the image noise (n, 1, 28, 28),
+    returned with them: every later draw (the redraws') comes after those, so adding one never changes them."""
+    rng = torch.Generator().manual_seed(seed)
+    return torch.randn(n, model.embed_dim, generator=rng), torch.randn(n, 1, 28, 28, generator=rng), rng
+
+
 def noises(model: TextToImage, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(prior noise (n, d), image noise (n, 1, 28, 28)), from ``seed``, on the CPU."""
-    rng = torch.Generator().manual_seed(seed)
-    return torch.randn(n, model.embed_dim, generator=rng), torch.randn(n, 1, 28, 28, generator=rng)
+    return seeded_draws(model, n, seed)[:2]
 
 
 def redraw_noises(model: TextToImage, n: int, seed: int) -> torch.Tensor:
-    """The image noise of each redraw (REDRAW_TRIES, n, 1, 28, 28): the same generator as :func:`noises`, drawn
-    after it, so ``seed`` fixes every image whichever are redrawn and however they are batched."""
-    rng = torch.Generator().manual_seed(seed)
-    torch.randn(n, model.embed_dim, generator=rng), torch.randn(n, 1, 28, 28, generator=rng)  # noises()' draws
-    return torch.randn(REDRAW_TRIES, n, 1, 28, 28, generator=rng)
+    """The image noise of each redraw (REDRAW_TRIES, n, 1, 28, 28), drawn after :func:`noises` from the same
+    generator, so ``seed`` fixes every image whichever are redrawn and however they are batched."""
+    return torch.randn(REDRAW_TRIES, n, 1, 28, 28, generator=seeded_draws(model, n, seed)[2])
 
 
 def faithfulness(model: TextToImage, images: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
@@ -47,15 +51,18 @@ def faithfulness(model: TextToImage, images: torch.Tensor, embedding: torch.Tens
 
 
 def redraw_strays(model: TextToImage, images: torch.Tensor, embedding: torch.Tensor, noise: torch.Tensor,
-                  steps: int | None, guidance: float | None, text: torch.Tensor | None = None) -> torch.Tensor:
+                  steps: int | None, guidance: float | None,
+                  text: torch.Tensor | None = None) -> tuple[torch.Tensor, int]:
     """The decoder checked against its condition: an image whose :func:`faithfulness` is below the model's
     ``redraw_below`` is decoded again from each of ``noise``'s draws (tries, B, 1, 28, 28) in turn, keeping the
     most faithful decode, until it passes. The prior's embedding is kept: the check catches the decoder's rare
-    strays (a prompted 7 drawn as a 2 from an embedding that CLIP reads as a 7), not the prior's choices."""
+    strays (a prompted 7 drawn as a 2 from an embedding that CLIP reads as a 7), not the prior's choices.
+    Returns the images and how many of them strayed at first."""
     if model.redraw_below is None:
-        return images
+        return images, 0
     images = images.clone()
     score = faithfulness(model, images.to(embedding.device), embedding).cpu()
+    strays = int((score < model.redraw_below).sum())
     for retry in noise:
         stray = torch.nonzero(score < model.redraw_below).flatten()
         if len(stray) == 0:
@@ -67,7 +74,7 @@ def redraw_strays(model: TextToImage, images: torch.Tensor, embedding: torch.Ten
         better = new_score > score[stray]
         images[stray[better]] = new[better.to(new.device)].cpu()
         score[stray[better]] = new_score[better]
-    return images
+    return images, strays
 
 
 @torch.inference_mode()
@@ -120,7 +127,7 @@ def decode_in_batches(model: TextToImage, embed, image_noise: torch.Tensor, step
         images = model.decode(embedding, image_noise[part].to(model.device), steps, guidance,
                               callback if start == 0 else None, caption).cpu()
         if redraw is not None:
-            images = redraw_strays(model, images, embedding, redraw[:, part], steps, guidance, caption)
+            images, _ = redraw_strays(model, images, embedding, redraw[:, part], steps, guidance, caption)
         out.append(images)
     return torch.cat(out)
 
@@ -133,7 +140,7 @@ def variations(model: TextToImage, image: torch.Tensor, n: int, seed: int, steps
     embedding = model.clip.encode_image(image.to(model.device)).expand(n, -1)
     _, image_noise = noises(model, n, seed)
     images = model.decode(embedding, image_noise.to(model.device), steps, guidance).cpu()
-    return redraw_strays(model, images, embedding, redraw_noises(model, n, seed), steps, guidance)
+    return redraw_strays(model, images, embedding, redraw_noises(model, n, seed), steps, guidance)[0]
 
 
 def dataset_of(model: TextToImage) -> str:

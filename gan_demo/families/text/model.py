@@ -22,6 +22,12 @@ DEFAULT_STEPS = 25
 DEFAULT_GUIDANCE = 2.0
 
 
+def check_redraw_below(value: float | None, name: str) -> None:
+    """A clear ValueError unless ``value`` (the setting called ``name`` where it was given) is a cosine or None."""
+    if value is not None and not -1 <= value <= 1:
+        raise ValueError(f"{name} is a cosine similarity, from -1 to 1, got {value}")
+
+
 class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
     """``forward(image_noise, prior_noise, ids)``: the whole pipeline, deterministic given its noise."""
 
@@ -31,8 +37,7 @@ class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
                  redraw_below: float | None = None):
         super().__init__()
         check_interval(prior_guidance_interval)  # (low t, high t) where the prior is guided; None: every step
-        if redraw_below is not None and not -1 <= redraw_below <= 1:
-            raise ValueError(f"redraw_below is a cosine similarity, from -1 to 1 (or None: never redraw), got {redraw_below}")
+        check_redraw_below(redraw_below, "redraw_below")
         # the decoder's self-check (generate.redraw_strays): images whose CLIP embedding is further than this cosine
         # from the embedding they were decoded from are decoded again from fresh noise; None: never
         self.redraw_below = redraw_below

@@ -17,7 +17,6 @@ from gan_demo.data.captions import vocabulary
 from gan_demo.device import gpu
 from gan_demo.families.clip import scoring
 from gan_demo.families.text.generate import (
-    faithfulness,
     generate,
     noises,
     redraw_noises,
@@ -83,11 +82,9 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
                                  row_labels=[f"x_t, t={t}", "predicted x_0"])
             yield gr.skip(), live, gr.skip(), gr.skip(), f"Denoising: step {i + 1} of {steps} (t = {t})"
     # the pipeline's own check, as in generate(): strays from the embedding decoded again (models with redraw_below)
-    decoded = x.clamp(-1, 1).cpu()
     with torch.inference_mode():
-        final = redraw_strays(model, decoded, embedding, redraw_noises(model, n, seed), steps, guidance, text)
-        strays = 0 if model.redraw_below is None else int(
-            (faithfulness(model, decoded.to(embedding.device), embedding) < model.redraw_below).sum())
+        final, strays = redraw_strays(model, x.clamp(-1, 1).cpu(), embedding, redraw_noises(model, n, seed), steps,
+                                      guidance, text)
     images = pixels(final)
     story = labelled_grid([[s[1] for s in strip], [s[2] for s in strip]], col_labels=[f"t={s[0]}" for s in strip],
                           row_labels=["x_t", "x_0 guess"], scale=3)
@@ -118,12 +115,13 @@ def guidance_sweep(prompt: str, n: float, seed: float, steps: float, scales: lis
     model = pipeline(dataset)
     text = text_embeddings(model, [prompt] * n)
     prior_noise, image_noise = noises(model, n, seed)
+    redraw = redraw_noises(model, n, seed)
     rows, lines = [], []
     with torch.inference_mode():
         embedding = model.image_embedding(text, prior_noise.to(model.device), steps)
         for w in progress.tqdm(values, desc="guidance scales"):
             decoded = model.decode(embedding, image_noise.to(model.device), steps, w, text=text).cpu()
-            images = pixels(redraw_strays(model, decoded, embedding, redraw_noises(model, n, seed), steps, w, text))
+            images = pixels(redraw_strays(model, decoded, embedding, redraw, steps, w, text)[0])
             labels, confidence = explore.classify(get_model(f"classifier-{dataset}"), images)
             rows.append(list(images))
             lines.append(f"| {w:g} | {(confidence >= 0.9).mean():.0%} | "
