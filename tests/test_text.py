@@ -28,6 +28,7 @@ from gan_demo.families.text.generate import (
     REDRAW_TRIES,
     faithfulness,
     generate,
+    generate_counted,
     noises,
     redraw_noises,
     redraw_strays,
@@ -326,14 +327,15 @@ def test_strays_are_redrawn_from_seeded_noise_keeping_the_most_faithful_decode(t
     assert not torch.equal(redrawn, plain)
     always.redraw_below = -1.0
     assert torch.equal(generate(always, prompts, seed=2, steps=3), plain)
+    assert generate_counted(always, prompts, seed=2, steps=3)[1].tolist() == [1, 1, 1]  # the cost of redrawing, counted
     # the kept decode is, image by image, the most faithful of the first and the REDRAW_TRIES redraws
     embedding = torch.nn.functional.normalize(torch.randn(3, always.embed_dim, generator=torch.Generator().manual_seed(0)), dim=1)
     first = always.decode(embedding, noises(always, 3, 4)[1], 3)
     tries = redraw_noises(always, 3, 4)
     assert tries.shape == (REDRAW_TRIES, 3, 1, 28, 28) and not torch.equal(tries[0], noises(always, 3, 4)[1])
     always.redraw_below = 1.0
-    kept, strays = redraw_strays(always, first, embedding, tries, 3, None)
-    assert strays == 3  # at a cosine of 1, every first decode strays
+    kept, decodes = redraw_strays(always, first, embedding, tries, 3, None)
+    assert decodes.tolist() == [1 + REDRAW_TRIES] * 3  # at a cosine of 1, every decode strays: each is drawn 3 times
     candidates = [first] + [always.decode(embedding, noise, 3) for noise in tries]
     scores = torch.stack([faithfulness(always, c, embedding) for c in candidates])
     best = torch.stack([candidates[k][i] for i, k in enumerate(scores.argmax(0).tolist())])

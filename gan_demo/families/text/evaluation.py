@@ -13,11 +13,12 @@ import time
 import torch
 from torch import nn
 
+from ...data import to_uint8
 from ...data.captions import MEASURES, vocabulary, with_article
 from ...hub import load_pretrained
 from ..cgan.family import sample as cgan_sample
 from .diffusion import network_evaluations
-from .generate import sample
+from .generate import class_prompts, generate_counted, sample
 
 N_CLASS = 1000  # class-prompted samples (100 per class)
 N_WORD = 50  # samples per group or attribute prompt (the same seeds for both words of a pair)
@@ -48,7 +49,8 @@ def measure(ctx, model: nn.Module) -> dict:
     k, n_class = len(ctx.classes), min(N_CLASS, ctx.n)
     n_word = N_WORD if ctx.n >= N_CLASS else 5
     wanted = torch.arange(n_class) % k
-    images, ms = timed(lambda: sample(model, n_class, 0, wanted))
+    (images, decodes), ms = timed(lambda: generate_counted(model, class_prompts(model, wanted), 0))
+    images = to_uint8(images)
     judged = ctx.judged(ctx.generated(images))
     cgan = load_pretrained(f"cgan-{ctx.dataset}", ctx.device)
     gan_images, gan_ms = timed(lambda: cgan_sample(cgan, n_class, 0, wanted))
@@ -67,18 +69,25 @@ def measure(ctx, model: nn.Module) -> dict:
                     for w in (low, high)]
             values.append([MEASURES[low](x).mean().item() for x in pair])
         moved[f"{low}/{high}"] = values
-    decoder_calls = network_evaluations(model.steps, model.guidance)
+    # a redrawn stray (model.redraw_below) costs its decoder passes again: counted, not assumed
+    decoder_calls = round(network_evaluations(model.steps, model.guidance) * decodes.float().mean().item(), 1)
     prior_calls = network_evaluations(model.steps, model.prior_guidance, model.prior_guidance_interval)
     return {"text_agreement": (judged.predicted == wanted).float().mean().item(),
             "text_agreement_per_class": [(judged.predicted[wanted == c] == c).float().mean().item() for c in range(k)],
             "text_fd": ctx.frechet_distance(judged), "text_confident": judged.confident,
             "text_diversity": diversity(ctx, judged, wanted), "text_ms_per_image": ms / n_class,
-            "text_network_evaluations": decoder_calls + prior_calls, "text_decoder_evaluations": decoder_calls,
+            "text_network_evaluations": round(decoder_calls + prior_calls, 1), "text_decoder_evaluations": decoder_calls,
+            "text_redrawn": (decodes > 1).float().mean().item(),
             "text_groups": groups, "text_attributes": moved, "text_n": n_class, "text_n_word": n_word,
             "text_cgan_fd": ctx.frechet_distance(gan_judged),
             "text_cgan_agreement": (gan_judged.predicted == wanted).float().mean().item(),
             "text_cgan_confident": gan_judged.confident, "text_cgan_diversity": diversity(ctx, gan_judged, wanted),
             "text_cgan_ms_per_image": gan_ms / n_class}
+
+
+def redrawn_note(r: dict) -> str:
+    """The share of samples the decoder drew again (strays from their embedding), if any: part of their cost."""
+    return f" ({r['text_redrawn']:.0%} of images redrawn)" if r.get("text_redrawn") else ""
 
 
 def attribute_classes(r: dict, pair: str) -> int:

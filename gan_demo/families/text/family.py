@@ -18,7 +18,7 @@ from ..clip import CLIP
 from ..clip.family import TINY_WORDS
 from .decoder import Decoder
 from .diffusion import check_interval
-from .evaluation import checks, goals, measure
+from .evaluation import checks, goals, measure, redrawn_note
 from .generate import check_settings, sample
 from .model import TextToImage, check_redraw_below
 from .prior import Prior
@@ -200,8 +200,9 @@ FAMILY = register(Family(
         CardRow("text-to-image vs cGAN: diversity within a class (real = 1)",
                 lambda r: f"{r['text_diversity']:.2f} vs {r['text_cgan_diversity']:.2f}"),
         CardRow("text-to-image vs cGAN: network evaluations, ms per image (CPU)",
-                lambda r: f"{r['text_network_evaluations']} vs 1, {r['text_ms_per_image']:.1f} vs "
-                          f"{r['text_cgan_ms_per_image']:.2f} ms"),
+                lambda r: f"{r['text_network_evaluations']:g} vs 1, {r['text_ms_per_image']:.1f} vs "
+                          f"{r['text_cgan_ms_per_image']:.2f} ms"
+                          + redrawn_note(r)),
         CardRow("text-to-image: group words give their group",
                 lambda r: ", ".join(f"{w} {100 * v:.0f}%" for w, v in r["text_groups"].items())),
         CardRow("text-to-image: attribute pairs move the measure the right way",

@@ -52,17 +52,17 @@ def faithfulness(model: TextToImage, images: torch.Tensor, embedding: torch.Tens
 
 def redraw_strays(model: TextToImage, images: torch.Tensor, embedding: torch.Tensor, noise: torch.Tensor,
                   steps: int | None, guidance: float | None,
-                  text: torch.Tensor | None = None) -> tuple[torch.Tensor, int]:
+                  text: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The decoder checked against its condition: an image whose :func:`faithfulness` is below the model's
     ``redraw_below`` is decoded again from each of ``noise``'s draws (tries, B, 1, 28, 28) in turn, keeping the
     most faithful decode, until it passes. The prior's embedding is kept: the check catches the decoder's rare
     strays (a prompted 7 drawn as a 2 from an embedding that CLIP reads as a 7), not the prior's choices.
-    Returns the images and how many of them strayed at first."""
+    Returns the images and how many times each was decoded (B,): 1, or more for the strays (what redrawing costs)."""
+    decodes = torch.ones(len(images), dtype=torch.long)
     if model.redraw_below is None:
-        return images, 0
+        return images, decodes
     images = images.clone()
     score = faithfulness(model, images.to(embedding.device), embedding).cpu()
-    strays = int((score < model.redraw_below).sum())
     for retry in noise:
         stray = torch.nonzero(score < model.redraw_below).flatten()
         if len(stray) == 0:
@@ -71,10 +71,11 @@ def redraw_strays(model: TextToImage, images: torch.Tensor, embedding: torch.Ten
         new = model.decode(embedding[where], retry[stray].to(embedding.device), steps, guidance,
                            text=None if text is None else text[where])
         new_score = faithfulness(model, new, embedding[where]).cpu()
+        decodes[stray] += 1
         better = new_score > score[stray]
         images[stray[better]] = new[better.to(new.device)].cpu()
         score[stray[better]] = new_score[better]
-    return images, strays
+    return images, decodes
 
 
 @torch.inference_mode()
@@ -85,13 +86,20 @@ def text_embeddings(model: TextToImage, prompts: list[str]) -> torch.Tensor:
     return table[torch.tensor([distinct.index(p) for p in prompts], device=table.device)]
 
 
-@torch.inference_mode()
 def generate(model: TextToImage, prompts: list[str], seed: int, steps: int | None = None,
              guidance: float | None = None, callback: StepCallback | None = None) -> torch.Tensor:
     """Images (len(prompts), 1, 28, 28) in [-1, 1] on the CPU, one per prompt.
 
     ``callback(i, t, x_t, x0_pred)`` sees each decoder step of the first batch (the live view).
     """
+    return generate_counted(model, prompts, seed, steps, guidance, callback)[0]
+
+
+@torch.inference_mode()
+def generate_counted(model: TextToImage, prompts: list[str], seed: int, steps: int | None = None,
+                     guidance: float | None = None, callback: StepCallback | None = None
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`generate`'s images, and how many times the decoder drew each (B,): more than 1 where it was redrawn."""
     check_settings(steps, guidance)
     text = text_embeddings(model, prompts)
     prior_noise, image_noise = noises(model, len(prompts), seed)
@@ -110,26 +118,28 @@ def decode_images(model: TextToImage, images: torch.Tensor, seed: int, steps: in
     check_settings(steps, guidance)
     _, image_noise = noises(model, len(images), seed)
     return decode_in_batches(model, lambda part: model.clip.encode_image(images[part].to(model.device)), image_noise,
-                             steps, guidance, redraw=redraw_noises(model, len(images), seed))
+                             steps, guidance, redraw=redraw_noises(model, len(images), seed))[0]
 
 
 def decode_in_batches(model: TextToImage, embed, image_noise: torch.Tensor, steps: int | None, guidance: float | None,
                       callback: StepCallback | None = None, text: torch.Tensor | None = None,
-                      redraw: torch.Tensor | None = None) -> torch.Tensor:
+                      redraw: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The decoder over ``image_noise`` (N, 1, 28, 28) in batches of MAX_BATCH, ``embed(part)`` giving each batch's
     image embeddings (and ``text`` the prompts' text embeddings, if any); ``callback`` sees the first batch's steps;
-    strays are decoded again from ``redraw`` (:func:`redraw_noises`) where the model asks for it. Images in [-1, 1]
-    on the CPU."""
-    out = []
+    strays are decoded again from ``redraw`` (:func:`redraw_noises`) where the model asks for it. Returns the images
+    in [-1, 1] on the CPU and how many times each was decoded."""
+    out, decodes = [], []
     for start in range(0, len(image_noise), MAX_BATCH):
         part = slice(start, start + MAX_BATCH)
         embedding, caption = embed(part), None if text is None else text[part]
         images = model.decode(embedding, image_noise[part].to(model.device), steps, guidance,
                               callback if start == 0 else None, caption).cpu()
+        count = torch.ones(len(images), dtype=torch.long)
         if redraw is not None:
-            images, _ = redraw_strays(model, images, embedding, redraw[:, part], steps, guidance, caption)
+            images, count = redraw_strays(model, images, embedding, redraw[:, part], steps, guidance, caption)
         out.append(images)
-    return torch.cat(out)
+        decodes.append(count)
+    return torch.cat(out), torch.cat(decodes)
 
 
 @torch.inference_mode()

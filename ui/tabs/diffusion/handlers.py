@@ -83,8 +83,9 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
             yield gr.skip(), live, gr.skip(), gr.skip(), f"Denoising: step {i + 1} of {steps} (t = {t})"
     # the pipeline's own check, as in generate(): strays from the embedding decoded again (models with redraw_below)
     with torch.inference_mode():
-        final, strays = redraw_strays(model, x.clamp(-1, 1).cpu(), embedding, redraw_noises(model, n, seed), steps,
-                                      guidance, text)
+        final, decodes = redraw_strays(model, x.clamp(-1, 1).cpu(), embedding, redraw_noises(model, n, seed), steps,
+                                       guidance, text)
+    strays = int((decodes > 1).sum())
     images = pixels(final)
     story = labelled_grid([[s[1] for s in strip], [s[2] for s in strip]], col_labels=[f"t={s[0]}" for s in strip],
                           row_labels=["x_t", "x_0 guess"], scale=3)
@@ -94,8 +95,8 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
            f"**{n} images** for *{prompt}*: {steps} DDIM steps, guidance w = {guidance:g}, {calls} decoder network "
            f"evaluations per image (a GAN needs 1)"
            + (f"; {strays} strayed from {'its' if strays == 1 else 'their'} image embedding (CLIP cosine below "
-              f"{model.redraw_below:g}) and {'was' if strays == 1 else 'were'} decoded again, the closest decode kept"
-              if strays else "")
+              f"{model.redraw_below:g}) and {'was' if strays == 1 else 'were'} decoded again, the closest decode kept "
+              f"({calls * decodes.float().mean().item():.3g} evaluations per image with the redraws)" if strays else "")
            + ". Under each image: what the classifier sees.")
 
 
