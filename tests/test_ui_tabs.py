@@ -119,12 +119,13 @@ def test_gallery_click_and_dataset_switch():
     assert slider["mnist"] != slider["fashion"]
 
 
-def test_the_explanation_names_the_scales_the_configs_hold(tmp_path, monkeypatch):
+def test_the_explanation_names_the_settings_the_configs_hold(tmp_path, monkeypatch):
     for dataset in ("fashion", "mnist"):
         w, w_prior = get_model(f"text-{dataset}").guidance, get_model(f"text-{dataset}").prior_guidance
         assert f"decoder {w:g}" in diffusion.tuned_scales() and f"prior {w_prior:g}" in diffusion.tuned_scales()
     # a retrained model with other scales: the text follows its config.json, no prose to edit
-    configs = {"fashion": '{"guidance": 3, "prior_guidance": 4}',
+    assert diffusion.self_checks() == "Fashion-MNIST: never redrawn; MNIST digits: redrawn below $\\rho = 0.95$"
+    configs = {"fashion": '{"guidance": 3, "prior_guidance": 4, "redraw_below": 0.8}',
                "mnist": '{"guidance": 1, "prior_guidance": 2.5, "prior_guidance_interval": [200, 700]}'}
     for dataset, config in configs.items():
         (tmp_path / f"text-{dataset}").mkdir()
@@ -133,6 +134,7 @@ def test_the_explanation_names_the_scales_the_configs_hold(tmp_path, monkeypatch
     assert diffusion.tuned_scales() == ("decoder 3 and prior 4 for Fashion-MNIST, decoder 1 (no guidance: one network "
                                         "evaluation a step) and prior 2.5 on the steps with $t$ from 200 to 700 for "
                                         "MNIST digits")
+    assert diffusion.self_checks() == "Fashion-MNIST: redrawn below $\\rho = 0.8$; MNIST digits: never redrawn"
 
 
 def caption_reading(dataset: str):

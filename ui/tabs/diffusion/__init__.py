@@ -17,8 +17,8 @@ from .handlers import (
     text_to_image,
 )
 from .layout import CONCURRENCY, build
-from .texts import comparison_table, known_words, tuned_scales
+from .texts import comparison_table, known_words, self_checks, tuned_scales
 
 __all__ = ["CONCURRENCY", "build", "clip_retrieve", "clip_scores", "comparison_table", "gan_vs_diffusion",
-           "guidance_sweep", "image_variations", "known_words", "on_dataset", "rescore", "text_to_image",
-           "tuned_scales"]
+           "guidance_sweep", "image_variations", "known_words", "on_dataset", "rescore", "self_checks",
+           "text_to_image", "tuned_scales"]

@@ -34,14 +34,14 @@ from .handlers import (
     text_to_image,
 )
 from .inputs import MAX_IMAGES, MAX_RETRIEVE, SWEEP_SCALES, pipeline
-from .texts import EXPLAIN, comparison_table, known_words, tuned_scales
+from .texts import EXPLAIN, comparison_table, known_words, self_checks, tuned_scales
 
 CONCURRENCY = "diffusion"  # the sampling events share one queue slot per worker: others keep being served
 
 
 def build(dataset: gr.Radio) -> None:
     start = dataset.value
-    explanation(EXPLAIN.replace("{tuned}", tuned_scales()))
+    explanation(EXPLAIN.replace("{tuned}", tuned_scales()).replace("{redraws}", self_checks()))
     gr.Image(pipeline_diagram(), label="DALL-E 2's pipeline, as built here", show_label=True, interactive=False,
              format="png", elem_id="dalle-diagram", height=260)
     words = gr.Markdown(known_words(start), elem_id="dalle-words")

@@ -48,6 +48,12 @@ far less cost in variety. Each dataset's scales were tuned for the prompted clas
 CLIP *image* embeddings (a caption fits many images, so it samples one rather than averaging them), and the
 **decoder**, a diffusion UNet (diffusers' `UNet2DModel`) conditioned on that image embedding (MNIST's also on the
 prompt's text embedding, as DALL-E 2's decoder reads the caption too), draws the image.
+
+**The decoder checked against its condition.** Now and then the decoder strays: from an image embedding $e$ that
+CLIP reads as a 7 it draws a 2. A pipeline can catch that as it samples: it embeds each decoded image $\hat x$
+with its own CLIP, and if $\cos\big(\mathrm{CLIP}(\hat x),\ e\big) < \rho$ it decodes $e$ again from fresh
+noise (drawn from the same seed), at most twice, keeping the closest decode. It costs a CLIP pass per image and a
+decoder pass per stray; the status under the images says how many strayed. {redraws}.
 """
 
 
@@ -62,6 +68,15 @@ def tuned_scales() -> str:
         prior = f"prior {w_prior:g}" + (f" on the steps with $t$ from {span[0]} to {span[1]}" if span else "")
         parts.append(f"{decoder} and {prior} for {dataset_info(dataset).title}")
     return ", ".join(parts)
+
+
+def self_checks() -> str:
+    """The explanation's sentence on each pipeline's redraw threshold (``redraw_below`` in its config.json)."""
+    parts = []
+    for dataset in ("fashion", "mnist"):
+        below, title = pretrained_config(f"text-{dataset}").get("redraw_below"), dataset_info(dataset).title
+        parts.append(f"{title}: redrawn below $\\rho = {below:g}$" if below is not None else f"{title}: never redrawn")
+    return "; ".join(parts)
 
 
 def known_words(dataset: str) -> str:
