@@ -66,6 +66,11 @@ def test_text_to_image_benchmark_quick(tmp_path):
         rows = {row["what"]: row for row in d["rows"]}
         assert set(rows) == {"bare decoder loop", "pipeline (text, prior, decoder)", "/text_to_image handler"}
         assert rows["bare decoder loop"]["ratio"] == 1 and all(positive(row["median_ms"]) for row in d["rows"])
+        # what redrawing strays cost (MNIST's pipeline redraws, Fashion-MNIST's never does)
+        assert d["redraw_below"] == pretrained_config(f"text-{d['dataset']}").get("redraw_below")
+        assert d["redrawn"] + 16 <= d["decodes"] <= 16 + 2 * d["redrawn"]  # a stray is decoded again once or twice
+        if d["redraw_below"] is None:
+            assert d["redrawn"] == 0
     md = (tmp_path / "diffusion.md").read_text()
     assert md.count("Server time for 16 images") == 2 and "**mnist**" in md
     assert not any(p in md for p in ("/tmp", "/work", "/root", str(ROOT)))
