@@ -167,6 +167,12 @@ def test_the_tab_draws_the_packages_images_for_a_prompt(dataset, prompt, variant
     if variant == "redraws strays":
         assert strays == n  # at a cosine of 1, every image strays
     assert (f"; {strays} strayed" in status) == (strays > 0) and ("decoded again" in status) == (strays > 0)
+    # an image whose redraw was kept says so under it: it is not the one the denoising view showed
+    below, model.redraw_below = model.redraw_below, None
+    first = to_uint8(generate_counted(model, [prompt] * n, seed, steps, w)[0]).numpy()
+    model.redraw_below = below
+    assert [caption.endswith(" · redrawn") for _, caption in gallery] == [
+        not np.array_equal(a, b) for a, b in zip(expected, first)]
     sweep, _ = diffusion.guidance_sweep(prompt, n, seed, steps, [f"{w:g}"], dataset)
     assert np.array_equal(sweep, labelled_grid([list(expected)], row_labels=[f"w = {w:g}"], scale=3))
 

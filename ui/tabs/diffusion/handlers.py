@@ -82,21 +82,24 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
                                  row_labels=[f"x_t, t={t}", "predicted x_0"])
             yield gr.skip(), live, gr.skip(), gr.skip(), f"Denoising: step {i + 1} of {steps} (t = {t})"
     # the pipeline's own check, as in generate(): strays from the embedding decoded again (models with redraw_below)
+    first = x.clamp(-1, 1).cpu()
     with torch.inference_mode():
-        final, decodes = redraw_strays(model, x.clamp(-1, 1).cpu(), embedding, redraw_noises(model, n, seed), steps,
-                                       guidance, text)
+        final, decodes = redraw_strays(model, first, embedding, redraw_noises(model, n, seed), steps, guidance, text)
     strays = int((decodes > 1).sum())
+    replaced = (final != first).flatten(1).any(1).tolist()  # a redraw kept: unlike the denoising shown above
     images = pixels(final)
     story = labelled_grid([[s[1] for s in strip], [s[2] for s in strip]], col_labels=[f"t={s[0]}" for s in strip],
                           row_labels=["x_t", "x_0 guess"], scale=3)
-    gallery = [(display(img), caption) for img, caption in zip(images, verdicts(images, dataset))]
+    gallery = [(display(img), caption + (" · redrawn" if new else ""))
+               for img, caption, new in zip(images, verdicts(images, dataset), replaced)]
     calls = steps * (2 if guidance != 1 else 1)
     yield (gallery, live, story, gif_file(np.stack(frames)),
            f"**{n} images** for *{prompt}*: {steps} DDIM steps, guidance w = {guidance:g}, {calls} decoder network "
            f"evaluations per image (a GAN needs 1)"
            + (f"; {strays} strayed from {'its' if strays == 1 else 'their'} image embedding (CLIP cosine below "
               f"{model.redraw_below:g}) and {'was' if strays == 1 else 'were'} decoded again, the closest decode kept "
-              f"({calls * decodes.float().mean().item():.3g} evaluations per image with the redraws)" if strays else "")
+              f"({calls * decodes.float().mean().item():.3g} evaluations per image with the redraws; the denoising above "
+              f"shows the first decodes, and an image marked *redrawn* replaced its own)" if strays else "")
            + ". Under each image: what the classifier sees.")
 
 
