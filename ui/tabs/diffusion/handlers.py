@@ -16,6 +16,7 @@ from gan_demo.data import image_tensors, to_uint8
 from gan_demo.data.captions import vocabulary
 from gan_demo.device import gpu
 from gan_demo.families.clip import scoring
+from gan_demo.families.text.diffusion import network_evaluations
 from gan_demo.families.text.generate import (
     generate,
     noises,
@@ -92,7 +93,7 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
                           row_labels=["x_t", "x_0 guess"], scale=3)
     gallery = [(display(img), caption + (" · redrawn" if new else ""))
                for img, caption, new in zip(images, verdicts(images, dataset), replaced)]
-    calls = steps * (2 if guidance != 1 else 1)
+    calls = network_evaluations(steps, guidance)  # the decoder's, per image: two on a guided step
     yield (gallery, live, story, gif_file(np.stack(frames)),
            f"**{n} images** for *{prompt}*: {steps} DDIM steps, guidance w = {guidance:g}, {calls} decoder network "
            f"evaluations per image (a GAN needs 1)"
