@@ -107,7 +107,8 @@ def generate_counted(model: TextToImage, prompts: list[str], seed: int, steps: i
     def embed(part: slice) -> torch.Tensor:  # the prior's image embeddings for the batch's prompts
         return model.image_embedding(text[part], prior_noise[part].to(model.device), steps)
 
-    return decode_in_batches(model, embed, image_noise, steps, guidance, callback, text, redraw_noises(model, len(prompts), seed))
+    return decode_in_batches(model, embed, image_noise, redraw_noises(model, len(prompts), seed), steps, guidance,
+                             callback, text)
 
 
 @torch.inference_mode()
@@ -118,25 +119,24 @@ def decode_images(model: TextToImage, images: torch.Tensor, seed: int, steps: in
     check_settings(steps, guidance)
     _, image_noise = noises(model, len(images), seed)
     return decode_in_batches(model, lambda part: model.clip.encode_image(images[part].to(model.device)), image_noise,
-                             steps, guidance, redraw=redraw_noises(model, len(images), seed))[0]
+                             redraw_noises(model, len(images), seed), steps, guidance)[0]
 
 
-def decode_in_batches(model: TextToImage, embed, image_noise: torch.Tensor, steps: int | None, guidance: float | None,
-                      callback: StepCallback | None = None, text: torch.Tensor | None = None,
-                      redraw: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def decode_in_batches(model: TextToImage, embed, image_noise: torch.Tensor, redraw: torch.Tensor, steps: int | None,
+                      guidance: float | None, callback: StepCallback | None = None,
+                      text: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The decoder over ``image_noise`` (N, 1, 28, 28) in batches of MAX_BATCH, ``embed(part)`` giving each batch's
     image embeddings (and ``text`` the prompts' text embeddings, if any); ``callback`` sees the first batch's steps;
-    strays are decoded again from ``redraw`` (:func:`redraw_noises`) where the model asks for it. Returns the images
-    in [-1, 1] on the CPU and how many times each was decoded."""
+    strays are decoded again from ``redraw`` (:func:`redraw_noises`) where the model asks for it (``redraw_below``;
+    :func:`redraw_strays` leaves the images be otherwise). Returns the images in [-1, 1] on the CPU and how many
+    times each was decoded."""
     out, decodes = [], []
     for start in range(0, len(image_noise), MAX_BATCH):
         part = slice(start, start + MAX_BATCH)
         embedding, caption = embed(part), None if text is None else text[part]
         images = model.decode(embedding, image_noise[part].to(model.device), steps, guidance,
                               callback if start == 0 else None, caption).cpu()
-        count = torch.ones(len(images), dtype=torch.long)
-        if redraw is not None:
-            images, count = redraw_strays(model, images, embedding, redraw[:, part], steps, guidance, caption)
+        images, count = redraw_strays(model, images, embedding, redraw[:, part], steps, guidance, caption)
         out.append(images)
         decodes.append(count)
     return torch.cat(out), torch.cat(decodes)
