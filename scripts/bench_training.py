@@ -113,7 +113,7 @@ def main(argv=None) -> None:
     p.add_argument("--steps-2d", type=int, default=1500)
     p.add_argument("--steps-mlp", type=int, default=1000, help="steps of the image mode's fully connected GAN")
     p.add_argument("--steps-dcgan", type=int, default=100, help="steps of the image mode's DCGAN")
-    p.add_argument("--threads", type=int, default=train_tab.LIVE_THREADS,
+    p.add_argument("--threads", type=int, default=train_tab.live_threads(),
                    help="torch CPU threads of the bare loop (default: the app's training threads, "
                         "$GAN_DEMO_LIVE_THREADS or 1)")
     p.add_argument("--no-server", action="store_true", help="skip the launched-app measurement")
@@ -130,7 +130,7 @@ def main(argv=None) -> None:
         _, url, _ = app.demo.launch(prevent_thread_lock=True, quiet=True)
         client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
     torch.set_num_threads(args.threads)  # after importing app, which sets its own thread count
-    print(f"device {pick_device()}, {args.threads} torch threads bare, {train_tab.LIVE_THREADS} in the app, "
+    print(f"device {pick_device()}, {args.threads} torch threads bare, {train_tab.live_threads()} in the app, "
           f"{args.repeats} repeats (median shown)")
     with httpx.Client(timeout=60) as fetch:
         results = {name: bench(name, s, args.repeats, client, fetch) for name, s in cases.items()}

@@ -1,7 +1,7 @@
-"""The README's benchmarks: server time against the bare forward pass, end-to-end latency, live training, cold start.
+"""The app's benchmarks: server time against the bare forward pass, end-to-end latency, live training, cold start.
 
     python scripts/benchmark.py --quick   # CI: about a minute; writes artifacts/benchmarks/results.{json,md}
-    python scripts/benchmark.py --full    # the README numbers: writes benchmarks/results.{json,md} and the README block
+    python scripts/benchmark.py --full    # the published numbers: benchmarks/results.{json,md} + docs/benchmarks.md
 
 1. Server time: each handler (what an endpoint runs) for 1, 16 and 64 samples, one reconstruction and the class
    grid, as a ratio to the bare model forward pass for the same images, measured in the same run.
@@ -36,11 +36,12 @@ import gradio  # noqa: E402
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from bench_report import BENCHMARKS_DOC  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 
 from gan_demo import live  # noqa: E402
 from gan_demo.device import configure_threads, cpu_cores, pick_device  # noqa: E402
-from gan_demo.evaluation.card import write_readme  # noqa: E402
+from gan_demo.evaluation.card import write_block  # noqa: E402
 from gan_demo.sampling import make_noise  # noqa: E402
 from ui.common import get_model  # noqa: E402
 from ui.components import example_paths  # noqa: E402
@@ -49,7 +50,7 @@ from ui.tabs import cgan, gan  # noqa: E402
 from ui.tabs import live as train_tab  # noqa: E402
 
 DATASET = "fashion"
-README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+BLOCK_START, BLOCK_END = "<!-- bench:start -->", "<!-- bench:end -->"  # in docs/benchmarks.md
 DOWNLOADS = Path(tempfile.mkdtemp(prefix="gan_demo_bench_"))  # clients download every output, as a browser would
 EXAMPLE = str(example_paths(DATASET)[4])
 SETTINGS = {  # repetitions per mode; quick keeps CI under two minutes on 2 busy cores
@@ -207,7 +208,7 @@ def training(url: str, train_2d: tuple[int, int], train_mlp: tuple[int, int], tr
              "images (MNIST, MLP)": (dict(mode="images"), *train_mlp),
              "images (MNIST, DCGAN)": (dict(mode="images", model="dcgan"), *train_dcgan)}
     threads = torch.get_num_threads()
-    torch.set_num_threads(train_tab.LIVE_THREADS)  # bare gets the app's training threads
+    torch.set_num_threads(train_tab.live_threads())  # bare gets the app's training threads
     rows = []
     try:
         for name, (choice, steps, repeats) in cases.items():
@@ -279,8 +280,8 @@ def markdown(r: dict) -> str:
     return "\n".join(out)
 
 
-def readme_block(results_md: str) -> str:
-    """results.md as the README shows it: without its title, its sections one heading level down."""
+def docs_block(results_md: str) -> str:
+    """results.md as docs/benchmarks.md shows it: without its title, its sections one heading level down."""
     body = results_md.split("\n", 2)[2]
     return "\n".join("#" + line if line.startswith("## ") else line for line in body.splitlines())
 
@@ -289,7 +290,7 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_const", dest="mode", const="quick", help="few repetitions (CI)")
-    mode.add_argument("--full", action="store_const", dest="mode", const="full", help="the README numbers")
+    mode.add_argument("--full", action="store_const", dest="mode", const="full", help="the published numbers")
     p.add_argument("--out-dir", type=Path, help="default: benchmarks/ (--full) or artifacts/benchmarks/ (--quick)")
     args = p.parse_args(argv)
     args.mode = args.mode or "quick"
@@ -317,8 +318,8 @@ def main(argv=None) -> None:
     (out_dir / "results.md").write_text(markdown(result))
     print(f"wrote results.json and results.md in {out_dir.name}/")
     if args.mode == "full" and args.out_dir is None:
-        write_readme(readme_block(markdown(result)), start=README_START, end=README_END)
-        print("rewrote the README's benchmark block")
+        write_block(docs_block(markdown(result)), BENCHMARKS_DOC, BLOCK_START, BLOCK_END)
+        print("rewrote the benchmark block in docs/benchmarks.md")
 
 
 if __name__ == "__main__":

@@ -11,9 +11,9 @@ No gradio here: ``ui/tabs/live`` lays out the tab and draws the frames.
 """
 from __future__ import annotations
 
-from .diagnostics import collapse_note, health
+from .diagnostics import collapse_note
 from .export import GifFrames, export_run, history_csv, records_frame
-from .frame import RECORD_COLUMNS, Frame
+from .frame import Frame
 from .plots import (
     COLORS,
     D_SERIES,
@@ -27,10 +27,9 @@ from .plots import (
     loss_table,
     opening_tables,
 )
-from .run import MAX_SECONDS, LiveRun, opening, stream
+from .run import LiveRun, default_max_seconds, opening, stream
 from .settings import (
     DATASETS,
-    G_INITS,
     G_LOSSES,
     LIMITS,
     MAX_BATCH,
@@ -39,27 +38,22 @@ from .settings import (
     MAX_STEPS,
     MODELS,
     MODES,
-    OPTIMIZERS,
-    PRESET_NAMES,
     PRESETS,
     LiveSettings,
-    Preset,
-    check_value,
     make_settings,
     mode_defaults,
     settings_from_dict,
-    with_preset,
 )
-from .trainer import build_models, build_trainer, cpu_snapshot, generator_name
-from .views import GRID_LIM, GRID_N, N_POINTS, ImageViews, ToyViews, binned_kde
+from .trainer import build_models, build_trainer
+from .views import GRID_LIM, GRID_N, ImageViews, binned_kde
 
 __all__ = [
-    "COLORS", "DATASETS", "D_SERIES", "GRAD_SERIES", "GRID_LIM", "GRID_N", "G_INITS", "G_LOSSES", "LIMITS",
-    "LOSS_SERIES", "MAX_BATCH", "MAX_DCGAN_WIDTH", "MAX_HIDDEN", "MAX_SECONDS", "MAX_STEPS", "MODELS", "MODES",
-    "N_POINTS", "OPTIMIZERS", "PRESETS", "PRESET_NAMES",
-    "RECORD_COLUMNS", "SERIES", "Frame", "GifFrames", "ImageViews", "LiveRun", "LiveSettings", "Preset", "ToyViews",
-    "binned_kde", "build_models", "build_trainer", "check_value", "collapse_note", "cpu_snapshot", "d_table",
-    "export_run", "generator_name", "grad_table", "health", "history_columns", "history_csv", "loss_legend",
+    "COLORS", "DATASETS", "D_SERIES", "GRAD_SERIES", "GRID_LIM", "GRID_N", "G_LOSSES", "LIMITS",
+    "LOSS_SERIES", "MAX_BATCH", "MAX_DCGAN_WIDTH", "MAX_HIDDEN", "MAX_STEPS", "MODELS", "MODES",
+    "PRESETS",
+    "SERIES", "Frame", "GifFrames", "ImageViews", "LiveRun", "LiveSettings",
+    "binned_kde", "build_models", "build_trainer", "collapse_note", "d_table", "default_max_seconds",
+    "export_run", "grad_table", "history_columns", "history_csv", "loss_legend",
     "loss_table", "make_settings", "mode_defaults", "opening", "opening_tables", "records_frame", "settings_from_dict",
-    "stream", "with_preset",
+    "stream",
 ]

@@ -29,7 +29,9 @@ from .views import ImageViews, ToyViews
 log = logging.getLogger(__name__)
 
 # Wall-clock cap of one run, so a shared 2-CPU server stays responsive (override for a private machine).
-MAX_SECONDS = float(os.getenv("GAN_DEMO_LIVE_MAX_SECONDS", "300"))
+def default_max_seconds() -> float:
+    """A run's wall-time cap in seconds: ``$GAN_DEMO_LIVE_MAX_SECONDS`` as it is when the run starts, else 300."""
+    return float(os.getenv("GAN_DEMO_LIVE_MAX_SECONDS", "300"))
 RECENT = 50  # records the health messages look at
 GAP_FRAMES = 10  # frames the gap V(D*, G) - V(D, G) is averaged over
 
@@ -94,7 +96,7 @@ class LiveRun:
         self.views = ToyViews(dist, settings.seed, settings.g_loss) if dist is not None else ImageViews(settings.dataset, device)
         self.last_step = self.trainer.step + settings.steps
         self.pacer, self.started = Pacer(frame_seconds), time.monotonic()
-        self.max_seconds = MAX_SECONDS if max_seconds is None else max_seconds
+        self.max_seconds = default_max_seconds() if max_seconds is None else max_seconds
         # the first frame carries a snapshot too, so a run stopped in its first seconds can still be exported and continued
         self.snapshots, self.judging = Every(snapshot_seconds), Every(judge_seconds)
         self.pending: list[dict] = []  # records since the previous frame

@@ -8,7 +8,7 @@ range, an unknown name) is a ValueError that names the setting and what is allow
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from numbers import Real
 
 from ..data import toy
@@ -202,13 +202,6 @@ def mode_defaults(mode: str, model: str | None = None) -> dict:
         raise _bad("mode", mode, "choose " + _one_of(MODES))
     model = model if model in MODELS[mode] else MODELS[mode][0]
     return dict(mode=mode, model=model, **SIZES[mode, model], **PRESETS["balanced"].settings[mode])
-
-
-def with_preset(settings: LiveSettings, preset: str) -> LiveSettings:
-    """``settings`` with the fields ``preset`` is about overwritten; 'custom' changes nothing."""
-    if check_preset(preset) == "custom":
-        return settings
-    return replace(settings, **PRESETS[preset].settings[settings.mode])
 
 
 def make_settings(preset: str = "custom", **values) -> LiveSettings:

@@ -5,9 +5,7 @@ component), ``session.py`` what a browser session keeps of its run. The training
 """
 from __future__ import annotations
 
-from .handlers import LIVE_THREADS, TRAIN_CONCURRENCY, LiveTab, RunOutputs, request_stop
+from .handlers import LiveTab, live_threads, request_stop
 from .layout import build
-from .session import PictureFiles, SessionRun
 
-__all__ = ["LIVE_THREADS", "TRAIN_CONCURRENCY", "LiveTab", "PictureFiles", "RunOutputs", "SessionRun", "build",
-           "request_stop"]
+__all__ = ["LiveTab", "build", "live_threads", "request_stop"]

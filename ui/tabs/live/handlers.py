@@ -19,14 +19,23 @@ from gan_demo.device import gpu
 
 from .session import PictureFiles, SessionRun, status_text, stopped_text
 
-# One training run at a time by default: a 2-CPU Space stays responsive; others wait and see their place.
-TRAIN_CONCURRENCY = int(os.getenv("GAN_DEMO_TRAIN_CONCURRENCY", "1"))
-# Torch threads of a CPU run, set only while it trains (the other tabs keep theirs). The models are tiny, so more
-# threads gain little, and on a busy 2-core host two threads spin-wait on each other: 20 steps took 50-90 s
-# instead of 0.6 s on the development machine.
-LIVE_THREADS = int(os.getenv("GAN_DEMO_LIVE_THREADS", "1"))
-# On ZeroGPU all training state lives in this function's forked worker; frames are pickled out.
-gpu_stream = gpu(duration=int(live.MAX_SECONDS) + 30)(live.stream)
+
+def train_concurrency() -> int:
+    """Training runs at once, read when the page is built: one by default, so a 2-CPU Space stays responsive;
+    others wait and see their place."""
+    return int(os.getenv("GAN_DEMO_TRAIN_CONCURRENCY", "1"))
+
+
+def live_threads() -> int:
+    """Torch threads of a CPU run, read when it starts and set only while it trains (the other tabs keep theirs).
+    The models are tiny, so more threads gain little, and on a busy 2-core host two threads spin-wait on each
+    other: 20 steps took 50-90 s instead of 0.6 s on 2 cores."""
+    return int(os.getenv("GAN_DEMO_LIVE_THREADS", "1"))
+
+
+# On ZeroGPU all training state lives in this function's forked worker; frames are pickled out. ZeroGPU registers
+# its functions when the module is imported, so this one reads the run's time cap then.
+gpu_stream = gpu(duration=int(live.default_max_seconds()) + 30)(live.stream)
 PRESET_FIELDS = ("k_disc", "g_loss", "optimizer", "lr_d", "lr_g", "batch_size", "g_init")
 MODEL_CHOICES = [("MLP", "mlp"), ("DCGAN", "dcgan")]
 IMAGES_READY = ("Press **Start** to train: the grid decodes the same 64 noise vectors at every frame, from blobs to "
@@ -131,7 +140,7 @@ class LiveTab:
         stop = threading.Event()
         if session:
             _STOPS[session] = stop
-        frames = gpu_stream(settings, run.state, threads=LIVE_THREADS)
+        frames = gpu_stream(settings, run.state, threads=live_threads())
         try:
             for frame in frames:
                 picture = run.add(frame)

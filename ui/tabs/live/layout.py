@@ -14,11 +14,11 @@ from ui.components import LATEX, guarded, initial
 from .handlers import (
     MODEL_CHOICES,
     PRESET_FIELDS,
-    TRAIN_CONCURRENCY,
     LiveTab,
     RunOutputs,
     dataset_choices,
     request_stop,
+    train_concurrency,
 )
 from .session import opening_text
 
@@ -181,7 +181,7 @@ def wire(tab: LiveTab, start: gr.Button, stop: gr.Button, cont: gr.Button, smoot
     c, out = tab.controls, tab.outputs
     inputs = [c[name] for name in CONTROL_NAMES]
     # the progress bar (and the queue position) goes on the status line only, so the plots stay visible as they update
-    limits = dict(concurrency_limit=TRAIN_CONCURRENCY, concurrency_id="live_training", show_progress_on=[out.status])
+    limits = dict(concurrency_limit=train_concurrency(), concurrency_id="live_training", show_progress_on=[out.status])
     start.click(tab.train, [*inputs, out.run, tab.smooth_state], out.components(), api_name="train", **limits)
     cont.click(tab.continue_training, [c["steps"], out.run, tab.smooth_state], out.components(),
                api_name="continue_training", **limits)
