@@ -1,6 +1,7 @@
 """The training loop and the training CLI: dry runs of every kind, resuming, divergence, DDP."""
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import subprocess
@@ -90,6 +91,16 @@ def test_class_logits_need_an_auxiliary_head():
     assert logits.shape == (2,) and classes.shape == (2, 10)
     with pytest.raises(ValueError, match="aux_weight"):
         GANConfig(aux_weight=-1)
+
+
+def test_a_zero_learning_rate_is_refused_not_replaced_by_lr():
+    """--lr-d 0 is a value, not "unset": the run must refuse it rather than quietly train D at --lr."""
+    family = get_family("gan")
+    args = argparse.Namespace(k_disc=1, g_loss="hinge", lr=2e-4, lr_d=0.0, lr_g=None, beta1=0.0, beta2=0.9,
+                              batch_size=8, ema_decay=0.0, seed=0)
+    with pytest.raises(ValueError, match=r"learning rates must be > 0, got lr_d=0.0 and lr_g=0.0002"):
+        family.recipe.config(args)
+    assert family.recipe.config(argparse.Namespace(**{**vars(args), "lr_d": 1e-3})).lr_d == 1e-3
 
 
 def test_same_seed_same_run():
@@ -182,7 +193,7 @@ def test_a_finished_decoder_goes_on_training_with_the_caption_from_where_it_stoo
     start = TextRecipe.decoder_of(weights / "first", text=True).eval()
     assert start.decoder.text and not first.decoder.text and not start.prior.null.requires_grad
     prompts = ["a sneaker", "a dark top"]
-    before, after = (generate(m, prompts, seed=3, steps=3) for m in (first, start))
+    before, after = (generate(m, prompts, seed=3, steps=3).images for m in (first, start))
     assert (before - after).abs().max() < 1e-5  # equal but for the order of a sum in the widened projection
     train_main(["text", *tiny, "--steps", "3", "--finetune-decoder", str(weights / "first"), "--decoder-text",
                 "--out", str(weights / "tuned"), "--checkpoint-dir", str(ck / "tuned")])

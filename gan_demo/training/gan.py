@@ -49,6 +49,8 @@ class GANConfig:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose 'adam' or 'sgd'")
         if self.aux_weight < 0:
             raise ValueError(f"aux_weight must be >= 0, got {self.aux_weight}")
+        if not (self.lr_d > 0 and self.lr_g > 0):
+            raise ValueError(f"learning rates must be > 0, got lr_d={self.lr_d} and lr_g={self.lr_g}")
         if self.k_disc < 1 or self.batch_size < 1:
             raise ValueError(f"k_disc and batch_size must be >= 1, got {self.k_disc} and {self.batch_size}")
 

@@ -38,7 +38,8 @@ class GANRecipe:
 
     def config(self, args: argparse.Namespace, rank: int = 0) -> GANConfig:
         """The loop's options; each process of a distributed run gets its own seed."""
-        return GANConfig(k_disc=args.k_disc, g_loss=args.g_loss, lr_d=args.lr_d or args.lr, lr_g=args.lr_g or args.lr,
+        return GANConfig(k_disc=args.k_disc, g_loss=args.g_loss, lr_d=args.lr if args.lr_d is None else args.lr_d,
+                         lr_g=args.lr if args.lr_g is None else args.lr_g,
                          beta1=args.beta1, beta2=args.beta2, batch_size=args.batch_size, ema_decay=args.ema_decay,
                          aux_weight=getattr(args, "aux_weight", 0.0), seed=args.seed + rank)
 
