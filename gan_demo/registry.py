@@ -80,7 +80,7 @@ Sampler = Callable[..., torch.Tensor]
 
 @dataclass(frozen=True)
 class CardRow:
-    """One row of the README's model card: a label and how to format this family's measured value."""
+    """One row of the model card (docs/models.md): a label and how to format this family's measured value."""
 
     label: str
     format: Callable[[dict], str]
@@ -100,7 +100,7 @@ class Evaluation:
 @dataclass(frozen=True)
 class Family:
     name: str
-    summary: str  # one line for the README, errors and --help
+    summary: str  # one line for the docs, errors and --help
     parts: dict[str, Part]
     pretrained: str | None = None  # the part whose weights ship in weights/<name>-<dataset>
     datasets: tuple[str, ...] = field(default_factory=lambda: tuple(DATASETS))  # () when nothing ships

@@ -1,6 +1,6 @@
 """Text-to-image speed: the /text_to_image handler against the bare decoder loop, side by side in one run.
 
-    python scripts/bench_diffusion.py --full    # the README numbers: writes benchmarks/diffusion.{json,md} + README
+    python scripts/bench_diffusion.py --full    # the published numbers: benchmarks/diffusion.{json,md} + docs/benchmarks.md
     python scripts/bench_diffusion.py --quick   # the tests: one repetition, into artifacts/benchmarks/
 
 For each dataset's pipeline, 16 images at its default 25 DDIM steps and guidance (with guidance other than 1 a
@@ -8,7 +8,7 @@ step evaluates a doubled batch), it times, alternately and with the same inputs:
 embedding and noise given: only the UNet calls and the scheduler), (b) the whole pipeline (text encoder, prior,
 decoder), and (c) the tab's handler, which adds the input checks, a picture of the denoising every 5 steps, the
 GIF, the classifier's verdicts and the gallery.
-Medians are compared; the issue's bar is 3 s of server time on 2 CPU cores.
+Medians are compared; the bar is 3 s of server time on 2 CPU cores.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from gan_demo.families.text.generate import generate, generate_counted, noises, 
 from ui.common import get_model  # noqa: E402
 from ui.tabs import diffusion  # noqa: E402
 
-README_START, README_END = "<!-- bench-diffusion:start -->", "<!-- bench-diffusion:end -->"
+BLOCK_START, BLOCK_END = "<!-- bench-diffusion:start -->", "<!-- bench-diffusion:end -->"  # in docs/benchmarks.md
 PROMPTS = {"fashion": "a photo of a dark sneaker", "mnist": "a photo of a dark 7"}
 N, SEED = 16, 0
 BAR_MS = 3000
@@ -113,7 +113,7 @@ def main(argv=None) -> None:
     configure_threads()
     result = header("bench_diffusion.py", args.mode, torch_threads=torch.get_num_threads(), device=str(pick_device()))
     result["datasets"] = [measure(dataset, 1 if args.mode == "quick" else 7) for dataset in PROMPTS]
-    write(args, "diffusion", result, markdown, (README_START, README_END), "text-to-image benchmark")
+    write(args, "diffusion", result, markdown, (BLOCK_START, BLOCK_END), "text-to-image benchmark")
 
 
 if __name__ == "__main__":

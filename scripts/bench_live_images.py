@@ -1,11 +1,11 @@
 """The live tab's default image run, measured as a lecturer meets it: how long it takes, and are the samples any good?
-    python scripts/bench_live_images.py --full    # the README numbers: benchmarks/live_images.{json,md} + README
+    python scripts/bench_live_images.py --full    # the published numbers: benchmarks/live_images.{json,md} + docs
     python scripts/bench_live_images.py --quick   # the tests: a few steps, 1,000 samples, into artifacts/benchmarks/
 For each dataset it runs exactly what pressing Start in Images mode runs (``live.stream`` with the page's
 settings and thread count, frames and the classifier's histogram included), then exports the generator as the tab
 does, loads the export back by folder (as ``python -m gan_demo.sample FOLDER`` would) and draws 10,000 samples.
 The shipped classifier judges them: the share it is at least 90% sure of, and the share of each class. The same
-figures for real test images sit beside them. The issue's bar, for the default dataset: the run ends within 60 s
+figures for real test images sit beside them. The bar, for the default dataset: the run ends within 60 s
 of wall time on 2 CPU cores, at least 40% of the samples are confident, and every class gets at least 3%.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from gan_demo.data import dataset_info, image_tensors  # noqa: E402
 from gan_demo.hub import cached_pretrained, load_saved  # noqa: E402
 from gan_demo.live.export import save_generator  # noqa: E402
 
-README_START, README_END = "<!-- bench-live-images:start -->", "<!-- bench-live-images:end -->"
+BLOCK_START, BLOCK_END = "<!-- bench-live-images:start -->", "<!-- bench-live-images:end -->"  # docs/benchmarks.md
 BAR_SECONDS, BAR_CONFIDENT, BAR_CLASS = 60.0, 0.40, 0.03
 CONFIDENT = 0.9
 LIVE_THREADS = 1  # what the tab trains with (ui/tabs/live/handlers.py, GAN_DEMO_LIVE_THREADS)
@@ -91,7 +91,7 @@ def main(argv=None) -> None:
     result = header("bench_live_images.py", args.mode) | {"default": default}
     result["rows"] = [measure(d, 5 if quick else None, 1000 if quick else 10_000)
                       for d in (default, *(d for d in live.DATASETS["images"] if d != default))]
-    write(args, "live_images", result, markdown, (README_START, README_END), "live image-run")
+    write(args, "live_images", result, markdown, (BLOCK_START, BLOCK_END), "live image-run")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""What the README's benchmark scripts share: the --quick / --full switch, the machine line, and writing
-``NAME.json`` + ``NAME.md`` (and, for a full run into benchmarks/, the README block between two markers)."""
+"""What the benchmark scripts share: the --quick / --full switch, the machine line, and writing ``NAME.json`` +
+``NAME.md`` (and, for a full run into benchmarks/, the block between two markers in docs/benchmarks.md)."""
 from __future__ import annotations
 
 import argparse
@@ -13,13 +13,14 @@ from pathlib import Path
 import torch
 
 from gan_demo.device import cpu_cores
-from gan_demo.evaluation.card import write_readme
+from gan_demo.evaluation.card import write_block
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS_DOC = ROOT / "docs" / "benchmarks.md"  # where the full runs' tables are shown
 
 
 def parse_mode(doc: str, argv=None) -> argparse.Namespace:
-    """``--quick`` (the default: the tests) or ``--full`` (the README numbers), and ``--out-dir``."""
+    """``--quick`` (the default: the tests) or ``--full`` (the published numbers), and ``--out-dir``."""
     p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_const", dest="mode", const="quick")
@@ -41,7 +42,7 @@ def header(script: str, mode: str, **machine) -> dict:
 def write(args: argparse.Namespace, name: str, result: dict, markdown: Callable[[dict], str],
           markers: tuple[str, str], block: str) -> None:
     """``name``.json and ``name``.md into benchmarks/ (full) or artifacts/benchmarks/ (quick) or ``--out-dir``;
-    a full run into benchmarks/ also rewrites the README's ``block`` between ``markers``."""
+    a full run into benchmarks/ also rewrites the ``block`` between ``markers`` in docs/benchmarks.md."""
     out_dir = args.out_dir or ROOT / ("benchmarks" if args.mode == "full" else "artifacts/benchmarks")
     out_dir.mkdir(parents=True, exist_ok=True)
     text = markdown(result)
@@ -49,5 +50,5 @@ def write(args: argparse.Namespace, name: str, result: dict, markdown: Callable[
     (out_dir / f"{name}.md").write_text(text)
     print(text)
     if args.mode == "full" and args.out_dir is None:
-        write_readme(text, start=markers[0], end=markers[1])
-        print(f"rewrote the README's {block} block")
+        write_block(text, BENCHMARKS_DOC, *markers)
+        print(f"rewrote the {block} block in docs/benchmarks.md")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One call on a lent GPU machine (issue 11; README, "Devices"): the tests on CUDA beside longer GAN runs.
+# One call on a GPU machine (docs/architecture.md, "Devices"): the tests on CUDA beside longer GAN runs.
 #
 #   here:   .venv/bin/python -m gan_demo.data.stage      # data/ (git-ignored): both datasets as idx files
 #   there:  the device tool's run, carrying data/:  bash scripts/gpu_session.sh      (timeout_s 600)

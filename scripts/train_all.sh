@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Train all fourteen shipped models into weights/, exactly as they were made (see README, "Training").
+# Train all fourteen shipped models into weights/, exactly as they were made (see docs/training.md).
 # Two lanes of one CPU thread each run side by side; every run resumes from checkpoints/ if interrupted.
 # Each run uses the best device there is (cuda, mps, cpu): gan-fashion, gan-mnist and autoencoder-fashion
-# were trained on a GPU and take about 5, 5 and 2.3 hours on one CPU core (see README, "Training").
+# were trained on a GPU and take about 5, 5 and 2.3 hours on one CPU core (see docs/training.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
@@ -32,10 +32,10 @@ train() { # name, then flags; CPU time per run goes to runs/times.txt, the outpu
   train clip-mnist --steps 2000
   # MNIST's pipeline trains on 9,000 digits (make more-digits) and was made with its first command on 2 threads
   train text-mnist --steps 4500 --prediction sample --more-digits --threads 2
-  # a new prior whose captions name attributes less often (README, "Why MNIST's prior hears fewer attributes"), and
-  # the decoder's self-check saved with it (README, "Why MNIST's pipeline trains on 9,000 digits and redraws its strays")
+  # a new prior whose captions name attributes less often (docs/training.md, "Why MNIST's prior hears fewer attributes"), and
+  # the decoder's self-check saved with it (docs/training.md, "Why MNIST's pipeline trains on 9,000 digits and redraws its strays")
   train text-mnist --decoder-from weights/text-mnist --more-digits --steps 20000 --attribute-p 0.3 --guidance 1 --prior-guidance 3 --prior-guidance-interval 200 700 --redraw-below 0.95 --checkpoint-dir checkpoints/text-mnist-prior
-  # the decoder goes on training with the caption beside the image embedding (README, "Why MNIST's decoder reads the caption")
+  # the decoder goes on training with the caption beside the image embedding (docs/training.md, "Why MNIST's decoder reads the caption")
   train text-mnist --finetune-decoder weights/text-mnist --decoder-text --more-digits --steps 2000 --lr 3e-4 --checkpoint-dir checkpoints/text-mnist-caption
 ) &
 wait

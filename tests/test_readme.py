@@ -1,4 +1,4 @@
-"""The README's promises: its two commands exist and CI runs the test one; its numbers are current."""
+"""The README's promises: its two commands exist and CI runs the test one; the numbers in it and in docs/ are current."""
 from __future__ import annotations
 
 import json
@@ -15,6 +15,12 @@ from gan_demo.evaluation.card import END, START, bar_checks, markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
+DOCS = ROOT / "docs"
+
+
+def block(doc: str, start: str, end: str) -> str:
+    """What lies between the ``start`` and ``end`` markers of docs/``doc``."""
+    return (DOCS / doc).read_text().split(start, 1)[1].split(end, 1)[0]
 
 
 def test_readme_gives_the_two_commands_and_make_defines_them():
@@ -29,10 +35,9 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_model_card_table_is_the_latest_evaluation():
-    """The README table is exactly what `python -m gan_demo.evaluate` wrote to weights/evaluation.json."""
+    """The model card in docs/models.md is exactly what `python -m gan_demo.evaluate` wrote to weights/evaluation.json."""
     results = json.loads((ROOT / "weights" / "evaluation.json").read_text())
-    block = README.split(START, 1)[1].split(END, 1)[0]
-    assert block.strip() == markdown(results).strip()
+    assert block("models.md", START, END).strip() == markdown(results).strip()
 
 
 RESULTS = {r["dataset"]: r for r in json.loads((ROOT / "weights" / "evaluation.json").read_text())}
@@ -41,7 +46,7 @@ RESULTS = {r["dataset"]: r for r in json.loads((ROOT / "weights" / "evaluation.j
 @pytest.mark.slow
 def test_evaluation_json_is_reproduced_by_make_evaluate():
     """Recompute MNIST's whole evaluation (1,000 test digits, so it takes seconds) from the shipped weights:
-    every number in weights/evaluation.json, hence in the README, must come out again (float noise aside)."""
+    every number in weights/evaluation.json, hence in the model card, must come out again (float noise aside)."""
     fresh = evaluate_dataset("mnist", 10_000, pick_device())
     committed = RESULTS["mnist"]
     assert set(fresh) == set(committed)
@@ -72,31 +77,32 @@ def test_requirements_are_pinned():
 
 
 def test_benchmark_tables_are_the_latest_full_run():
-    """The README's benchmark block is exactly what `make bench` wrote to benchmarks/results.md."""
+    """The benchmark block of docs/benchmarks.md is exactly what `make bench` wrote to benchmarks/results.md."""
     sys.path.insert(0, str(ROOT / "scripts"))
-    from benchmark import README_END, README_START, readme_block  # noqa: PLC0415
+    from benchmark import BLOCK_END, BLOCK_START, docs_block  # noqa: PLC0415
 
-    block = README.split(README_START, 1)[1].split(README_END, 1)[0]
-    assert block.strip() == readme_block((ROOT / "benchmarks" / "results.md").read_text()).strip()
+    shown = block("benchmarks.md", BLOCK_START, BLOCK_END)
+    assert shown.strip() == docs_block((ROOT / "benchmarks" / "results.md").read_text()).strip()
 
 
 def test_text_to_image_benchmark_block_is_the_latest_full_run():
-    """The README's text-to-image benchmark block is exactly what `bench_diffusion.py --full` wrote."""
-    block = README.split("<!-- bench-diffusion:start -->", 1)[1].split("<!-- bench-diffusion:end -->", 1)[0]
-    assert block.strip() == (ROOT / "benchmarks" / "diffusion.md").read_text().strip()
+    """The text-to-image block of docs/benchmarks.md is exactly what `bench_diffusion.py --full` wrote."""
+    shown = block("benchmarks.md", "<!-- bench-diffusion:start -->", "<!-- bench-diffusion:end -->")
+    assert shown.strip() == (ROOT / "benchmarks" / "diffusion.md").read_text().strip()
 
 
 def test_live_image_run_block_is_the_latest_full_run():
-    """The README's figures for the default live image run are exactly what `bench_live_images.py --full` wrote."""
-    block = README.split("<!-- bench-live-images:start -->", 1)[1].split("<!-- bench-live-images:end -->", 1)[0]
-    assert block.strip() == (ROOT / "benchmarks" / "live_images.md").read_text().strip()
+    """The figures for the default live image run in docs/benchmarks.md are exactly what `bench_live_images.py --full`
+    wrote."""
+    shown = block("benchmarks.md", "<!-- bench-live-images:start -->", "<!-- bench-live-images:end -->")
+    assert shown.strip() == (ROOT / "benchmarks" / "live_images.md").read_text().strip()
 
 
 def test_training_table_is_what_make_train_runs():
-    """Every row of the README's training table is a line of scripts/train_all.sh, and the other way round."""
-    block = README.split("<!-- train:start -->", 1)[1].split("<!-- train:end -->", 1)[0]
+    """Every row of the training table in docs/training.md is a line of scripts/train_all.sh, and the other way round."""
+    table = block("training.md", "<!-- train:start -->", "<!-- train:end -->")
     rows = re.findall(r"^\| `([\w-]+)` \| `python -m gan_demo\.train (\S+) --dataset (\w+) --threads (\d+) ?(.*?)` \|",
-                      block, re.M)
+                      table, re.M)
     script = re.findall(r"^\s+train ([\w-]+) ?(.*)$", (ROOT / "scripts" / "train_all.sh").read_text(), re.M)
     # one row per command (a model may take several: text-mnist's new prior comes after its decoder); the script gives
     # each one thread unless a row says otherwise (its flags then end with that --threads)
@@ -107,7 +113,8 @@ def test_training_table_is_what_make_train_runs():
 
 
 def test_compare_weights_measures_a_folder_as_the_model_card_does():
-    """scripts/compare_weights.py (how the README's GAN sweep was measured) gives the shipped folder its card numbers."""
+    """scripts/compare_weights.py (how docs/training.md's GAN sweep was measured) gives the shipped folder its card
+    numbers."""
     out = subprocess.run([sys.executable, "scripts/compare_weights.py", "gan", "--dataset", "mnist", "weights/gan-mnist"],
                          cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
     header, _, row = out

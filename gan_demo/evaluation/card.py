@@ -1,4 +1,5 @@
-"""The model card: the README table ``make evaluate`` writes from the families' measures, and its quality bars."""
+"""The model card: the table in docs/models.md that ``make evaluate`` writes from the families' measures, and its
+quality bars; :func:`write_block` also rewrites the other generated blocks of the docs."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +7,8 @@ from pathlib import Path
 from ..data import DATASETS
 from ..registry import families_with
 
-README = Path(__file__).resolve().parent.parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent.parent
+MODELS_DOC = ROOT / "docs" / "models.md"  # where the model card's table lives, between START and END
 START, END = "<!-- eval:start -->", "<!-- eval:end -->"
 
 
@@ -51,11 +53,11 @@ def markdown(results: list[dict]) -> str:
     return "\n".join(out)
 
 
-def write_readme(table: str, readme: Path = README, start: str = START, end: str = END) -> None:
-    """Replace what lies between the ``start`` and ``end`` markers of ``readme`` with ``table``."""
-    text = readme.read_text()
+def write_block(table: str, path: Path = MODELS_DOC, start: str = START, end: str = END) -> None:
+    """Replace what lies between the ``start`` and ``end`` markers of the Markdown file ``path`` with ``table``."""
+    text = path.read_text()
     if start not in text or end not in text:
-        raise ValueError(f"{readme} has no {start} ... {end} block to replace")
+        raise ValueError(f"{path} has no {start} ... {end} block to replace")
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
-    readme.write_text(f"{head}{start}\n{table}\n{end}{tail}")
+    path.write_text(f"{head}{start}\n{table}\n{end}{tail}")
