@@ -87,7 +87,7 @@ FD_GOALS = {"fashion": 100, "mnist": 40}  # issue 11's Frechet distance bars for
 
 
 def goals(r: dict) -> dict[str, bool]:
-    """Issue 11's bars the shipped unconditional GANs do not meet yet (see the README's training notes)."""
+    """Issue 11's bars the shipped unconditional GANs do not meet yet (see docs/training.md)."""
     return {f"GAN: Frechet distance <= {FD_GOALS[r['dataset']]}": r["gan_fd"] <= FD_GOALS[r["dataset"]]}
 
 

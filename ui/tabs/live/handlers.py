@@ -52,7 +52,7 @@ _STOPS: dict[str, threading.Event] = {}
 @dataclass
 class RunOutputs:
     """What the training handlers fill. The field order is the order /train and /continue_training return
-    them in, which API clients unpack (see the README): never reorder it."""
+    them in, which API clients unpack (see docs/live-training.md): never reorder it."""
 
     status: gr.Markdown
     loss_plot: gr.LinePlot
