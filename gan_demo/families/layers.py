@@ -4,11 +4,21 @@ from __future__ import annotations
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-# Class keywords for PyTorchModelHubMixin: they end up in the model card of every saved folder.
+# Class keywords for PyTorchModelHubMixin: the first card of every saved folder. A shipped model's full card
+# (family and dataset tags, data, command, figures) is written over it by `make evaluate`
+# (gan_demo.evaluation.model_card); this one only says what the folder is and how to load it.
 HUB_CARD = dict(
     library_name="gan_demo",
-    tags=["gan", "autoencoder", "fashion-mnist", "mnist", "pytorch"],
+    tags=["pytorch"],
     license="mit",
+    model_card_template="""---
+{{ card_data }}
+---
+
+Weights saved by gan_demo: `config.json` holds the model's constructor arguments, `model.safetensors` its weights.
+A shipped model (`weights/<family>-<dataset>/`) loads with `gan_demo.load_pretrained(name)` and gets its full model
+card from `make evaluate`; a folder exported from the live training tab loads with `gan_demo.hub.load_saved(folder)`.
+""",
 )
 
 
