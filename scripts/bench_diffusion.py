@@ -23,7 +23,7 @@ import torch  # noqa: E402
 from bench_report import header, parse_mode, write  # noqa: E402
 
 from gan_demo.device import configure_threads, pick_device  # noqa: E402
-from gan_demo.families.text.generate import generate, generate_counted, noises, text_embeddings  # noqa: E402
+from gan_demo.families.text.generate import generate, noises, text_embeddings  # noqa: E402
 from ui.common import get_model  # noqa: E402
 from ui.tabs import diffusion  # noqa: E402
 
@@ -75,7 +75,7 @@ def measure(dataset: str, repeats: int) -> dict:
             timed[name].append(1000 * (time.perf_counter() - start))
     medians = {name: statistics.median(t) for name, t in timed.items()}
     bare = medians["bare decoder loop"]
-    decodes = generate_counted(model, [PROMPTS[dataset]] * N, SEED, steps, guidance)[1]  # what the redraws added
+    decodes = generate(model, [PROMPTS[dataset]] * N, SEED, steps, guidance).decodes  # what the redraws added
     return {"dataset": dataset, "prompt": PROMPTS[dataset], "images": N, "steps": steps, "guidance": guidance,
             "repeats": repeats, "decoder_parameters": sum(p.numel() for p in model.decoder.parameters()),
             "redraw_below": model.redraw_below, "redrawn": int((decodes > 1).sum()), "decodes": int(decodes.sum()),

@@ -95,15 +95,15 @@ def main(argv=None) -> None:
                 continue  # an unguided prior is the same on every interval
             model.prior_guidance = w_prior
             for w in args.decoder:
-                row(ctx, wanted, generate(model, prompts, args.seed, args.steps, w), f"{w:g}", f"{w_prior:g}",
+                row(ctx, wanted, generate(model, prompts, args.seed, args.steps, w).images, f"{w:g}", f"{w_prior:g}",
                     "-" if w_prior == 1 else span_text(span))
     model.prior_guidance, model.prior_guidance_interval = default
     if args.real:
         real = real_images(ctx.x_test, ctx.y_test, wanted)
         seen = real_images(*image_tensors(args.dataset, "train"), wanted)
         for w in args.decoder:
-            row(ctx, wanted, decode_images(model, real, args.seed, args.steps, w), f"{w:g}", "real images", "-")
-            row(ctx, wanted, decode_images(model, seen, args.seed, args.steps, w), f"{w:g}", "real training images", "-")
+            row(ctx, wanted, decode_images(model, real, args.seed, args.steps, w).images, f"{w:g}", "real images", "-")
+            row(ctx, wanted, decode_images(model, seen, args.seed, args.steps, w).images, f"{w:g}", "real training images", "-")
         cgan = load_pretrained(f"cgan-{args.dataset}")
         row(ctx, wanted, ctx.generated(sample_many(cgan, args.n, args.seed, labels=wanted)), "-", "cGAN (reference)", "-")
         row(ctx, wanted, real, "-", "real test images", "-")

@@ -25,14 +25,18 @@ from gan_demo.families.text.diffusion import (
     schedule,
 )
 from gan_demo.families.text.generate import (
+    MAX_BATCH,
     REDRAW_TRIES,
+    Result,
+    Step,
     faithfulness,
+    finished,
     generate,
-    generate_counted,
     noises,
     redraw_noises,
     redraw_strays,
     sample,
+    stream,
     variations,
 )
 from gan_demo.families.text.training import TextTrainer, decoder_condition
@@ -299,10 +303,10 @@ def tiny_pipeline(**settings) -> TextToImage:
 
 def test_pipeline_is_seeded_and_checks_its_settings():
     model = tiny_pipeline()
-    a = generate(model, ["a photo of a 7"] * 3, seed=5, steps=3)
+    a = generate(model, ["a photo of a 7"] * 3, seed=5, steps=3).images
     assert a.shape == (3, 1, 28, 28) and a.min() >= -1 and a.max() <= 1
-    assert torch.equal(a, generate(model, ["a photo of a 7"] * 3, seed=5, steps=3))
-    assert not torch.equal(a, generate(model, ["a photo of a 7"] * 3, seed=6, steps=3))
+    assert torch.equal(a, generate(model, ["a photo of a 7"] * 3, seed=5, steps=3).images)
+    assert not torch.equal(a, generate(model, ["a photo of a 7"] * 3, seed=6, steps=3).images)
     prior_noise, image_noise = noises(model, 2, 0)
     assert prior_noise.shape == (2, model.embed_dim) and image_noise.shape == (2, 1, 28, 28)
     for bad, words in [(dict(steps=1), "steps must be"), (dict(steps=101), "steps must be"),
@@ -311,7 +315,7 @@ def test_pipeline_is_seeded_and_checks_its_settings():
             generate(model, ["a 7"], 0, **bad)
     with pytest.raises(ValueError, match="unknown word 'cat'"):
         generate(model, ["a cat"], 0)
-    assert variations(model, a[:1], 2, seed=0, steps=2).shape == (2, 1, 28, 28)
+    assert variations(model, a[:1], 2, seed=0, steps=2).images.shape == (2, 1, 28, 28)
 
 
 def test_strays_are_redrawn_from_seeded_noise_keeping_the_most_faithful_decode(tmp_path):
@@ -321,13 +325,16 @@ def test_strays_are_redrawn_from_seeded_noise_keeping_the_most_faithful_decode(t
     never, always = tiny_pipeline(), tiny_pipeline(redraw_below=1.0)
     always.load_state_dict(never.state_dict())
     prompts = ["a photo of a 7", "an odd number", "a 3"]
-    plain = generate(never, prompts, seed=2, steps=3)
+    plain = generate(never, prompts, seed=2, steps=3).images
     redrawn = generate(always, prompts, seed=2, steps=3)
-    assert torch.equal(redrawn, generate(always, prompts, seed=2, steps=3))  # the same seed, the same images
-    assert not torch.equal(redrawn, plain)
+    assert torch.equal(redrawn.images, generate(always, prompts, seed=2, steps=3).images)  # same seed, same images
+    assert not torch.equal(redrawn.images, plain) and torch.equal(redrawn.first, plain)  # first decodes: no redraw
+    assert redrawn.decodes.tolist() == [1 + REDRAW_TRIES] * 3  # at a cosine of 1 every decode strays
+    assert redrawn.redrawn.tolist() == (redrawn.images != plain).flatten(1).any(1).tolist()
     always.redraw_below = -1.0
-    assert torch.equal(generate(always, prompts, seed=2, steps=3), plain)
-    assert generate_counted(always, prompts, seed=2, steps=3)[1].tolist() == [1, 1, 1]  # the cost of redrawing, counted
+    kept = generate(always, prompts, seed=2, steps=3)
+    assert torch.equal(kept.images, plain) and kept.decodes.tolist() == [1, 1, 1]  # the cost of redrawing, counted
+    assert not kept.redrawn.any()
     # the kept decode is, image by image, the most faithful of the first and the REDRAW_TRIES redraws
     embedding = torch.nn.functional.normalize(torch.randn(3, always.embed_dim, generator=torch.Generator().manual_seed(0)), dim=1)
     first = always.decode(embedding, noises(always, 3, 4)[1], 3)
@@ -344,6 +351,31 @@ def test_strays_are_redrawn_from_seeded_noise_keeping_the_most_faithful_decode(t
         tiny_pipeline(redraw_below=2.0)
     always.save_pretrained(tmp_path)  # a setting of the pipeline, saved with it
     assert TextToImage.from_pretrained(tmp_path).redraw_below == 1.0
+
+
+@pytest.mark.parametrize("redraw_below", [None, 1.0])
+def test_the_stream_yields_each_step_then_the_result_generate_gives(redraw_below):
+    """stream(): every DDIM step of every batch (a new batch every MAX_BATCH images), then the Result; the last step's
+    x_t is the first decode, and generate() is the stream run to its end. With redraws (at a cosine of 1 every image
+    strays) the Result's images are the redrawn ones, its first decodes still the steps' last frame."""
+    model = tiny_pipeline(redraw_below=redraw_below)
+    prompts = ["a photo of a 7", "an odd number"] * (MAX_BATCH // 2) + ["a 3"]  # two batches: 64 images and 1
+    *steps, made = stream(model, prompts, seed=4, steps=3, guidance=2.0)
+    assert all(isinstance(s, Step) for s in steps) and isinstance(made, Result)
+    assert [(s.start, s.index, s.steps) for s in steps] == [(start, i, 3) for start in (0, MAX_BATCH) for i in range(3)]
+    assert [s.t for s in steps[:3]] == sampling_timesteps(3)
+    last = torch.cat([steps[2].x_t, steps[5].x_t]).clamp(-1, 1)  # each batch's last frame
+    assert steps[2].x_t.shape == steps[2].x0.shape == (MAX_BATCH, 1, 28, 28) and steps[5].x_t.shape == (1, 1, 28, 28)
+    assert torch.equal(last, made.first)
+    reference = generate(model, prompts, seed=4, steps=3, guidance=2.0)
+    assert torch.equal(made.images, reference.images) and torch.equal(made.decodes, reference.decodes)
+    assert torch.equal(finished(stream(model, prompts, seed=4, steps=3, guidance=2.0)).images, made.images)
+    if redraw_below is None:
+        assert torch.equal(made.images, last) and (made.decodes == 1).all() and not made.redrawn.any()
+    else:
+        assert (made.decodes == 1 + REDRAW_TRIES).all() and made.redrawn.any()
+    with pytest.raises(ValueError, match="the prompts or the image embeddings"):
+        next(stream(model, None, seed=0))
 
 
 def test_a_decoder_trained_with_captions_reads_the_text_and_works_without_it(tmp_path):
@@ -365,8 +397,9 @@ def test_a_decoder_trained_with_captions_reads_the_text_and_works_without_it(tmp
     model.save_pretrained(tmp_path)
     assert json.loads((tmp_path / "config.json").read_text())["decoder"]["text"] is True
     loaded = TextToImage.from_pretrained(tmp_path).eval()
-    assert torch.equal(*(generate(m, ["a photo of a 7", "an odd number"], seed=1, steps=3) for m in (model, loaded)))
-    assert variations(loaded, with_text[:1], 2, seed=0, steps=2).shape == (2, 1, 28, 28)
+    assert torch.equal(*(generate(m, ["a photo of a 7", "an odd number"], seed=1, steps=3).images
+                         for m in (model, loaded)))
+    assert variations(loaded, with_text[:1], 2, seed=0, steps=2).images.shape == (2, 1, 28, 28)
     plain = tiny_pipeline()
     assert torch.equal(plain.condition(image, text), image)
 
@@ -398,7 +431,7 @@ def test_what_the_decoder_predicts_is_saved_with_the_pipeline(tmp_path):
     model.save_pretrained(tmp_path)
     loaded = TextToImage.from_pretrained(tmp_path).eval()
     assert loaded.image_noising.config.prediction_type == "sample"
-    same = [generate(m, ["a photo of a 7"], seed=1, steps=3) for m in (model, loaded)]
+    same = [generate(m, ["a photo of a 7"], seed=1, steps=3).images for m in (model, loaded)]
     assert torch.equal(*same)
 
 
@@ -409,9 +442,9 @@ def test_the_prior_guidance_interval_is_saved_with_the_pipeline_and_used(tmp_pat
     model.save_pretrained(tmp_path)
     assert json.loads((tmp_path / "config.json").read_text())["prior_guidance_interval"] == [300, 700]
     loaded = TextToImage.from_pretrained(tmp_path).eval()
-    same = [generate(m, ["a photo of a 7"], seed=1, steps=5) for m in (model, loaded)]
+    same = [generate(m, ["a photo of a 7"], seed=1, steps=5).images for m in (model, loaded)]
     assert torch.equal(*same)
-    assert not torch.equal(same[0], generate(tiny_pipeline(prior_guidance=4.0), ["a photo of a 7"], seed=1, steps=5))
+    assert not torch.equal(same[0], generate(tiny_pipeline(prior_guidance=4.0), ["a photo of a 7"], seed=1, steps=5).images)
     with pytest.raises(ValueError, match="a guidance interval is two whole timesteps"):
         tiny_pipeline(prior_guidance_interval=[700, 300])
 

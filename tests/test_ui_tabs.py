@@ -10,13 +10,10 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from gan_demo.data import to_uint8
-from gan_demo.families.text.family import TextRecipe
-from gan_demo.families.text.generate import generate_counted
-from gan_demo.hub import weights_dir
+from gan_demo.families.text.generate import stream
 from gan_demo.images import labelled_grid, upscale
 from ui.common import SCRATCH_MAX_AGE, display, get_model, scratch_dir
 from ui.components import (
@@ -137,43 +134,25 @@ def test_the_explanation_names_the_settings_the_configs_hold(tmp_path, monkeypat
     assert diffusion.self_checks() == "Fashion-MNIST: redrawn below $\\rho = 0.8$; MNIST digits: never redrawn"
 
 
-def caption_reading(dataset: str):
-    """The shipped pipeline with a decoder that also reads the caption (``--decoder-text``), its reading of it made
-    large, so images differ when the caption is not handed over."""
-    model = TextRecipe.decoder_of(weights_dir() / f"text-{dataset}", text=True).eval()
-    with torch.no_grad():
-        model.decoder.project.weight[:, model.embed_dim:].normal_(0, 0.5, generator=torch.Generator().manual_seed(0))
-    return model
-
-
-@pytest.mark.parametrize("variant", ["shipped", "reads caption", "redraws strays"])
-@pytest.mark.parametrize("dataset, prompt", [("mnist", "a small 7"), ("fashion", "a dark sneaker")])
-def test_the_tab_draws_the_packages_images_for_a_prompt(dataset, prompt, variant, monkeypatch):
-    """The text-to-image handler and the guidance sweep give exactly generate()'s images (same prompt, seed, steps,
-    guidance): the tab walks the pipeline itself to show the denoising, and must hand the decoder what generate()
-    does, the prompt's text embedding included for a decoder that reads the caption, and redraw the images that
-    stray from their embedding as generate() does (at a cosine of 1 every image strays). (Called directly: their
-    gr.Progress is a no-op outside a request.)"""
-    model = caption_reading(dataset) if variant == "reads caption" else copy.deepcopy(get_model(f"text-{dataset}"))
-    if variant == "redraws strays":
-        model.redraw_below = 1.0
+def test_the_tab_streams_the_packages_denoising_and_shows_its_images(monkeypatch):
+    """The text-to-image handler consumes the package's stream: frames of the denoising as it goes, then every
+    output, the gallery being the Result's images and the last frame its first decodes; the
+    status counts the strays and an image whose redraw was kept says so (at a cosine of 1 every image strays). The
+    sweep's row is the same images at that scale. (Called directly: gr.Progress is a no-op outside a request.)"""
+    model = copy.deepcopy(get_model("text-mnist"))
+    model.redraw_below = 1.0
     monkeypatch.setattr(handlers, "pipeline", lambda _: model)
-    n, seed, steps, w = 3, 11, 4, 2.0
-    expected, decodes = generate_counted(model, [prompt] * n, seed, steps, w)
-    expected = to_uint8(expected).numpy()
-    *_, (gallery, *_, status) = diffusion.text_to_image(prompt, n, seed, steps, w, dataset)
+    n, seed, steps, w = 2, 11, 3, 2.0
+    *_, last, made = stream(model, ["a small 7"] * n, seed, steps, w)
+    *frames, (gallery, live, _, _, status) = diffusion.text_to_image("a small 7", n, seed, steps, w, "mnist")
+    assert len(frames) == 2  # the first and last steps
+    expected = to_uint8(made.images).numpy()
     assert all(np.array_equal(image, display(want)) for (image, _), want in zip(gallery, expected, strict=True))
-    strays = int((decodes > 1).sum())  # the status names the strays generate() redrew, if any
-    if variant == "redraws strays":
-        assert strays == n  # at a cosine of 1, every image strays
-    assert (f"; {strays} strayed" in status) == (strays > 0) and ("decoded again" in status) == (strays > 0)
-    # an image whose redraw was kept says so under it: it is not the one the denoising view showed
-    below, model.redraw_below = model.redraw_below, None
-    first = to_uint8(generate_counted(model, [prompt] * n, seed, steps, w)[0]).numpy()
-    model.redraw_below = below
-    assert [caption.endswith(" · redrawn") for _, caption in gallery] == [
-        not np.array_equal(a, b) for a, b in zip(expected, first)]
-    sweep, _ = diffusion.guidance_sweep(prompt, n, seed, steps, [f"{w:g}"], dataset)
+    assert np.array_equal(live, labelled_grid([list(to_uint8(made.first).numpy()), list(to_uint8(last.x0).numpy())],
+                                                       scale=3, row_labels=[f"x_t, t={last.t}", "predicted x_0"]))
+    assert f"; {n} strayed" in status and "decoded again" in status
+    assert [caption.endswith(" · redrawn") for _, caption in gallery] == made.redrawn.tolist()
+    sweep, _ = diffusion.guidance_sweep("a small 7", n, seed, steps, [f"{w:g}"], "mnist")
     assert np.array_equal(sweep, labelled_grid([list(expected)], row_labels=[f"w = {w:g}"], scale=3))
 
 

@@ -18,7 +18,7 @@ from ...data.captions import MEASURES, vocabulary, with_article
 from ...hub import load_pretrained
 from ..cgan.family import sample as cgan_sample
 from .diffusion import network_evaluations
-from .generate import class_prompts, generate_counted, sample
+from .generate import class_prompts, generate, sample
 
 N_CLASS = 1000  # class-prompted samples (100 per class)
 N_WORD = 50  # samples per group or attribute prompt (the same seeds for both words of a pair)
@@ -49,8 +49,8 @@ def measure(ctx, model: nn.Module) -> dict:
     k, n_class = len(ctx.classes), min(N_CLASS, ctx.n)
     n_word = N_WORD if ctx.n >= N_CLASS else 5
     wanted = torch.arange(n_class) % k
-    (images, decodes), ms = timed(lambda: generate_counted(model, class_prompts(model, wanted), 0))
-    images = to_uint8(images)
+    made, ms = timed(lambda: generate(model, class_prompts(model, wanted), 0))
+    images, decodes = to_uint8(made.images), made.decodes
     judged = ctx.judged(ctx.generated(images))
     cgan = load_pretrained(f"cgan-{ctx.dataset}", ctx.device)
     gan_images, gan_ms = timed(lambda: cgan_sample(cgan, n_class, 0, wanted))

@@ -1,15 +1,22 @@
 """Seeded text-to-image sampling with the pipeline: the same prompt, seed, steps and guidance give the same images.
 
+The pipeline is written once, as :func:`stream`: a generator that yields each denoising step and then the result
+(as diffusers' pipelines call ``callback_on_step_end``). :func:`generate`, the variations, ``make evaluate`` and the
+tab all consume it; the tab shows the steps as they come.
+
 All noise is drawn up front from one CPU ``torch.Generator`` seeded with ``seed`` (the prior's noise, then the
 decoder's), so results do not depend on the device or on how the images are batched.
 """
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import torch
 
 from ...data import to_uint8
 from ...data.captions import VOCABULARIES, vocabulary
-from .diffusion import StepCallback
 from .model import TextToImage
 
 MAX_BATCH = 64  # images denoised together (twice that with guidance)
@@ -86,71 +93,95 @@ def text_embeddings(model: TextToImage, prompts: list[str]) -> torch.Tensor:
     return table[torch.tensor([distinct.index(p) for p in prompts], device=table.device)]
 
 
-def generate(model: TextToImage, prompts: list[str], seed: int, steps: int | None = None,
-             guidance: float | None = None, callback: StepCallback | None = None) -> torch.Tensor:
-    """Images (len(prompts), 1, 28, 28) in [-1, 1] on the CPU, one per prompt.
+@dataclass
+class Step:
+    """One DDIM step of the decoder's first decode of images ``start`` to ``start + len(x_t)`` (one batch of at most
+    MAX_BATCH), on the model's device: a frame of the denoising. The last step's x_t, clamped, is the first decode."""
 
-    ``callback(i, t, x_t, x0_pred)`` sees each decoder step of the first batch (the live view).
-    """
-    return generate_counted(model, prompts, seed, steps, guidance, callback)[0]
+    index: int  # 0 .. steps - 1
+    steps: int
+    t: int  # the timestep just denoised, noisiest first
+    start: int
+    x_t: torch.Tensor  # (B, 1, 28, 28) after the step
+    x0: torch.Tensor  # (B, 1, 28, 28) the predicted clean images
+
+
+@dataclass
+class Result:
+    """The finished images, in [-1, 1] on the CPU, and what the decoder's self-check did to them."""
+
+    images: torch.Tensor  # (N, 1, 28, 28), the strays redrawn (models with redraw_below)
+    decodes: torch.Tensor  # (N,) how many times the decoder drew each: 1, more for a stray (what redrawing costs)
+    first: torch.Tensor  # (N, 1, 28, 28) the first decodes, the ones the Steps showed
+
+    @property
+    def redrawn(self) -> torch.Tensor:
+        """(N,) bool: the images whose kept decode is a redraw, not the first decode the denoising showed."""
+        return (self.images != self.first).flatten(1).any(1)
 
 
 @torch.inference_mode()
-def generate_counted(model: TextToImage, prompts: list[str], seed: int, steps: int | None = None,
-                     guidance: float | None = None, callback: StepCallback | None = None
-                     ) -> tuple[torch.Tensor, torch.Tensor]:
-    """:func:`generate`'s images, and how many times the decoder drew each (B,): more than 1 where it was redrawn."""
+def stream(model: TextToImage, prompts: list[str] | None, seed: int, steps: int | None = None,
+           guidance: float | None = None, *, image_embeddings: torch.Tensor | None = None) -> Iterator[Step | Result]:
+    """The pipeline, written once: yields a :class:`Step` after each denoising step, then the :class:`Result`.
+
+    ``prompts`` (N) go through CLIP's text encoder and the prior; or, given unit ``image_embeddings`` (N, d) instead
+    (prompts None), the decoder alone decodes them (variations). Images are made in batches of MAX_BATCH from
+    ``seed``'s noise (:func:`noises`), and the strays among them decoded again from its redraw noise
+    (:func:`redraw_noises`, :func:`redraw_strays`): the same seed gives the same images however they are consumed.
+    """
+    if (prompts is None) == (image_embeddings is None):
+        raise ValueError("give the prompts or the image embeddings to decode, one of the two")
     check_settings(steps, guidance)
-    text = text_embeddings(model, prompts)
-    prior_noise, image_noise = noises(model, len(prompts), seed)
+    n = len(prompts) if prompts is not None else len(image_embeddings)
+    text = None if prompts is None else text_embeddings(model, prompts)
+    prior_noise, image_noise = noises(model, n, seed)
+    redraw = redraw_noises(model, n, seed)
+    images, decodes, first = [], [], []
+    for start in range(0, n, MAX_BATCH):
+        part = slice(start, start + MAX_BATCH)
+        caption = None if text is None else text[part]
+        embedding = (model.image_embedding(caption, prior_noise[part].to(model.device), steps) if text is not None
+                     else image_embeddings[part].to(model.device))
+        for i, t, x, x0 in model.decode_steps(embedding, image_noise[part].to(model.device), steps, guidance,
+                                              text=caption):
+            yield Step(i, steps or model.steps, t, start, x, x0)
+        drawn = x.clamp(-1, 1).cpu()  # the last x_t: model.decode's image
+        kept, count = redraw_strays(model, drawn, embedding, redraw[:, part], steps, guidance, caption)
+        images.append(kept)
+        decodes.append(count)
+        first.append(drawn)
+    yield Result(torch.cat(images), torch.cat(decodes), torch.cat(first))
 
-    def embed(part: slice) -> torch.Tensor:  # the prior's image embeddings for the batch's prompts
-        return model.image_embedding(text[part], prior_noise[part].to(model.device), steps)
 
-    return decode_in_batches(model, embed, image_noise, redraw_noises(model, len(prompts), seed), steps, guidance,
-                             callback, text)
+def finished(steps: Iterator[Step | Result]) -> Result:
+    """The :class:`Result` at the end of a :func:`stream`, its steps passed over (none kept: they hold tensors)."""
+    return deque(steps, maxlen=1)[0]
+
+
+def generate(model: TextToImage, prompts: list[str], seed: int, steps: int | None = None,
+             guidance: float | None = None) -> Result:
+    """One image per prompt (``.images``, (len(prompts), 1, 28, 28) in [-1, 1] on the CPU): :func:`stream` run
+    to its end."""
+    return finished(stream(model, prompts, seed, steps, guidance))
 
 
 @torch.inference_mode()
 def decode_images(model: TextToImage, images: torch.Tensor, seed: int, steps: int | None = None,
-                  guidance: float | None = None) -> torch.Tensor:
+                  guidance: float | None = None) -> Result:
     """One image decoded from each image's own CLIP embedding (the prior bypassed; a batched variation): what the
     decoder alone makes of real embeddings. The image noise is ``seed``'s, as in :func:`generate`."""
-    check_settings(steps, guidance)
-    _, image_noise = noises(model, len(images), seed)
-    return decode_in_batches(model, lambda part: model.clip.encode_image(images[part].to(model.device)), image_noise,
-                             redraw_noises(model, len(images), seed), steps, guidance)[0]
-
-
-def decode_in_batches(model: TextToImage, embed, image_noise: torch.Tensor, redraw: torch.Tensor, steps: int | None,
-                      guidance: float | None, callback: StepCallback | None = None,
-                      text: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The decoder over ``image_noise`` (N, 1, 28, 28) in batches of MAX_BATCH, ``embed(part)`` giving each batch's
-    image embeddings (and ``text`` the prompts' text embeddings, if any); ``callback`` sees the first batch's steps;
-    strays are decoded again from ``redraw`` (:func:`redraw_noises`) where the model asks for it (``redraw_below``;
-    :func:`redraw_strays` leaves the images be otherwise). Returns the images in [-1, 1] on the CPU and how many
-    times each was decoded."""
-    out, decodes = [], []
-    for start in range(0, len(image_noise), MAX_BATCH):
-        part = slice(start, start + MAX_BATCH)
-        embedding, caption = embed(part), None if text is None else text[part]
-        images = model.decode(embedding, image_noise[part].to(model.device), steps, guidance,
-                              callback if start == 0 else None, caption).cpu()
-        images, count = redraw_strays(model, images, embedding, redraw[:, part], steps, guidance, caption)
-        out.append(images)
-        decodes.append(count)
-    return torch.cat(out), torch.cat(decodes)
+    embeddings = torch.cat([model.clip.encode_image(images[start:start + MAX_BATCH].to(model.device))
+                            for start in range(0, len(images), MAX_BATCH)])
+    return finished(stream(model, None, seed, steps, guidance, image_embeddings=embeddings))
 
 
 @torch.inference_mode()
 def variations(model: TextToImage, image: torch.Tensor, n: int, seed: int, steps: int | None = None,
-               guidance: float | None = None) -> torch.Tensor:
+               guidance: float | None = None) -> Result:
     """DALL-E 2's image variations: n images decoded from the CLIP embedding of ``image`` (1, 1, 28, 28)."""
-    check_settings(steps, guidance)
     embedding = model.clip.encode_image(image.to(model.device)).expand(n, -1)
-    _, image_noise = noises(model, n, seed)
-    images = model.decode(embedding, image_noise.to(model.device), steps, guidance).cpu()
-    return redraw_strays(model, images, embedding, redraw_noises(model, n, seed), steps, guidance)[0]
+    return finished(stream(model, None, seed, steps, guidance, image_embeddings=embedding))
 
 
 def dataset_of(model: TextToImage) -> str:
@@ -171,4 +202,4 @@ def sample(model: TextToImage, n: int, seed: int, labels: torch.Tensor | None, p
            steps: int | None = None, guidance: float | None = None) -> torch.Tensor:
     """The registry's sampler: ``n`` uint8 images (n, 28, 28) for ``prompt``, or for the class prompts of ``labels``."""
     prompts = [prompt] * n if prompt is not None else class_prompts(model, labels)
-    return to_uint8(generate(model, prompts, seed, steps, guidance))
+    return to_uint8(generate(model, prompts, seed, steps, guidance).images)

@@ -15,7 +15,7 @@ from torch import nn
 from ..clip import CLIP
 from ..layers import HUB_CARD
 from .decoder import Decoder
-from .diffusion import StepCallback, check_interval, ddim_sample, ddim_steps, schedule
+from .diffusion import check_interval, ddim_sample, ddim_steps, schedule
 from .prior import Prior
 
 DEFAULT_STEPS = 25
@@ -83,17 +83,17 @@ class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
         return torch.cat([embedding, text], dim=1)
 
     def decode(self, embedding: torch.Tensor, noise: torch.Tensor, steps: int | None = None,
-               guidance: float | None = None, callback: StepCallback | None = None,
-               text: torch.Tensor | None = None) -> torch.Tensor:
+               guidance: float | None = None, text: torch.Tensor | None = None) -> torch.Tensor:
         """The decoder: images (B, 1, 28, 28) in [-1, 1] for unit image embeddings (and the prompts' text embeddings,
         which only a decoder trained with captions uses), from ``noise`` x_T."""
         return ddim_sample(self.decoder, noise, self.condition(embedding, text), self.decoder.null, self.image_noising,
-                           steps=steps or self.steps, guidance=self.guidance if guidance is None else guidance,
-                           callback=callback).clamp(-1, 1)
+                           steps=steps or self.steps, guidance=self.guidance if guidance is None else guidance
+                           ).clamp(-1, 1)
 
     def decode_steps(self, embedding: torch.Tensor, noise: torch.Tensor, steps: int | None = None,
                      guidance: float | None = None, text: torch.Tensor | None = None):
-        """The decoder step by step: yields (i, t, x_t, predicted x_0) after each DDIM step (for live views)."""
+        """The decoder step by step: yields (i, t, x_t, predicted x_0) after each DDIM step; the last x_t, clamped to
+        [-1, 1], is :meth:`decode`'s image (``generate.stream`` walks the pipeline this way)."""
         yield from ddim_steps(self.decoder, noise, self.condition(embedding, text), self.decoder.null,
                               self.image_noising, steps=steps or self.steps,
                               guidance=self.guidance if guidance is None else guidance)

@@ -17,14 +17,7 @@ from gan_demo.data.captions import vocabulary
 from gan_demo.device import gpu
 from gan_demo.families.clip import scoring
 from gan_demo.families.text.diffusion import network_evaluations
-from gan_demo.families.text.generate import (
-    generate,
-    noises,
-    redraw_noises,
-    redraw_strays,
-    text_embeddings,
-    variations,
-)
+from gan_demo.families.text.generate import Step, generate, stream, variations
 from gan_demo.images import grid, labelled_grid
 from gan_demo.sampling import MAX_SEED
 from gan_demo.sampling import sample as gan_sample
@@ -62,46 +55,41 @@ def verdicts(images: np.ndarray, dataset: str) -> list[str]:
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: float, dataset: str,
                   progress=gr.Progress()):
-    """Prompt -> CLIP text embedding -> prior -> decoder, streaming the denoising (x_t and predicted x_0)."""
+    """Prompt -> CLIP text embedding -> prior -> decoder, streaming the denoising (x_t and predicted x_0) as the
+    package's ``stream`` yields it."""
     dataset = check_dataset(dataset)
     prompt = check_prompt(prompt, dataset)
     n, seed, steps, guidance = check_sampling(n, seed, steps, guidance)
     model = pipeline(dataset)
     progress(0, desc="prior: text embedding -> image embedding")
-    text = text_embeddings(model, [prompt] * n)
-    prior_noise, image_noise = noises(model, n, seed)
-    with torch.inference_mode():
-        embedding = model.image_embedding(text, prior_noise.to(model.device), steps)
     shown, frames, strip = min(n, 8), [], []
-    for i, t, x, x0 in progress.tqdm(model.decode_steps(embedding, image_noise.to(model.device), steps, guidance,
-                                                         text=text),
-                                     total=steps, desc="decoder: denoising"):
+    for made in stream(model, [prompt] * n, seed, steps, guidance):  # each step, then the Result
+        if not isinstance(made, Step):
+            break
+        x, x0, t = made.x_t, made.x0, made.t  # every image's: one batch (n <= MAX_IMAGES)
+        progress((made.index + 1, steps), desc="decoder: denoising", unit="steps")
         frames.append(grid(pixels(x), nrow=min(n, 8)))
-        if i % LIVE_EVERY == 0 or i == steps - 1:
+        if made.index % LIVE_EVERY == 0 or made.index == steps - 1:
             strip.append((t, pixels(x[:1])[0], pixels(x0[:1])[0]))
             live = labelled_grid([list(pixels(x[:shown])), list(pixels(x0[:shown]))], scale=3,
                                  row_labels=[f"x_t, t={t}", "predicted x_0"])
-            yield gr.skip(), live, gr.skip(), gr.skip(), f"Denoising: step {i + 1} of {steps} (t = {t})"
-    # the pipeline's own check, as in generate(): strays from the embedding decoded again (models with redraw_below)
-    first = x.clamp(-1, 1).cpu()
-    with torch.inference_mode():
-        final, decodes = redraw_strays(model, first, embedding, redraw_noises(model, n, seed), steps, guidance, text)
-    strays = int((decodes > 1).sum())
-    replaced = (final != first).flatten(1).any(1).tolist()  # a redraw kept: unlike the denoising shown above
-    images = pixels(final)
+            yield gr.skip(), live, gr.skip(), gr.skip(), f"Denoising: step {made.index + 1} of {steps} (t = {t})"
+    # the pipeline's own check: strays from the embedding decoded again (models with redraw_below)
+    strays = int((made.decodes > 1).sum())
+    images = pixels(made.images)
     story = labelled_grid([[s[1] for s in strip], [s[2] for s in strip]], col_labels=[f"t={s[0]}" for s in strip],
                           row_labels=["x_t", "x_0 guess"], scale=3)
-    gallery = [(display(img), caption + (" · redrawn" if new else ""))
-               for img, caption, new in zip(images, verdicts(images, dataset), replaced)]
+    gallery = [(display(img), caption + (" · redrawn" if new else ""))  # a redraw kept: unlike the denoising shown
+               for img, caption, new in zip(images, verdicts(images, dataset), made.redrawn.tolist())]
     calls = network_evaluations(steps, guidance)  # the decoder's, per image: two on a guided step
-    yield (gallery, live, story, gif_file(np.stack(frames)),
-           f"**{n} images** for *{prompt}*: {steps} DDIM steps, guidance w = {guidance:g}, {calls} decoder network "
-           f"evaluations per image (a GAN needs 1)"
-           + (f"; {strays} strayed from {'its' if strays == 1 else 'their'} image embedding (CLIP cosine below "
-              f"{model.redraw_below:g}) and {'was' if strays == 1 else 'were'} decoded again, the closest decode kept "
-              f"({calls * decodes.float().mean().item():.3g} evaluations per image with the redraws; the denoising above "
-              f"shows the first decodes, and an image marked *redrawn* replaced its own)" if strays else "")
-           + ". Under each image: what the classifier sees.")
+    yield gallery, live, story, gif_file(np.stack(frames)), (
+        f"**{n} images** for *{prompt}*: {steps} DDIM steps, guidance w = {guidance:g}, {calls} decoder network "
+        f"evaluations per image (a GAN needs 1)"
+        + (f"; {strays} strayed from {'its' if strays == 1 else 'their'} image embedding (CLIP cosine below "
+           f"{model.redraw_below:g}) and {'was' if strays == 1 else 'were'} decoded again, the closest decode kept "
+           f"({calls * made.decodes.float().mean().item():.3g} evaluations per image with the redraws; the denoising "
+           f"above shows the first decodes, and an image marked *redrawn* replaced its own)" if strays else "")
+        + ". Under each image: what the classifier sees.")
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
@@ -118,19 +106,14 @@ def guidance_sweep(prompt: str, n: float, seed: float, steps: float, scales: lis
         raise gr.Error(f"{len(values)} scales x {n} images x {steps} steps is too much work for one request: keep it "
                        f"at most {2 * MAX_WORK}.")
     model = pipeline(dataset)
-    text = text_embeddings(model, [prompt] * n)
-    prior_noise, image_noise = noises(model, n, seed)
-    redraw = redraw_noises(model, n, seed)
     rows, lines = [], []
-    with torch.inference_mode():
-        embedding = model.image_embedding(text, prior_noise.to(model.device), steps)
-        for w in progress.tqdm(values, desc="guidance scales"):
-            decoded = model.decode(embedding, image_noise.to(model.device), steps, w, text=text).cpu()
-            images = pixels(redraw_strays(model, decoded, embedding, redraw, steps, w, text)[0])
-            labels, confidence = explore.classify(get_model(f"classifier-{dataset}"), images)
-            rows.append(list(images))
-            lines.append(f"| {w:g} | {(confidence >= 0.9).mean():.0%} | "
-                         f"{float(np.std(images.reshape(n, -1).astype(float), axis=0).mean()):.1f} |")
+    for w in progress.tqdm(values, desc="guidance scales"):
+        # the whole pipeline at each scale: the prior (a small MLP) gives the same embeddings every time
+        images = pixels(generate(model, [prompt] * n, seed, steps, w).images)
+        labels, confidence = explore.classify(get_model(f"classifier-{dataset}"), images)
+        rows.append(list(images))
+        lines.append(f"| {w:g} | {(confidence >= 0.9).mean():.0%} | "
+                     f"{float(np.std(images.reshape(n, -1).astype(float), axis=0).mean()):.1f} |")
     table = ("| guidance w | classifier ≥ 90% sure | pixel spread across images |\n|---|---|---|\n" + "\n".join(lines))
     return labelled_grid(rows, row_labels=[f"w = {w:g}" for w in values], scale=3), table
 
@@ -175,7 +158,7 @@ def image_variations(image, n: float, seed: float, steps: float, guidance: float
     dataset = check_dataset(dataset)
     x = clip_image(image, dataset)
     n, seed, steps, guidance = check_sampling(n, seed, steps, guidance)
-    images = pixels(variations(pipeline(dataset), x, n, seed, steps, guidance))
+    images = pixels(variations(pipeline(dataset), x, n, seed, steps, guidance).images)
     return [(display(img), caption) for img, caption in zip(images, verdicts(images, dataset))]
 
 
@@ -187,7 +170,7 @@ def gan_vs_diffusion(class_name: str, n: float, seed: float, dataset: str) -> tu
     n, seed = check_int(n, "Number of images", 1, 8), check_int(seed, "Seed", 0, MAX_SEED)
     with torch.inference_mode():
         gan = gan_sample(get_model(f"cgan-{dataset}"), n, seed, labels=[k] * n).numpy()
-    diffusion = pixels(generate(pipeline(dataset), [vocabulary(dataset).class_prompt(k)] * n, seed))
+    diffusion = pixels(generate(pipeline(dataset), [vocabulary(dataset).class_prompt(k)] * n, seed).images)
     picture_ = labelled_grid([list(gan), list(diffusion)], row_labels=["cGAN", "diffusion"], scale=3)
     return picture_, comparison_table(dataset)
 
