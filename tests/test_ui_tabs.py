@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 import tempfile
 import time
@@ -29,6 +30,7 @@ from ui.components import (
 from ui.tabs import autoencoder as ae
 from ui.tabs import cgan, diffusion, gan
 from ui.tabs.diffusion import handlers
+from ui.tabs.diffusion.outputs import Outputs
 
 FASHION = [str(p) for p in example_paths("fashion")]
 
@@ -111,8 +113,9 @@ def test_gallery_click_and_dataset_switch():
     # the guidance slider follows each dataset's pipeline: its tuned default (config.json), not one number for both
     slider = {}
     for dataset in ("mnist", "fashion"):
-        *_, slider[dataset], status = diffusion.on_dataset(dataset)
-        assert slider[dataset] == get_model(f"text-{dataset}").guidance and "Generate" in status
+        shown = diffusion.on_dataset(dataset)
+        slider[dataset] = shown["guidance"]
+        assert slider[dataset] == get_model(f"text-{dataset}").guidance and "Generate" in shown["status"]
     assert slider["mnist"] != slider["fashion"]
 
 
@@ -135,8 +138,8 @@ def test_the_explanation_names_the_settings_the_configs_hold(tmp_path, monkeypat
 
 
 def test_the_tab_streams_the_packages_denoising_and_shows_its_images(monkeypatch):
-    """The text-to-image handler consumes the package's stream: frames of the denoising as it goes, then every
-    output, the gallery being the Result's images and the last frame its first decodes; the
+    """The text-to-image handler consumes the package's stream: frames of the denoising (live and status only) as
+    it goes, then every output, the gallery being the Result's images and the last frame its first decodes; the
     status counts the strays and an image whose redraw was kept says so (at a cosine of 1 every image strays). The
     sweep's row is the same images at that scale. (Called directly: gr.Progress is a no-op outside a request.)"""
     model = copy.deepcopy(get_model("text-mnist"))
@@ -144,16 +147,35 @@ def test_the_tab_streams_the_packages_denoising_and_shows_its_images(monkeypatch
     monkeypatch.setattr(handlers, "pipeline", lambda _: model)
     n, seed, steps, w = 2, 11, 3, 2.0
     *_, last, made = stream(model, ["a small 7"] * n, seed, steps, w)
-    *frames, (gallery, live, _, _, status) = diffusion.text_to_image("a small 7", n, seed, steps, w, "mnist")
-    assert len(frames) == 2  # the first and last steps
+    *frames, shown = diffusion.text_to_image("a small 7", n, seed, steps, w, "mnist")
+    assert len(frames) == 2 and all(set(f) == {"live", "status"} for f in frames)  # the first and last steps
+    assert set(shown) == {"gallery", "live", "story", "gif", "status"}
     expected = to_uint8(made.images).numpy()
-    assert all(np.array_equal(image, display(want)) for (image, _), want in zip(gallery, expected, strict=True))
-    assert np.array_equal(live, labelled_grid([list(to_uint8(made.first).numpy()), list(to_uint8(last.x0).numpy())],
+    assert all(np.array_equal(image, display(want)) for (image, _), want in zip(shown["gallery"], expected, strict=True))
+    assert np.array_equal(shown["live"], labelled_grid([list(to_uint8(made.first).numpy()), list(to_uint8(last.x0).numpy())],
                                                        scale=3, row_labels=[f"x_t, t={last.t}", "predicted x_0"]))
-    assert f"; {n} strayed" in status and "decoded again" in status
-    assert [caption.endswith(" · redrawn") for _, caption in gallery] == made.redrawn.tolist()
-    sweep, _ = diffusion.guidance_sweep("a small 7", n, seed, steps, [f"{w:g}"], "mnist")
-    assert np.array_equal(sweep, labelled_grid([list(expected)], row_labels=[f"w = {w:g}"], scale=3))
+    assert f"; {n} strayed" in shown["status"] and "decoded again" in shown["status"]
+    assert [caption.endswith(" · redrawn") for _, caption in shown["gallery"]] == made.redrawn.tolist()
+    sweep = diffusion.guidance_sweep("a small 7", n, seed, steps, [f"{w:g}"], "mnist")
+    assert np.array_equal(sweep["image"], labelled_grid([list(expected)], row_labels=[f"w = {w:g}"], scale=3))
+
+
+def test_outputs_are_filled_by_component_and_keep_the_handlers_signature():
+    with gr.Blocks():
+        a, b = gr.Markdown(), gr.Markdown()
+    out = Outputs(first=a, second=b)
+    assert out.components() == [a, b] and out.fill(dict(second=1)) == {b: 1}
+    with pytest.raises(KeyError, match="third: not among this event's outputs"):
+        out.fill(dict(third=1))
+
+    def streamed(x: int, progress=gr.Progress()):
+        yield dict(first=x)
+        yield dict(first=x, second=x + 1)
+
+    filled = out.filling(streamed)
+    assert inspect.isgeneratorfunction(filled) and inspect.signature(filled) == inspect.signature(streamed)
+    assert list(filled(1)) == [{a: 1}, {a: 1, b: 2}]
+    assert out.filling(lambda x: dict(second=x))(3) == {b: 3}
 
 
 def test_sample_captions_every_image_with_a_verdict_and_is_seeded():
@@ -249,9 +271,10 @@ def test_opening_examples_are_the_handlers_results_or_nothing_on_zerogpu(monkeyp
 def test_a_new_image_in_the_clip_part_is_scored_at_once_and_clears_the_old_variations():
     path = next(p for p in FASHION if "sandal" in p)
     prompts = "a photo of a sandal\na photo of a trousers"
-    scores, varied = diffusion.rescore(path, prompts, "fashion")
-    assert varied is None and scores == diffusion.clip_scores(path, prompts, "fashion")
+    shown = diffusion.rescore(path, prompts, "fashion")
+    scores = shown["scores"]
+    assert shown["varied"] is None and scores == diffusion.clip_scores(path, prompts, "fashion")
     assert max(scores, key=scores.get) == "a photo of a sandal"
-    assert diffusion.rescore(None, prompts, "fashion") == (None, None)  # the image was removed: nothing to score
+    assert diffusion.rescore(None, prompts, "fashion") == dict(scores=None, varied=None)  # no image: nothing to score
     with pytest.raises(gr.Error, match="unicorn"):
         diffusion.rescore(path, "a photo of a unicorn", "fashion")

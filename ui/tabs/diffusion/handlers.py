@@ -1,7 +1,9 @@
 """The "What came next" tab's event handlers, one per named endpoint (and the dataset switch).
 
 Each checks its inputs (``inputs.py``), runs the package's pipeline (``gan_demo.families.text``, ``.clip``) and
-turns tensors into what the page shows: galleries with the classifier's verdicts, labelled grids, a GIF.
+turns tensors into what the page shows: galleries with the classifier's verdicts, labelled grids, a GIF. A handler
+with several outputs returns (or yields) them by name, {name: value}; ``layout.py`` names the components
+(``outputs.Outputs``).
 """
 from __future__ import annotations
 
@@ -56,7 +58,8 @@ def verdicts(images: np.ndarray, dataset: str) -> list[str]:
 def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: float, dataset: str,
                   progress=gr.Progress()):
     """Prompt -> CLIP text embedding -> prior -> decoder, streaming the denoising (x_t and predicted x_0) as the
-    package's ``stream`` yields it."""
+    package's ``stream`` yields it; yields ``live`` and ``status`` every few steps, then ``gallery``, ``live``,
+    ``story``, ``gif`` and ``status``."""
     dataset = check_dataset(dataset)
     prompt = check_prompt(prompt, dataset)
     n, seed, steps, guidance = check_sampling(n, seed, steps, guidance)
@@ -73,7 +76,7 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
             strip.append((t, pixels(x[:1])[0], pixels(x0[:1])[0]))
             live = labelled_grid([list(pixels(x[:shown])), list(pixels(x0[:shown]))], scale=3,
                                  row_labels=[f"x_t, t={t}", "predicted x_0"])
-            yield gr.skip(), live, gr.skip(), gr.skip(), f"Denoising: step {made.index + 1} of {steps} (t = {t})"
+            yield dict(live=live, status=f"Denoising: step {made.index + 1} of {steps} (t = {t})")
     # the pipeline's own check: strays from the embedding decoded again (models with redraw_below)
     strays = int((made.decodes > 1).sum())
     images = pixels(made.images)
@@ -82,20 +85,20 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
     gallery = [(display(img), caption + (" · redrawn" if new else ""))  # a redraw kept: unlike the denoising shown
                for img, caption, new in zip(images, verdicts(images, dataset), made.redrawn.tolist())]
     calls = network_evaluations(steps, guidance)  # the decoder's, per image: two on a guided step
-    yield gallery, live, story, gif_file(np.stack(frames)), (
+    yield dict(gallery=gallery, live=live, story=story, gif=gif_file(np.stack(frames)), status=(
         f"**{n} images** for *{prompt}*: {steps} DDIM steps, guidance w = {guidance:g}, {calls} decoder network "
         f"evaluations per image (a GAN needs 1)"
         + (f"; {strays} strayed from {'its' if strays == 1 else 'their'} image embedding (CLIP cosine below "
            f"{model.redraw_below:g}) and {'was' if strays == 1 else 'were'} decoded again, the closest decode kept "
            f"({calls * made.decodes.float().mean().item():.3g} evaluations per image with the redraws; the denoising "
            f"above shows the first decodes, and an image marked *redrawn* replaced its own)" if strays else "")
-        + ". Under each image: what the classifier sees.")
+        + ". Under each image: what the classifier sees."))
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def guidance_sweep(prompt: str, n: float, seed: float, steps: float, scales: list, dataset: str,
-                   progress=gr.Progress()) -> tuple[np.ndarray, str]:
-    """The same prompt and noise at several guidance scales: one row per scale."""
+                   progress=gr.Progress()) -> dict:
+    """The same prompt and noise at several guidance scales: ``image``, one row per scale, and ``table``."""
     dataset = check_dataset(dataset)
     prompt = check_prompt(prompt, dataset)
     if not isinstance(scales, list) or not scales:
@@ -115,7 +118,7 @@ def guidance_sweep(prompt: str, n: float, seed: float, steps: float, scales: lis
         lines.append(f"| {w:g} | {(confidence >= 0.9).mean():.0%} | "
                      f"{float(np.std(images.reshape(n, -1).astype(float), axis=0).mean()):.1f} |")
     table = ("| guidance w | classifier ≥ 90% sure | pixel spread across images |\n|---|---|---|\n" + "\n".join(lines))
-    return labelled_grid(rows, row_labels=[f"w = {w:g}" for w in values], scale=3), table
+    return dict(image=labelled_grid(rows, row_labels=[f"w = {w:g}" for w in values], scale=3), table=table)
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
@@ -127,9 +130,9 @@ def clip_scores(image, prompts: str, dataset: str) -> dict[str, float]:
     return {p: float(q) for p, q in zip(prompts, probs)}
 
 
-def rescore(image, prompts: str, dataset: str) -> tuple[dict[str, float] | None, None]:
-    """A new image in the CLIP part: its scores against the prompts (cheap), and no variations of the old one."""
-    return (None if image is None else clip_scores(image, prompts, dataset)), None
+def rescore(image, prompts: str, dataset: str) -> dict:
+    """A new image in the CLIP part: its ``scores`` against the prompts (cheap), and no ``varied`` of the old one."""
+    return dict(scores=None if image is None else clip_scores(image, prompts, dataset), varied=None)
 
 
 @cache
@@ -163,25 +166,28 @@ def image_variations(image, n: float, seed: float, steps: float, guidance: float
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
-def gan_vs_diffusion(class_name: str, n: float, seed: float, dataset: str) -> tuple[np.ndarray, str]:
-    """The same class from the conditional GAN and from the text-to-image pipeline, seeded, side by side."""
+def gan_vs_diffusion(class_name: str, n: float, seed: float, dataset: str) -> dict:
+    """The same class from the conditional GAN and from the text-to-image pipeline, seeded, side by side (``image``),
+    and the ``table`` of their measures."""
     dataset = check_dataset(dataset)
     k = check_class(class_name, dataset)
     n, seed = check_int(n, "Number of images", 1, 8), check_int(seed, "Seed", 0, MAX_SEED)
     with torch.inference_mode():
         gan = gan_sample(get_model(f"cgan-{dataset}"), n, seed, labels=[k] * n).numpy()
     diffusion = pixels(generate(pipeline(dataset), [vocabulary(dataset).class_prompt(k)] * n, seed).images)
-    picture_ = labelled_grid([list(gan), list(diffusion)], row_labels=["cGAN", "diffusion"], scale=3)
-    return picture_, comparison_table(dataset)
+    return dict(image=labelled_grid([list(gan), list(diffusion)], row_labels=["cGAN", "diffusion"], scale=3),
+                table=comparison_table(dataset))
 
 
-def on_dataset(dataset: str):
+def on_dataset(dataset: str) -> dict:
+    """The other dataset's words, prompts, classes, examples, table and guidance; the results wait for Generate."""
     classes = class_names(dataset)
     vocab = vocabulary(dataset)
     prompt = f"a photo of a dark {vocab.nouns[7][0]}"
-    return (known_words(dataset), prompt, prompt, "\n".join(scoring.class_prompts(dataset)),
-            gr.Dropdown(choices=classes, value=classes[7]), example_gallery(dataset),
-            example_image(example_paths(dataset)[0]), comparison_table(dataset), pipeline(dataset).guidance,
-            "Press **Generate** to sample from this dataset's pipeline.")
+    return dict(words=known_words(dataset), prompt=prompt, sweep_prompt=prompt,
+                prompts="\n".join(scoring.class_prompts(dataset)),
+                wanted=gr.Dropdown(choices=classes, value=classes[7]), examples=example_gallery(dataset),
+                image=example_image(example_paths(dataset)[0]), versus_table=comparison_table(dataset),
+                guidance=pipeline(dataset).guidance, status="Press **Generate** to sample from this dataset's pipeline.")
 
 

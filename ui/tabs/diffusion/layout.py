@@ -34,6 +34,7 @@ from .handlers import (
     text_to_image,
 )
 from .inputs import MAX_IMAGES, MAX_RETRIEVE, SWEEP_SCALES, pipeline
+from .outputs import Outputs
 from .texts import EXPLAIN, comparison_table, known_words, self_checks, tuned_scales
 
 CONCURRENCY = "diffusion"  # the sampling events share one queue slot per worker: others keep being served
@@ -58,14 +59,17 @@ def build(dataset: gr.Radio) -> None:
         guidance = slider(GUIDANCE[0], GUIDANCE[1], value=pipeline(start).guidance, step=0.5, label="Guidance scale w",
                           info="0: ignore the prompt · 1: plain conditional · higher: follow it harder")
     run = gr.Button("Generate", variant="primary", elem_id="dalle-run")
-    shown = initial(text_to_image, prompt.value, n.value, seed.value, steps.value, guidance.value, start) or (None,) * 5
-    status = gr.Markdown(shown[4], elem_id="dalle-status")
-    live = picture("Denoising as it happens: x_t and the predicted x_0", "dalle-live", titled=True, value=shown[1])
-    gallery = gr.Gallery(shown[0], label="Images, with the classifier's verdict", columns=8, height="auto",
+    shown = initial(text_to_image, prompt.value, n.value, seed.value, steps.value, guidance.value, start) or {}
+    status = gr.Markdown(shown.get("status"), elem_id="dalle-status")
+    live = picture("Denoising as it happens: x_t and the predicted x_0", "dalle-live", titled=True,
+                   value=shown.get("live"))
+    gallery = gr.Gallery(shown.get("gallery"), label="Images, with the classifier's verdict", columns=8, height="auto",
                          format="png", allow_preview=False, elem_id="dalle-gallery")
     with gr.Row():
-        story = picture("The first image's denoising, every few steps", "dalle-story", titled=True, value=shown[2])
-        gif = animation("dalle-gif", value=shown[3])
+        story = picture("The first image's denoising, every few steps", "dalle-story", titled=True,
+                        value=shown.get("story"))
+        gif = animation("dalle-gif", value=shown.get("gif"))
+    made = Outputs(gallery=gallery, live=live, story=story, gif=gif, status=status)  # /text_to_image's order
 
     gr.Markdown("### Guidance: the same prompt and noise at several scales")
     with gr.Row():
@@ -74,10 +78,11 @@ def build(dataset: gr.Radio) -> None:
         sweep_n = slider(1, 8, value=6, step=1, label="Images per scale")
     sweep_btn = gr.Button("Sweep the guidance scale", variant="primary", elem_id="dalle-sweep")
     shown = initial(guidance_sweep, sweep_prompt.value, sweep_n.value, seed.value, steps.value, sweep_scales.value,
-                    start) or (None, None)
+                    start) or {}
     sweep_image = picture("Rows: guidance scale; columns: the same noise", "dalle-sweep-image", titled=True,
-                          value=shown[0])
-    sweep_table = gr.Markdown(shown[1], elem_id="dalle-sweep-table")
+                          value=shown.get("image"))
+    sweep_table = gr.Markdown(shown.get("table"), elem_id="dalle-sweep-table")
+    swept = Outputs(image=sweep_image, table=sweep_table)
 
     gr.Markdown("### CLIP: an image against prompts, and prompts against images")
     with gr.Row():
@@ -114,29 +119,33 @@ def build(dataset: gr.Radio) -> None:
         versus_n = slider(1, 8, value=8, step=1, label="Images each")
         versus_seed = seed_input()
     versus_btn = gr.Button("Compare", variant="primary", elem_id="dalle-versus")
+    shown = initial(gan_vs_diffusion, wanted.value, versus_n.value, versus_seed.value, start) or {}
     versus_image = picture("Top: conditional GAN; bottom: diffusion", "dalle-versus-image", titled=True,
-                           value=(initial(gan_vs_diffusion, wanted.value, versus_n.value, versus_seed.value, start)
-                                  or (None,))[0])
+                           value=shown.get("image"))
     versus_table = gr.Markdown(comparison_table(start), elem_id="dalle-versus-table")
+    versus = Outputs(image=versus_image, table=versus_table)
 
     sampling = dict(concurrency_id=CONCURRENCY, concurrency_limit=1)
-    run.click(text_to_image, [prompt, n, seed, steps, guidance, dataset], [gallery, live, story, gif, status],
+    run.click(made.filling(text_to_image), [prompt, n, seed, steps, guidance, dataset], made.components(),
               api_name="text_to_image", **sampling)
-    sweep_btn.click(guidance_sweep, [sweep_prompt, sweep_n, seed, steps, sweep_scales, dataset],
-                    [sweep_image, sweep_table], api_name="guidance_sweep", **sampling)
+    sweep_btn.click(swept.filling(guidance_sweep), [sweep_prompt, sweep_n, seed, steps, sweep_scales, dataset],
+                    swept.components(), api_name="guidance_sweep", **sampling)
     score_btn.click(clip_scores, [image, prompts, dataset], scores, api_name="clip_scores")
     retrieve_btn.click(clip_retrieve, [query, k, dataset], found, api_name="clip_retrieve")
     var_btn.click(image_variations, [image, n, seed, steps, guidance, dataset], varied, api_name="variations",
                   **sampling)
-    versus_btn.click(gan_vs_diffusion, [wanted, versus_n, versus_seed, dataset], [versus_image, versus_table],
+    versus_btn.click(versus.filling(gan_vs_diffusion), [wanted, versus_n, versus_seed, dataset], versus.components(),
                      api_name="gan_vs_diffusion", **sampling)
     # a new image (picked, drawn, uploaded, or the other dataset's first example): its CLIP scores at once, and
     # the variations of the previous image cleared
-    new_image = dict(fn=rescore, inputs=[image, prompts, dataset], outputs=[scores, varied], api_visibility="private")
+    rescored = Outputs(scores=scores, varied=varied)
+    new_image = dict(fn=rescored.filling(rescore), inputs=[image, prompts, dataset], outputs=rescored.components(),
+                     api_visibility="private")
     for picked in picker.picked(dataset):
         picked.success(**new_image)
     image.upload(**new_image)
-    dataset.change(on_dataset, dataset,
-                   [words, prompt, sweep_prompt, prompts, wanted, examples, image, versus_table, guidance, status],
+    switched = Outputs(words=words, prompt=prompt, sweep_prompt=sweep_prompt, prompts=prompts, wanted=wanted,
+                       examples=examples, image=image, versus_table=versus_table, guidance=guidance, status=status)
+    dataset.change(switched.filling(on_dataset), dataset, switched.components(),
                    api_visibility="private").success(**new_image)
     clear_on_switch(dataset, gallery, live, story, gif, sweep_image, sweep_table, found, versus_image)
