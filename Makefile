@@ -1,19 +1,27 @@
-# Two commands on a fresh Debian/Ubuntu machine (Python 3.11+, make):
-#   make run    set up, then launch the app on the shipped weights (http://127.0.0.1:7860)
-#   make test   set up everything the tests need (Debian packages included), then lint (ruff) and run them all
+# On a fresh Debian/Ubuntu machine (Python 3.11+, make):
+#   make run       set up, then launch the app on the shipped weights (http://127.0.0.1:7860)
+#   make test-all  set up everything the tests need (Debian packages included), lint (ruff), run every test (CI)
+#   make test      the same, but only the fast tier: no slow, browser or perf tests (docs/testing.md)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_DISABLE_TELEMETRY := 1
+# --durations: the slowest tests at the end of each run (tests/conftest.py also names unmarked ones over 10 s)
+PYTEST := HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False $(PY) -m pytest --durations=15
+FAST_TIER := not slow and not browser and not perf
 
-.PHONY: run test setup setup-test system-deps more-digits train evaluate bench clean
+.PHONY: run test test-all setup setup-test system-deps more-digits train evaluate bench clean
 
 run: setup
 	$(PY) app.py $(ARGS)
 
 test: setup-test
 	$(VENV)/bin/ruff check .
-	HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False $(PY) -m pytest $(PYTEST_ARGS)
+	$(PYTEST) -m "$(FAST_TIER)" $(PYTEST_ARGS)
+
+test-all: setup-test
+	$(VENV)/bin/ruff check .
+	$(PYTEST) $(PYTEST_ARGS)
 
 setup: system-deps $(VENV)/.installed-app
 setup-test: system-deps-test $(VENV)/.installed-test

@@ -20,6 +20,28 @@ from gan_demo import pick_device  # noqa: E402
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
+# -- markers stay true: an unmarked test that takes long belongs in a slower tier -------------------------------
+UNMARKED_LIMIT_S = 10  # a test in the fast tier (`make test`) that runs longer than this is reported at the end
+TIER_MARKERS = ("slow", "browser", "perf")
+_unmarked_slow: list[tuple[str, float]] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """Note every test without a tier marker whose call (not its fixtures' setup) took over the limit."""
+    report = yield
+    if (report.when == "call" and report.duration > UNMARKED_LIMIT_S
+            and not any(item.get_closest_marker(name) for name in TIER_MARKERS)):
+        _unmarked_slow.append((report.nodeid, report.duration))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _unmarked_slow:
+        terminalreporter.section(f"unmarked tests over {UNMARKED_LIMIT_S} s: mark each slow, browser or perf", yellow=True)
+        for nodeid, seconds in sorted(_unmarked_slow, key=lambda t: -t[1]):
+            terminalreporter.write_line(f"{seconds:7.1f} s  {nodeid}")
+
 
 @pytest.fixture(scope="session")
 def device() -> torch.device:

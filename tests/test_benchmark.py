@@ -11,7 +11,7 @@ import pytest
 from gan_demo.hub import pretrained_config
 from servers import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.perf]
 
 
 def positive(x) -> bool:

@@ -18,7 +18,7 @@ from PIL import Image
 from servers import app_process, rss_bytes
 from ui.components import example_paths
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.perf]
 
 CLIENTS, REQUESTS = 16, 50
 EXAMPLES = {ds: [str(p) for p in example_paths(ds)] for ds in ("fashion", "mnist")}

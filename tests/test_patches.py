@@ -9,6 +9,7 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+import pytest
 from gradio import processing_utils
 from gradio_client import utils as client_utils
 from PIL import Image
@@ -126,6 +127,7 @@ def idle_shares(pids: list[int], windows: int = 10) -> list[list[float]]:
     return shares
 
 
+@pytest.mark.perf
 def test_an_idle_app_uses_less_cpu_than_plain_gradio():
     """With Gradio's 1 ms poll a one-component app idled at 6-8% of a core here; ours, with the 10 ms poll,
     at 2% (the queue's poll is all it does when idle: a plain app with our poll idles at the same 2%). Both
