@@ -7,6 +7,11 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# torch's OpenMP threads sleep when they wait instead of spinning (libgomp spins by default). On a 2-core machine
+# shared with other work the spinning threads took the cores from the ones with work to do: with a load average
+# of 10, test_vae's ELBO bound took 14-21 s spinning and 2.4-3.2 s passive. Inherited by the servers and scripts the
+# tests start; set before anything imports torch.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import contextlib  # noqa: E402
 import shutil  # noqa: E402
