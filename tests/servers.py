@@ -39,9 +39,14 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = START_TIMEO
 
 
 @contextlib.contextmanager
-def app_process(env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[tuple[str, int]]:
-    """Run ``python app.py --port N`` with extra environment ``env``; yield its URL and pid, then stop it."""
-    with server_process(["app.py"], env, log) as served:
+def app_process(env: dict[str, str] | None = None, log: Path | None = None,
+                opening_examples: bool = False) -> Iterator[tuple[str, int]]:
+    """Run ``python app.py --port N`` with extra environment ``env``; yield its URL and pid, then stop it.
+
+    Without the opening examples unless asked for (``GAN_DEMO_SKIP_OPENING_EXAMPLES``): computing them is most of
+    a start-up on 2 cores, and only a test about them needs them."""
+    skip = {} if opening_examples else {"GAN_DEMO_SKIP_OPENING_EXAMPLES": "1"}
+    with server_process(["app.py"], {**skip, **(env or {})}, log) as served:
         yield served
 
 

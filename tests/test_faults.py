@@ -67,8 +67,18 @@ def broken_weights(tmp_path_factory):
     return folder
 
 
+def opening_values(url: str) -> dict:
+    """The starting value of every component with an elem_id, as the page's config gives it to the browser."""
+    components = httpx.get(url.rstrip("/") + "/config", timeout=30).json()["components"]
+    return {c["props"]["elem_id"]: c["props"].get("value") for c in components if c.get("props", {}).get("elem_id")}
+
+
 def test_broken_weights_at_start_fail_clearly_and_the_rest_serves(broken_weights, tmp_path):
-    with app_process({"GAN_DEMO_WEIGHTS_DIR": str(broken_weights)}, log=tmp_path / "app.log") as (url, _):
+    """With the opening examples: cgan-fashion's fail as the page is built, and the app must start anyway."""
+    with app_process({"GAN_DEMO_WEIGHTS_DIR": str(broken_weights)}, log=tmp_path / "app.log",
+                     opening_examples=True) as (url, _):
+        shown = opening_values(url)
+        assert not shown["cgan-gallery"] and shown["gan-gallery"]  # that model's examples empty, the others there
         client = Client(url, verbose=False, analytics_enabled=False, download_files=str(tmp_path))
         try:
             for _ in range(2):  # the same clear answer every time: a failed load is not cached

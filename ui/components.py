@@ -36,10 +36,12 @@ def initial(fn, *args):
     """``fn``'s result for the controls' starting values, computed once while the page is built, so every visitor
     opens on finished examples and nothing runs per visit. A streaming handler (a generator) gives its last output.
 
-    None, and the outputs start empty, on a ZeroGPU Space (the GPU exists only inside a request) and when ``fn``
-    fails (a model that cannot be loaded must not stop the app: its controls give the clear error when used).
+    None, and the outputs start empty, on a ZeroGPU Space (the GPU exists only inside a request), when
+    ``GAN_DEMO_SKIP_OPENING_EXAMPLES`` is set (the tests' spawned servers: the examples take most of a start-up
+    and most tests never look at them) and when ``fn`` fails (a model that cannot be loaded must not stop the app:
+    its controls give the clear error when used). Both variables are read here, as the page is built.
     """
-    if os.getenv("SPACES_ZERO_GPU", "").lower() in ("1", "true"):
+    if any(os.getenv(name, "").lower() in ("1", "true") for name in ("SPACES_ZERO_GPU", "GAN_DEMO_SKIP_OPENING_EXAMPLES")):
         return None
     try:
         result = fn(*args)
