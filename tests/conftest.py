@@ -73,18 +73,37 @@ def gradio_tmp(tmp_path_factory):
 
 
 @contextlib.contextmanager
+def serving(demo, **launch_kwargs):
+    """Launch ``demo`` in this process on a free loopback port; yield its local URL; close it."""
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None,
+                            **launch_kwargs)
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+@contextlib.contextmanager
 def launched(demo, **launch_kwargs):
     """Launch ``demo`` on a free loopback port; yield (local_url, gradio_client.Client); close both."""
     from gradio_client import Client  # noqa: PLC0415
 
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None,
-                            **launch_kwargs)
-    client = Client(url, verbose=False, analytics_enabled=False, download_files=str(ARTIFACTS / "downloads"))
-    try:
-        yield url, client
-    finally:
-        client.close()
-        demo.close()
+    with serving(demo, **launch_kwargs) as url:
+        client = Client(url, verbose=False, analytics_enabled=False, download_files=str(ARTIFACTS / "downloads"))
+        try:
+            yield url, client
+        finally:
+            client.close()
+
+
+def app_launch_kwargs() -> dict:
+    """``app.launch_kwargs()`` without the host, port and share link (a test picks a free loopback port)."""
+    import app  # noqa: PLC0415 - importing builds the demo: after the session's Gradio temp dir is set
+
+    kwargs = app.launch_kwargs()
+    for key in ("server_name", "server_port", "share"):
+        kwargs.pop(key)
+    return kwargs
 
 
 @pytest.fixture(scope="session")
@@ -92,10 +111,7 @@ def app_server():
     """The real app (shipped weights) on a loopback port, shared by the API and browser tests."""
     import app  # noqa: PLC0415
 
-    kwargs = app.launch_kwargs()
-    for key in ("server_name", "server_port", "share"):
-        kwargs.pop(key)
-    with launched(app.demo, **kwargs) as (url, client):
+    with launched(app.demo, **app_launch_kwargs()) as (url, client):
         yield url, client
 
 

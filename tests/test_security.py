@@ -8,11 +8,12 @@ import re
 import httpx
 import pytest
 import torch
+from conftest import app_launch_kwargs, serving
 from gradio_client import Client, handle_file
 
 from gan_demo import PRETRAINED_NAMES, load_pretrained
 from gan_demo.hub import weights_dir
-from servers import ROOT, app_process
+from servers import ROOT
 
 PICKLE_PATTERNS = re.compile(r"\btorch\.load\(|\bpickle\.(load|loads|Unpickler)\b|^\s*(import|from)\s+(c?pickle|dill|joblib)\b"
                              r"|weights_only\s*=\s*False|allow_pickle\s*=\s*True", re.M)
@@ -118,10 +119,19 @@ def test_auth_from_env(app_server, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def protected_url(tmp_path_factory):
-    """``python app.py`` with GAN_DEMO_PASSWORD set, in its own process."""
-    log = tmp_path_factory.mktemp("auth") / "app.log"
-    with app_process({"GAN_DEMO_PASSWORD": PASSWORD, "GAN_DEMO_USER": "student"}, log=log) as (url, _):
+def protected_url():
+    """The app with GAN_DEMO_PASSWORD set, served in this process: the page built as ``python app.py`` builds it
+    and launched with the arguments ``python app.py`` gives it, which read the password from the environment.
+    (A process of its own proved nothing more and cost a cold start; the opening examples are skipped, as no
+    check here gets past the login to see them.)"""
+    import app  # noqa: PLC0415 - see above
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GAN_DEMO_PASSWORD", PASSWORD)
+        mp.setenv("GAN_DEMO_USER", "student")
+        mp.setenv("GAN_DEMO_SKIP_OPENING_EXAMPLES", "1")
+        demo, kwargs = app.build_demo(), app_launch_kwargs()
+    with serving(demo, **kwargs) as url:
         yield url
 
 
