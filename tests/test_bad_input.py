@@ -1,5 +1,6 @@
 """Bad input through the API (and a few through the page): each gets a gr.Error that names what was wrong
-and what is allowed, and the server keeps serving.
+and what is allowed, and the server keeps serving. The one home of the API's bad-input cases: each control's
+checks once here, the handlers' own checks in the handler tests, the live settings' in test_live.py.
 
 Every case lists words the message must contain: the control or value at fault, and the allowed range or
 choices. NaN and infinity are sent as hand-written JSON, because gradio_client refuses to encode them.
@@ -87,7 +88,8 @@ API_CASES = [
     # what came next: prompts, sampling settings, work caps, uploads
     ("/text_to_image", ("a photo of a unicorn", 4, 0, 10, 3.0, "fashion"), ["unknown word 'unicorn'", "sneaker", "footwear"]),
     ("/text_to_image", ("a photo of a 7", 4, 0, 10, 3.0, "fashion"), ["unknown word '7'"]),
-    ("/text_to_image", ("", 4, 0, 10, 3.0, "mnist"), ["prompt is empty"]),
+    ("/text_to_image", ("   ", 4, 0, 10, 3.0, "mnist"), ["prompt is empty"]),
+    ("/text_to_image", ("a sneaker", 99, 0, 10, 3.0, "fashion"), ["Number of images", "99", "maximum value"]),
     ("/text_to_image", ("a sneaker", 4, 0, 1000, 3.0, "fashion"), ["Sampling steps", "maximum value 100"]),
     ("/text_to_image", ("a sneaker", 4, 0, 10, 50.0, "fashion"), ["Guidance scale", "maximum value 15"]),
     ("/text_to_image", ("a sneaker", 16, 0, 100, 3.0, "fashion"), ["too much work", "800"]),
@@ -95,8 +97,11 @@ API_CASES = [
     ("/guidance_sweep", ("an odd number", 3, 0, 8, [], "mnist"), ["at least one guidance scale"]),
     ("/clip_scores", (upload("notes.txt"), "a sneaker", "fashion"), ["could not read notes.txt"]),
     ("/clip_scores", (EXAMPLE, "a sneaker\n" * 30, "fashion"), ["At most 20 prompts"]),
+    ("/clip_scores", (EXAMPLE, "", "fashion"), ["at least one prompt"]),
+    ("/clip_scores", (EXAMPLE, "a sneaker\na dragon", "fashion"), ["unknown word 'dragon'"]),
     ("/clip_retrieve", ("a bag", 100, "fashion"), ["Images", "maximum value 32"]),
     ("/variations", (upload("one_pixel.png"), 4, 0, 10, 3.0, "fashion"), ["1x1 pixels", "at least 8x8"]),
+    ("/gan_vs_diffusion", ("Unicorn", 4, 0, "fashion"), ["Unknown class 'Unicorn'"]),
 ]
 
 TRAIN = dict(mode="2d", dataset="ring", preset="balanced", steps=5, seed=1, hidden=32, batch_size=64)
