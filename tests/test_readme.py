@@ -46,17 +46,31 @@ def test_model_card_table_is_the_latest_evaluation():
 RESULTS = {r["dataset"]: r for r in json.loads((ROOT / "weights" / "evaluation.json").read_text())}
 
 
+def test_a_small_evaluation_is_reproduced_by_make_evaluate():
+    """The fast tier's recompute: the MNIST models' measures on 300 test digits (300 generated images per generator)
+    come out as committed in tests/fixtures by scripts/small_evaluation.py, so a change that would move the model
+    card's figures fails in seconds. (The text-to-image measures are recomputed only by the slow test below.)"""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import small_evaluation  # noqa: PLC0415
+
+    committed = json.loads(small_evaluation.FIXTURE.read_text())
+    assert_reproduced(small_evaluation.evaluate(), committed, "python scripts/small_evaluation.py")
+
+
 @pytest.mark.slow
 def test_evaluation_json_is_reproduced_by_make_evaluate():
-    """Recompute MNIST's whole evaluation (1,000 test digits, so it takes seconds) from the shipped weights:
-    every number in weights/evaluation.json, hence in the model card, must come out again (float noise aside)."""
-    fresh = evaluate_dataset("mnist", 10_000, pick_device())
-    committed = RESULTS["mnist"]
-    assert set(fresh) == set(committed)
+    """Recompute MNIST's whole evaluation (10,000 test digits; the text-to-image measures on 1,000 generated
+    digits, so it takes minutes) from the shipped weights: every number in weights/evaluation.json, hence in the
+    model card, must come out again (float noise aside)."""
+    assert_reproduced(evaluate_dataset("mnist", 10_000, pick_device()), RESULTS["mnist"], "make evaluate")
+
+
+def assert_reproduced(fresh: dict, committed: dict, remake: str) -> None:
+    assert set(fresh) == set(committed), f"the measures changed: run `{remake}`"
     for key, value in committed.items():
         if key.endswith("_ms_per_image"):  # timings: measured, not reproducible
             continue
-        assert same(fresh[key], value), key
+        assert same(fresh[key], value), f"{key} moved (if that is meant, run `{remake}`)"
 
 
 def same(fresh, committed) -> bool:
