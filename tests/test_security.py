@@ -136,7 +136,6 @@ def protected_url():
 
 
 @pytest.mark.e2e
-@pytest.mark.slow
 def test_without_credentials_everything_is_refused(protected_url):
     base = protected_url.rstrip("/")
     for method, path in PROTECTED:
@@ -150,7 +149,6 @@ def test_without_credentials_everything_is_refused(protected_url):
 
 
 @pytest.mark.e2e
-@pytest.mark.slow
 def test_with_credentials_everything_works(protected_url, tmp_path):
     base = protected_url.rstrip("/")
     with httpx.Client(timeout=30) as session:
