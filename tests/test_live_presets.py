@@ -65,6 +65,7 @@ def test_optimal_d_makes_v_meet_the_theory():
     assert frames[-1].modes[0] == 8 and frames[-1].jsd < 0.3
 
 
+@pytest.mark.slow
 def test_disjoint_supports_starve_the_minimax_generator():
     """G starts in one spot inside the ring: D separates perfectly, the JSD is log 2 and V(D*, G) = 0. The minimax
     generator's gradient vanishes and it never moves; the non-saturating one keeps a gradient and moves towards the data."""
