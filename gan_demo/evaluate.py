@@ -67,10 +67,10 @@ def main(argv=None) -> None:
     fresh = [evaluate_dataset(d, args.n, device, args.families) for d in args.datasets]
     old = json.loads(args.json.read_text()) if args.json.is_file() else []
     results = merged(old, fresh)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n")  # first: the measures are kept whatever follows
     table = markdown(results)
     print(table)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=2) + "\n")
     if args.write_docs:
         write_block(table)
         write_block(models_table(results, list(pretrained_names())), README, MODELS_START, MODELS_END)

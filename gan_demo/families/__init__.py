@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-BUILT_IN = ("classifier", "autoencoder", "vae", "gan", "cgan", "clip", "text", "toy_gan", "mlp_gan")
+BUILT_IN = ("classifier", "autoencoder", "vae", "latent", "gan", "cgan", "clip", "text", "toy_gan", "mlp_gan")
 
 for _folder in BUILT_IN:
     import_module(f"{__name__}.{_folder}.family")

@@ -25,7 +25,7 @@ from ui.components import (
     picture,
     slider,
 )
-from ui.tabs import vae
+from ui.tabs import latent, vae
 
 EXPLAIN = r"""
 ### Compress, then rebuild
@@ -162,6 +162,7 @@ def build(dataset: gr.Radio) -> None:
     interp_btn = gr.Button("Interpolate", variant="primary", elem_id="ae-interpolate")
     strip = picture("Decoded codes from A to B", "ae-strip", titled=True)
     vae_outputs = vae.build(dataset, image, paths[0])
+    latent.build(dataset)
 
     inputs, outputs = [image, noise, dataset], [comparison, scores, map_image, manifold_image]
     _follow(gr.on([run.click, image.upload, noise.release], reconstruct, inputs, outputs[:2], api_name="reconstruct"),
