@@ -7,14 +7,18 @@ Screenshots go to artifacts/screenshots/: look at them, a passing test cannot te
 """
 from __future__ import annotations
 
+import io
 import re
 
+import numpy as np
 import pytest
 from conftest import ARTIFACTS
 from page_checks import least_opacity
+from PIL import Image
 
 from gan_demo.families.text.generate import generate
 from ui.common import get_model
+from ui.tabs import latent
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow]
 
@@ -275,6 +279,24 @@ def test_autoencoder_vs_vae(page):
     assert_pictures(page, "#vae-traverse", min_side=28)
     page.locator("#vae-random").scroll_into_view_if_needed()
     shot(page, "autoencoder_vs_vae")
+
+
+def test_latent_diffusion_three_ways(page):
+    """The latent diffusion part: the same seed's noise four ways and both maps with the codes marked; the grid
+    the page paints is the package's own for that seed, pixel for pixel."""
+    grid, status = sources(page, "#latent-grid"), text_of(page, "#latent-status")
+    page.locator("#latent-seed input").fill("5")
+    page.locator("#latent-run").click()
+    wait_for_images(page, "#latent-grid", before=grid)
+    wait_for_text(page, "#latent-status", "Seed 5", before=status)
+    assert "20 network evaluations per image" in text_of(page, "#latent-status")
+    for selector in ("#latent-ae-map", "#latent-vae-map"):
+        assert_pictures(page, selector, min_side=300)
+    painted = page.request.get(sources(page, "#latent-grid")[0]).body()
+    expected = latent.three_ways(5, 8, latent.ANY, 10, 2.0, "fashion")[0]
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(painted)).convert("RGB")), expected)
+    page.locator("#latent-grid").scroll_into_view_if_needed()
+    shot(page, "latent_diffusion")
 
 
 def test_what_came_next_text_to_image(page):
