@@ -2,6 +2,7 @@
 the recipe's checks, and the shipped flows' promise (their samples beat N(0, I) codes through the same decoder)."""
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -14,7 +15,7 @@ from gan_demo.data import load_split, to_model_range
 from gan_demo.families.latent.family import LatentRecipe, flow_matching_loss
 from gan_demo.families.latent.flow import flow, network_evaluations, sample
 from gan_demo.families.latent.model import LatentFlow
-from gan_demo.hub import cached_pretrained
+from gan_demo.hub import cached_pretrained, weights_dir
 from gan_demo.registry import create_model, get_part
 from gan_demo.training import SupervisedTrainer
 
@@ -153,3 +154,11 @@ def test_points_are_marked_on_a_map_with_shapes_and_a_legend():
     assert marked.shape == (100, 120, 3) and (marked != 200).any()
     assert (marked[50, 60] == 0).all()  # the x at the centre is black
     assert (marked[10, 110] == 255).all()  # the point off the map sits on its top-right corner, white
+
+
+def test_what_came_next_links_to_latent_diffusion_with_its_measured_speed():
+    from ui.tabs.diffusion.texts import comparison_table  # noqa: PLC0415 - the one test here that needs the UI
+
+    r = next(x for x in json.loads((weights_dir() / "evaluation.json").read_text()) if x["dataset"] == "fashion")
+    text = comparison_table("fashion")
+    assert "**latent diffusion**" in text and f"{r['latent_ae_ms_per_image']:.1f} ms per image" in text
