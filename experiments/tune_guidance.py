@@ -1,6 +1,6 @@
 """How the guidance scales trade adherence for quality: the table behind the text models' default scales.
 
-    python scripts/tune_guidance.py --dataset mnist [--n 500] [--decoder 1 2 3 5] [--prior 1 2 4]
+    python experiments/tune_guidance.py --dataset mnist [--n 500] [--decoder 1 2 3 5] [--prior 1 2 4]
                                     [--interval all 200-700] [--seed 0] [--real] [--weights FOLDER]
                                     [--decoder-of FOLDER] [--redraw-below COSINE]
 

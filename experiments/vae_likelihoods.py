@@ -1,6 +1,6 @@
 """What the VAE's ELBO finds likely: real test images against noisy ones, the other dataset and random scribbles.
 
-    python scripts/vae_likelihoods.py
+    python experiments/vae_likelihoods.py
 
 Prints median ELBOs (nats per image, 4 posterior samples each) for 100 real test images, 50 of them with Gaussian
 noise of std 0.2 (the autoencoder tab's noise), 50 test images of the other dataset and 20 scribbles of three

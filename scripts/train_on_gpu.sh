@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# One call on a GPU machine (docs/architecture.md, "Devices"): the tests on CUDA beside longer GAN runs.
+# Train on a CUDA machine and run the tests there: one call (docs/architecture.md, "Devices").
 #
-#   here:   .venv/bin/python -m gan_demo.data.stage      # data/ (git-ignored): both datasets as idx files
-#   there:  the device tool's run, carrying data/:  bash scripts/gpu_session.sh      (timeout_s 600)
+#   on a machine with the datasets:  python -m gan_demo.data.stage    # data/ (git-ignored): both datasets as idx files
+#   on the CUDA machine, with data/:  bash scripts/train_on_gpu.sh
 #
-# The lent machine has torch, diffusers and huggingface_hub but neither Gradio, Chromium nor a package index:
-# the test files that import Gradio fail to collect and the rest run on cuda (wherever a test does not name a
-# device, the package picks it). Everything lands in $OUT, which the device tool brings back: summary.txt (the
-# machine, the versions, each run's wall time, the test summary), tests.log, and each run's log and weights
-# folder, ready to copy into weights/ and measure here with make evaluate. Checkpoints stay in checkpoints/
-# on that machine, so calling the script again while it is warm resumes the runs.
+# It trains gan-fashion and gan-mnist with the shipped recipes (GAN_STEPS steps; 6,000 made the shipped weights)
+# and, beside them, runs every test that machine can collect on cuda (wherever a test does not name a device, the
+# package picks it; test files that import a missing Gradio or Chromium fail to collect, the rest run). Everything
+# lands in $OUT (default runs/gpu): summary.txt (the machine, the versions, each run's wall time, the test summary),
+# tests.log, and each run's log and weights folder, ready to copy into weights/ and measure with make evaluate.
+# Checkpoints stay in checkpoints/, so calling the script again resumes the runs.
 #
-# Overrides: GAN_STEPS (default 12000, twice the shipped runs), DEVICE (cuda), TEST_TIMEOUT and TRAIN_TIMEOUT
-# (seconds; together they keep the call under the tool's 10 minutes), PYTEST_ARGS (extra pytest arguments).
+# Overrides: GAN_STEPS (default 12000), DEVICE (cuda), TEST_TIMEOUT and TRAIN_TIMEOUT (seconds; the defaults keep
+# the call under ten minutes), PYTEST_ARGS (extra pytest arguments), PYTHON, OUT.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/gpu}

@@ -554,11 +554,11 @@ def test_a_finished_prior_stage_resumed_with_more_prior_steps_trains_the_prior()
 
 @pytest.mark.slow
 def test_guidance_table_compares_the_prior_with_real_images_embeddings():
-    """scripts/tune_guidance.py --real: for each decoder scale, a prompted row and rows decoded from the CLIP
+    """experiments/tune_guidance.py --real: for each decoder scale, a prompted row and rows decoded from the CLIP
     embeddings of real test and training images of the same classes (a faithful decoder keeps most of their
     classes), the conditional GAN on those classes as the reference, and the real images themselves, as they are and with a faint
     background (which costs distance and shows in the faint-pixel column)."""
-    out = subprocess.run([sys.executable, "scripts/tune_guidance.py", "--dataset", "mnist", "--n", "40", "--decoder", "2",
+    out = subprocess.run([sys.executable, "experiments/tune_guidance.py", "--dataset", "mnist", "--n", "40", "--decoder", "2",
                           "--prior", "2", "--steps", "10", "--real", "--weights", "weights/text-mnist"], cwd=ROOT,
                          check=True, timeout=600, capture_output=True, text=True).stdout
     head = out.splitlines()[0]  # the folder given, and the shipped pipeline's redraw setting
@@ -577,7 +577,7 @@ def test_guidance_table_compares_the_prior_with_real_images_embeddings():
 
 
 def guidance_table(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "scripts/tune_guidance.py", "--dataset", "mnist", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "experiments/tune_guidance.py", "--dataset", "mnist", *args], cwd=ROOT,
                           timeout=600, capture_output=True, text=True)
 
 

@@ -42,7 +42,7 @@ guided the same way (as DALL-E 2 guides its prior too), so the sampled image emb
 may be kept to the middle of the schedule (Kynkäänniemi et al., 2024): at the noisiest steps it pulls every sample
 towards the most typical one, at the last few it hardly matters, so guiding only in between keeps the prompt at
 far less cost in variety. Each dataset's scales were tuned for the prompted class at the least cost in variety
-(`scripts/tune_guidance.py`): {tuned}; the slider starts at the decoder's.
+(`experiments/tune_guidance.py`): {tuned}; the slider starts at the decoder's.
 
 **The pipeline** (the picture): the prompt's CLIP text embedding goes to the **prior**, a diffusion model over
 CLIP *image* embeddings (a caption fits many images, so it samples one rather than averaging them), and the
