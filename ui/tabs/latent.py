@@ -83,7 +83,7 @@ def build(dataset: gr.Radio) -> None:
     with gr.Row():
         seed = seed_input("Seed of the noise", 0, "latent-seed")
         n = slider(1, MAX_CODES, value=8, step=1, label="Codes", info="how many random codes to draw")
-        choice = gr.Dropdown([ANY, *class_names(start)], value=ANY, label="Class",
+        choice = gr.Dropdown([ANY, *class_names(start)], value=ANY, label="Class of the flow",
                              info="the flow's condition (the N(0, I) rows ignore it)", elem_id="latent-class")
     with gr.Row():
         steps = slider(1, MAX_STEPS, value=DEFAULT_STEPS, step=1, label="Steps",
