@@ -31,8 +31,13 @@ class Part:
     cls: type[nn.Module]
     tiny: dict[str, Any]  # constructor arguments small enough for a unit test
     inputs: Callable[[nn.Module, int, torch.Generator], tuple]  # (model, batch, rng) -> forward arguments (CPU)
-    output_shape: tuple[int, ...]  # of one example: the output is (batch, *output_shape)
+    # of one example: the output is (batch, *output_shape); a function of the model where its config sets it
+    output_shape: tuple[int, ...] | Callable[[nn.Module], tuple[int, ...]]
     output_range: tuple[float, float] | None = None  # e.g. (-1, 1) for tanh images
+
+    def shape_for(self, model: nn.Module) -> tuple[int, ...]:
+        """The output shape of one example of ``model``."""
+        return self.output_shape(model) if callable(self.output_shape) else self.output_shape
 
 
 class Trainer(Protocol):

@@ -26,7 +26,7 @@ def test_shipped_weights_load_and_run(name, device):
     assert (WEIGHTS_DIR / name / "config.json").is_file()
     with torch.no_grad():
         out = model(*(x.to(device) for x in part.inputs(model, 8, torch.Generator().manual_seed(0))))
-    assert out.shape == (8, *part.output_shape) and torch.isfinite(out).all()
+    assert out.shape == (8, *part.shape_for(model)) and torch.isfinite(out).all()
     if part.output_range is not None:
         assert part.output_range[0] <= out.min() and out.max() <= part.output_range[1]
     if family.sample is not None:
@@ -36,7 +36,7 @@ def test_shipped_weights_load_and_run(name, device):
 
 def test_all_shipped_weights_are_small():
     total = sum(f.stat().st_size for f in WEIGHTS_DIR.rglob("*.safetensors"))
-    assert total < 50 * 2**20
+    assert total < 80 * 2**20  # eighteen models: 71 MB, the four latent flows 7 to 9 MB each
 
 
 def test_unknown_name_lists_choices():

@@ -101,7 +101,7 @@ def test_a_new_family_trains_saves_loads_samples_and_is_evaluated(tiny_family, t
     assert parse_name("tiny-gan-mnist") == (TINY, "mnist")
     part = TINY.parts["generator"]
     model = create_model("tiny-gan.generator", **part.tiny)
-    assert model(*part.inputs(model, 2, torch.Generator().manual_seed(0))).shape == (2, *part.output_shape)
+    assert model(*part.inputs(model, 2, torch.Generator().manual_seed(0))).shape == (2, *part.shape_for(model))
 
     # 2. the train CLI builds, trains and saves it from its recipe
     weights = tmp_path / "weights" / "tiny-gan-mnist"

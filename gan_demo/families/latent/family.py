@@ -171,7 +171,7 @@ def register_latent(kind: str, short: str, name: str) -> Family:
                 f"the standardised codes of the shipped {name}, unconditional and class-conditional with "
                 f"classifier-free guidance; the {name} is frozen inside",
         parts={"flow": Part(LatentFlow, dict(autoencoder=dict(latent_dim=4, width=8), kind=kind, hidden=16, layers=1),
-                            inputs, (4,))},
+                            inputs, lambda model: (model.latent_dim,))},
         pretrained="flow",
         recipe=LatentRecipe(kind),
         sample=sample,
