@@ -17,6 +17,14 @@ from gan_demo.evaluation.card import write_block
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS_DOC = ROOT / "docs" / "benchmarks.md"  # where the full runs' tables are shown
+BLOCK_START, BLOCK_END = "<!-- bench:start -->", "<!-- bench:end -->"  # benchmark.py's block in docs/benchmarks.md
+
+
+def docs_block(results_md: str) -> str:
+    """benchmark.py's results.md as docs/benchmarks.md shows it: without its title, its sections one heading level
+    down."""
+    body = results_md.split("\n", 2)[2]
+    return "\n".join("#" + line if line.startswith("## ") else line for line in body.splitlines())
 
 
 def parse_mode(doc: str, argv=None) -> argparse.Namespace:

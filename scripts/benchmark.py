@@ -36,7 +36,7 @@ import gradio  # noqa: E402
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from bench_report import BENCHMARKS_DOC  # noqa: E402
+from bench_report import BENCHMARKS_DOC, BLOCK_END, BLOCK_START, docs_block  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 
 from gan_demo import live  # noqa: E402
@@ -50,7 +50,6 @@ from ui.tabs import cgan, gan  # noqa: E402
 from ui.tabs import live as train_tab  # noqa: E402
 
 DATASET = "fashion"
-BLOCK_START, BLOCK_END = "<!-- bench:start -->", "<!-- bench:end -->"  # in docs/benchmarks.md
 DOWNLOADS = Path(tempfile.mkdtemp(prefix="gan_demo_bench_"))  # clients download every output, as a browser would
 EXAMPLE = str(example_paths(DATASET)[4])
 SETTINGS = {  # repetitions per mode; quick keeps CI under two minutes on 2 busy cores
@@ -278,12 +277,6 @@ def markdown(r: dict) -> str:
             "computes every tab's opening examples for the default dataset, so it starts with those models loaded; the "
             "other dataset's load on demand).", ""]
     return "\n".join(out)
-
-
-def docs_block(results_md: str) -> str:
-    """results.md as docs/benchmarks.md shows it: without its title, its sections one heading level down."""
-    body = results_md.split("\n", 2)[2]
-    return "\n".join("#" + line if line.startswith("## ") else line for line in body.splitlines())
 
 
 def main(argv=None) -> None:

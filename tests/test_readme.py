@@ -1,10 +1,11 @@
 """The README's promises: its two commands exist and CI runs the test one; the numbers in it and in docs/ are current."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -15,6 +16,14 @@ from gan_demo.evaluation.card import END, START, bar_checks, markdown
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 DOCS = ROOT / "docs"
+
+
+def script(name: str) -> ModuleType:
+    """scripts/<name>.py loaded from its file as a module (the scripts are programs, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def block(doc: str, start: str, end: str) -> str:
@@ -49,9 +58,7 @@ def test_a_small_evaluation_is_reproduced_by_make_evaluate():
     """The fast tier's recompute: the MNIST models' measures on 300 test digits (300 generated images per generator)
     come out as committed in tests/fixtures by scripts/small_evaluation.py, so a change that would move the model
     card's figures fails in seconds. (The text-to-image measures are recomputed only by the slow test below.)"""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import small_evaluation  # noqa: PLC0415
-
+    small_evaluation = script("small_evaluation")
     committed = json.loads(small_evaluation.FIXTURE.read_text())
     assert_reproduced(small_evaluation.evaluate(), committed, "python scripts/small_evaluation.py")
 
@@ -94,11 +101,9 @@ def test_requirements_are_pinned():
 
 def test_benchmark_tables_are_the_latest_full_run():
     """The benchmark block of docs/benchmarks.md is exactly what `make bench` wrote to benchmarks/results.md."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from benchmark import BLOCK_END, BLOCK_START, docs_block  # noqa: PLC0415
-
-    shown = block("benchmarks.md", BLOCK_START, BLOCK_END)
-    assert shown.strip() == docs_block((ROOT / "benchmarks" / "results.md").read_text()).strip()
+    report = script("bench_report")
+    shown = block("benchmarks.md", report.BLOCK_START, report.BLOCK_END)
+    assert shown.strip() == report.docs_block((ROOT / "benchmarks" / "results.md").read_text()).strip()
 
 
 def test_text_to_image_benchmark_block_is_the_latest_full_run():
@@ -130,10 +135,7 @@ def test_training_table_is_what_make_train_runs():
 
 def compare_weights(argv: list[str]) -> None:
     """scripts/compare_weights.py's main, called in this process (a process of its own would prove nothing more)."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from compare_weights import main  # noqa: PLC0415
-
-    main(argv)
+    script("compare_weights").main(argv)
 
 
 def test_compare_weights_measures_a_folder_as_make_evaluate_does(monkeypatch, capsys):
