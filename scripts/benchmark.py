@@ -2,6 +2,7 @@
 
     python scripts/benchmark.py --quick   # CI: about a minute; writes artifacts/benchmarks/results.{json,md}
     python scripts/benchmark.py --full    # the published numbers: benchmarks/results.{json,md} + docs/benchmarks.md
+    python scripts/benchmark.py --suite diffusion --full   # another suite: handlers, diffusion, live-images, training
 
 1. Server time: each handler (what an endpoint runs) for 1, 16 and 64 samples, one reconstruction and the class
    grid, as a ratio to the bare model forward pass for the same images, measured in the same run.
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -279,8 +281,31 @@ def markdown(r: dict) -> str:
     return "\n".join(out)
 
 
+# The one entry point: ``--suite NAME`` hands the other arguments to that suite's script (``app``: this file's own).
+SUITES = {"app": None, "handlers": "bench_app", "diffusion": "bench_diffusion", "live-images": "bench_live_images",
+          "training": "bench_training"}
+
+
+def suite_and_rest(argv: list[str]) -> tuple[str, list[str]]:
+    """The ``--suite`` named in ``argv`` (default ``app``) and the arguments for it; an unknown one is an error that
+    lists the suites."""
+    if "--suite" not in argv:
+        return "app", argv
+    i = argv.index("--suite")
+    suite = argv[i + 1] if i + 1 < len(argv) else ""
+    if suite not in SUITES:
+        raise SystemExit(f"benchmark.py: unknown suite {suite!r}; choose one of: {', '.join(SUITES)}")
+    return suite, argv[:i] + argv[i + 2:]
+
+
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    suite, argv = suite_and_rest(sys.argv[1:] if argv is None else list(argv))
+    if SUITES[suite] is not None:
+        importlib.import_module(SUITES[suite]).main(argv)
+        return
+    p = argparse.ArgumentParser(description=__doc__, epilog=f"--suite NAME runs another suite with the arguments it "
+                                f"takes: {', '.join(SUITES)} (python scripts/benchmark.py --suite diffusion --help)",
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_const", dest="mode", const="quick", help="few repetitions (CI)")
     mode.add_argument("--full", action="store_const", dest="mode", const="full", help="the published numbers")

@@ -103,3 +103,12 @@ def test_live_training_benchmark_runs_each_mode():
         rate, ratio = handler.split()
         assert positive(float(bare)) and positive(float(rate)) and ratio.startswith("(") and ratio.endswith("%)")
         assert server.strip() == "-"  # --no-server: no launched-app column
+
+
+def test_one_entry_point_runs_every_suite():
+    """scripts/benchmark.py --suite NAME hands its other arguments to that suite; an unknown name lists them."""
+    run = lambda *args: subprocess.run([sys.executable, "scripts/benchmark.py", *args], cwd=ROOT, capture_output=True,
+                                       text=True)
+    bad = run("--suite", "nope")
+    assert bad.returncode == 1 and "unknown suite 'nope'; choose one of: app, handlers, diffusion" in bad.stderr
+    assert "Steps per second of the live-training loop" in run("--suite", "training", "--help").stdout
