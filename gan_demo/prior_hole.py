@@ -43,7 +43,7 @@ def codes_of(latent: LatentFlow, n: int, seed: int, labels: torch.Tensor | None 
     decoder = latent.autoencoder
     prior = noise.to(model_device(latent))
     *_, z = flow(latent, noise, labels, steps=steps, guidance=guidance)
-    flowed = z * latent.code_std + latent.code_mean  # back to the autoencoder's own code scale
+    flowed = latent.unstandardise(z)
     return CodesOf(prior.cpu(), flowed.cpu(), to_uint8(decoder.decode(prior)).cpu().numpy(),
                    to_uint8(decoder.decode(flowed)).cpu().numpy())
 

@@ -67,10 +67,6 @@ def network_evaluations(steps: int, solver: str, guided: bool) -> int:
     return calls * (2 if guided else 1)
 
 
-def noise_for(model: LatentFlow, n: int, seed: int) -> torch.Tensor:
-    return make_noise(n, model.latent_dim, seed)
-
-
 @torch.inference_mode()
 def sample(model: LatentFlow, n: int, seed: int, labels: torch.Tensor | None = None, *, steps: int = DEFAULT_STEPS,
            guidance: float = DEFAULT_GUIDANCE, solver: str = "heun", chunk: int = 1000) -> torch.Tensor:
@@ -78,7 +74,7 @@ def sample(model: LatentFlow, n: int, seed: int, labels: torch.Tensor | None = N
     images do not depend on ``n``); without labels, unconditional."""
     parts = []
     for i, idx in enumerate(torch.arange(n).split(chunk)):
-        noise = noise_for(model, len(idx), seed + i)
+        noise = make_noise(len(idx), model.latent_dim, seed + i)
         *_, z = flow(model, noise, None if labels is None else labels[idx], steps=steps, guidance=guidance,
                      solver=solver)
         parts.append(to_uint8(model.decode(z)).cpu())

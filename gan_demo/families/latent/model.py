@@ -96,9 +96,13 @@ class LatentFlow(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
     def standardise(self, codes: torch.Tensor) -> torch.Tensor:
         return (codes - self.code_mean) / self.code_std
 
+    def unstandardise(self, z: torch.Tensor) -> torch.Tensor:
+        """Standardised codes (B, D) -> the autoencoder's own codes."""
+        return z * self.code_std + self.code_mean
+
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Standardised codes (B, D) -> images (B, 1, 28, 28) in [-1, 1]."""
-        return self.autoencoder.decode(z * self.code_std + self.code_mean)
+        return self.autoencoder.decode(self.unstandardise(z))
 
     @torch.no_grad()
     def fit_codes(self, codes: torch.Tensor) -> None:
