@@ -19,9 +19,12 @@ test: setup-test
 	$(VENV)/bin/ruff check .
 	$(PYTEST) -m "$(FAST_TIER)" $(PYTEST_ARGS)
 
+# every test, on $(WORKERS) pytest-xdist workers at once: one worker's waits (servers, the browser) overlap the other's
+# compute, and worksteal evens out the long tests. No test asserts a timing, so none needs the machine to itself.
+WORKERS ?= 2
 test-all: setup-test
 	$(VENV)/bin/ruff check .
-	$(PYTEST) $(PYTEST_ARGS)
+	$(PYTEST) -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 setup: system-deps $(VENV)/.installed-app
 setup-test: system-deps-test $(VENV)/.installed-test

@@ -12,6 +12,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # of 10, test_vae's ELBO bound took 14-21 s spinning and 2.4-3.2 s passive. Inherited by the servers and scripts the
 # tests start; set before anything imports torch.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Under pytest-xdist (`make test-all` runs two workers) each worker serves its own app: give each its own range of
+# ports to search, so two servers starting at once never race for the same free port.
+if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    os.environ["GRADIO_SERVER_PORT"] = str(7860 + 100 * (1 + int(os.environ["PYTEST_XDIST_WORKER"][2:])))
 
 import contextlib  # noqa: E402
 import shutil  # noqa: E402
@@ -31,14 +35,12 @@ TIER_MARKERS = ("slow", "browser", "perf")
 _unmarked_slow: list[tuple[str, float]] = []
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call):
-    """Note every test without a tier marker whose call (not its fixtures' setup) took over the limit."""
-    report = yield
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Note every test without a tier marker whose call (not its fixtures' setup) took over the limit. A report
+    carries its test's markers among its keywords, so this works where the test ran in a worker (pytest-xdist)."""
     if (report.when == "call" and report.duration > UNMARKED_LIMIT_S
-            and not any(item.get_closest_marker(name) for name in TIER_MARKERS)):
+            and not any(name in report.keywords for name in TIER_MARKERS)):
         _unmarked_slow.append((report.nodeid, report.duration))
-    return report
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -20,7 +20,7 @@ from ui.components import example_paths
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.perf]
 
-CLIENTS, REQUESTS = 16, 50
+CLIENTS, REQUESTS = 16, 25
 EXAMPLES = {ds: [str(p) for p in example_paths(ds)] for ds in ("fashion", "mnist")}
 CLASSES = {"fashion": ["Trouser", "Bag", "Sneaker"], "mnist": ["1", "4", "7"]}
 
@@ -125,7 +125,7 @@ def own_server(tmp_path_factory):
         yield url, pid
 
 
-def test_16_clients_x_50_mixed_requests_no_errors_no_leak(own_server, tmp_path):
+def test_16_clients_x_25_mixed_requests_no_errors_no_leak(own_server, tmp_path):
     url, pid = own_server
     clients = [new_client(url, tmp_path / f"c{k}") for k in range(CLIENTS)]
     try:
