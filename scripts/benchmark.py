@@ -57,7 +57,7 @@ EXAMPLE = str(example_paths(DATASET)[4])
 SETTINGS = {  # repetitions per mode; quick keeps CI under two minutes on 2 busy cores
     "quick": dict(repeats=5, single=3, per_client=1, clients=16, train_2d=(150, 1), train_mlp=(20, 1),
                   train_dcgan=(5, 1), endpoints=("sample", "reconstruct", "class_grid")),
-    # live training (steps, repeats): the 2-D ratio sits nearest the 85% bar, so it gets the most repeats
+    # live training (steps, repeats): the 2-D ratio sits nearest its 85% bar, so it gets the most repeats
     "full": dict(repeats=30, single=20, per_client=2, clients=16, train_2d=(1500, 7), train_mlp=(1000, 3),
                  train_dcgan=(100, 3), endpoints=None),
 }

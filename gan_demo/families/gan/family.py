@@ -83,11 +83,11 @@ def checks(r: dict) -> dict[str, bool]:
     return bars
 
 
-FD_GOALS = {"fashion": 100, "mnist": 40}  # issue 11's Frechet distance bars for the unconditional GANs
+FD_GOALS = {"fashion": 100, "mnist": 40}  # the Frechet distance bars set for the unconditional GANs
 
 
 def goals(r: dict) -> dict[str, bool]:
-    """Issue 11's bars the shipped unconditional GANs do not meet yet (see docs/training.md)."""
+    """The bars the shipped unconditional GANs do not meet yet (see docs/training.md)."""
     return {f"GAN: Frechet distance <= {FD_GOALS[r['dataset']]}": r["gan_fd"] <= FD_GOALS[r["dataset"]]}
 
 

@@ -110,5 +110,5 @@ def checks(r: dict) -> dict[str, bool]:
 
 
 def goals(r: dict) -> dict[str, bool]:
-    """Issue 12's quality bar the shipped pipelines do not meet yet (see the README's training notes)."""
+    """The text-to-image quality bar the shipped pipelines do not meet yet (see docs/training.md)."""
     return {"text-to-image: Frechet distance <= the cGAN's (same number of samples)": r["text_fd"] <= r["text_cgan_fd"]}
