@@ -11,6 +11,7 @@ import gradio as gr
 from gan_demo import live
 from ui.components import LATEX, guarded, initial
 
+from . import diffusion
 from .handlers import (
     MODEL_CHOICES,
     PRESET_FIELDS,
@@ -173,6 +174,7 @@ def build(demo: gr.Blocks) -> LiveTab:
     out = RunOutputs(**shown, run=gr.State(None))
     tab = LiveTab(c, about, out, toy_row, image_row, smooth_state=gr.State(0.0))
     wire(tab, start, stop, cont, smoothing)
+    diffusion.build()  # the second kind of run, on the same 2-D data: a denoiser, and a race against the GAN
     return tab
 
 
