@@ -203,3 +203,51 @@ def test_a_demonstration_preset_runs_and_draws_its_maps(page):
     picture = picture_of(page, "#live-heatmap")
     assert picture.shape[0] > picture.shape[1]  # the key strip under the square map
     assert (picture[..., 2] > 150).any() and (picture[..., 0] > 150).any()
+
+
+@pytest.mark.slow
+def test_race_the_gan_and_the_flow_side_by_side(page):
+    """The side-by-side button trains both for the same wall time and draws both runs' JSD against it, with the
+    cost of one sample each in the status. Screenshot: live_race.png."""
+    page.get_by_role("tab", name="Live training").click()
+    seconds = page.locator("#race-seconds input[type='number']")
+    seconds.fill("6")
+    seconds.press("Enter")
+    page.locator("#race-start").click()
+    status = page.locator("#race-status")
+    status.get_by_text("Done: 6 s of wall time each").wait_for(timeout=90_000)
+    text = status.inner_text()
+    assert "costs 1 network evaluation." in text and "costs 32 network evaluations" in text, text
+    page.wait_for_function("[...document.querySelectorAll('#race-jsd .mark-line path')]"
+                           ".filter(e => ((e.getAttribute('d') || '').match(/L/g) || []).length > 1).length >= 2",
+                           timeout=20_000)
+    assert picture_of(page, "#race-gan").ndim == 3 and picture_of(page, "#race-flow").ndim == 3
+    page.locator("#race-jsd").scroll_into_view_if_needed()
+    shot(page, "race")
+
+
+@pytest.mark.slow
+def test_train_the_flow_and_move_the_time_slider(page):
+    """A short flow-matching run streams its plots and pictures; after it, the t slider redraws the field.
+    Screenshot: live_diffusion.png."""
+    page.get_by_role("tab", name="Live training").click()
+    steps = page.locator("#diffusion-steps input[type='number']")
+    steps.fill("600")
+    steps.press("Enter")
+    page.locator("#diffusion-train").click()
+    status = page.locator("#diffusion-status")
+    status.get_by_text("Finished 600 steps").wait_for(timeout=90_000)
+    assert "32 network evaluations" in status.inner_text() and "modes covered" in status.inner_text()
+    for plot in ("#diffusion-loss", "#diffusion-jsd"):
+        page.wait_for_function(f"[...document.querySelectorAll('{plot} .mark-line path')]"
+                               ".some(e => ((e.getAttribute('d') || '').match(/L/g) || []).length > 1)", timeout=20_000)
+    before = picture_of(page, "#diffusion-field")
+    t = page.locator("#diffusion-t input[type='number']")
+    t.fill("0.9")
+    t.press("Enter")
+    deadline = time.monotonic() + 20
+    while np.array_equal(picture_of(page, "#diffusion-field"), before):
+        assert time.monotonic() < deadline, "the field picture did not follow the time slider"
+        time.sleep(0.3)
+    page.locator("#diffusion-field").scroll_into_view_if_needed()
+    shot(page, "diffusion")

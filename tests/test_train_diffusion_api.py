@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from gan_demo.live import diffusion as dl
+from gan_demo.live.diffusion.plots import SERIES
 from ui.tabs.live import diffusion as tab_module
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -52,7 +53,7 @@ def test_train_diffusion_through_the_api(client):
                                                                  api_name="/train_diffusion")
     assert "Finished 30 steps" in status and field.endswith(".png") and paths.endswith(".png")
     assert list(pd.read_csv(csv).columns) == ["step", "loss", "jsd", "modes"]
-    assert "training loss (mean squared error)" in {row[2] for row in loss["data"]}
+    assert SERIES["loss"] in {row[2] for row in loss["data"]}
 
 
 @pytest.mark.e2e

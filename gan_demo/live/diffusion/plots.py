@@ -9,7 +9,7 @@ from ..plots import long_table, reference, thin
 from .race import RUNS
 
 SERIES = {
-    "loss": "training loss (mean squared error)",
+    "loss": "loss (MSE)",
     "jsd": "JSD against the true density",
     "floor": "JSD floor (real samples)",
     "modes": "modes covered",

@@ -129,7 +129,8 @@ def controls() -> dict[str, gr.components.Component]:
                                    allow_custom_value=True, info="The same 2-D data as the GAN runs.")
         c["objective"] = gr.Radio(OBJECTIVE_CHOICES, value=d.objective, label="objective",
                                   info="Regress the straight line's velocity, or DDPM's noise.")
-        c["steps"] = gr.Slider(1, dl.MAX_STEPS, value=d.steps, step=1, label="steps", info="Training steps.")
+        c["steps"] = gr.Slider(1, dl.MAX_STEPS, value=d.steps, step=1, label="steps", elem_id="diffusion-steps",
+                               info="Training steps.")
         c["sampling_steps"] = gr.Slider(1, dl.MAX_SAMPLING_STEPS, value=d.sampling_steps, step=1,
                                         label="sampling_steps", info="Steps (network calls) per sample.")
         c["seed"] = gr.Number(d.seed, precision=0, label="seed", minimum=0, maximum=dl.SEED_MAX,
