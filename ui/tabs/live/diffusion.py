@@ -35,7 +35,7 @@ What you will see, in plain words:
 - **No adversary.** Nothing pushes back: the loss has a fixed target, so it falls and settles instead of
   swinging like V(D, G).
 - **No mode collapse.** Every data point is a regression target in every batch, so every mode is learned; the
-  flow run covers all 8 modes of the ring within its first seconds and keeps them.
+  flow run covers all 8 modes of the ring within its first few hundred steps and keeps them.
 - **A lower JSD than the GAN**, on the same grid estimate with the same floor: the GAN's generator is one
   continuous map of one connected cloud and must leave trails between the modes; the flow bends its paths
   apart near $t = 1$ instead.
