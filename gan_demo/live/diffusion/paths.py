@@ -78,4 +78,5 @@ def marginal(objective: str, dist: toy.ToyDistribution, t: float) -> toy.ToyDist
     else:
         a = float(abar(torch.tensor(t)))
         signal, noise = math.sqrt(a), math.sqrt(1 - a)
-    return toy.ToyDistribution(dist.name, dist.centers * signal, math.sqrt((signal * dist.std) ** 2 + noise**2))
+    return toy.ToyDistribution(dist.name, dist.centers * signal, math.sqrt((signal * dist.std) ** 2 + noise**2),
+                               dist.groups)

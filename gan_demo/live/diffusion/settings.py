@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from ..settings import DATASETS as MODE_DATASETS
-from ..settings import _bad, _number, _one_of
+from ..settings import _bad, _number, _one_of, is_drawn
 from .paths import OBJECTIVES
 
 MAX_STEPS = 10_000
@@ -44,8 +44,9 @@ def whole(name: str, value, low: int, high: int) -> int:
 def check(name: str, value):
     """``value`` for setting ``name``, normalised, or a ValueError naming it and what is allowed."""
     if name == "dataset":
-        if value not in DATASETS:
-            raise _bad(name, value, "choose a 2-D dataset, " + _one_of(DATASETS))
+        if value not in DATASETS and not is_drawn(value):
+            raise _bad(name, value, "choose a 2-D dataset, " + _one_of(DATASETS) + " or a registered drawing "
+                       "(drawn-...)")
         return value
     if name == "objective":
         if value not in OBJECTIVES:
