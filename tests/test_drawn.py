@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import math
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
+from gradio_client import handle_file
+from PIL import Image
 
 from gan_demo import live
 from gan_demo.data import drawn, toy
 from gan_demo.live import diffusion as dl
+from ui.tabs.live.drawing import use_drawing
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -85,3 +89,33 @@ def test_flow_matching_learns_a_drawing():
     frames = list(dl.stream(dl.DiffusionSettings(dataset=name, steps=1500), frame_seconds=0.05))
     ending = [f for f in frames if f.jsd is not None and f.step > 0.8 * frames[-1].step]
     assert all(f.modes == (3, 3) for f in ending) and np.median([f.jsd for f in ending]) < 0.1
+
+
+# -- the tab's canvas ---------------------------------------------------------------------------------------------
+def test_use_drawing_selects_it_in_both_runs_and_previews_its_density():
+    note, picture, gan, flow = use_drawing({"composite": canvas(), "background": None, "layers": []})
+    name = drawn.register(canvas())
+    assert f"`{name}`" in note and "3 modes" in note and picture.ndim == 3
+    assert gan["value"] == flow["value"] == name and ("Your drawing", name) in flow["choices"]
+    _, _, gan, flow = use_drawing({"composite": canvas()}, mode="images")
+    assert "value" not in gan and flow["value"] == name  # an image-mode GAN keeps its dataset
+
+
+def test_use_drawing_refuses_an_empty_canvas_with_what_to_do():
+    for empty in (None, {"composite": None}, {"composite": np.full((50, 50), 255, np.uint8)}):
+        with pytest.raises(gr.Error, match="canvas is empty"):
+            use_drawing(empty)
+
+
+@pytest.mark.e2e
+def test_draw_then_train_both_runs_through_the_api(client, tmp_path):
+    path = tmp_path / "drawing.png"
+    Image.fromarray(canvas()).save(path)
+    drawing = {"background": None, "layers": [], "composite": handle_file(str(path))}
+    note, preview, gan_menu, flow_menu = client.predict(drawing, "2d", api_name="/draw_dataset")
+    name = drawn.register(canvas())
+    assert f"`{name}`" in note and gan_menu["value"] == flow_menu["value"] == name
+    status, *_ = client.predict(dataset=name, steps=20, sampling_steps=4, seed=0, api_name="/train_diffusion")
+    assert "Finished 20 steps" in status and "/ 3" in status
+    status, *_ = client.predict(dataset=name, steps=10, hidden=32, batch_size=64, api_name="/train")
+    assert "Finished 10 steps" in status and "/ 3" in status

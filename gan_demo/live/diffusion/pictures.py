@@ -70,3 +70,13 @@ def trajectories_image(path: np.ndarray, real: np.ndarray, lim: float, size: int
     legend(draw, size, size, f"{path.shape[1]} samples, {steps} steps from noise (t = 0) to data (t = 1)",
            [("real data", REAL_COLOR, "dot"), ("path", NOISE_COLOR, "line"), ("sample", DATA_COLOR, "dot")])
     return np.asarray(canvas)
+
+
+def density_image(density: np.ndarray, lim: float, points: np.ndarray, title: str, size: int = MAP_SIZE) -> np.ndarray:
+    """A density on the grid (N, N), rows from y = -lim upwards, with sample points, above a one-line key."""
+    canvas = Image.new("RGB", (size, size + KEY_HEIGHT), (255, 255, 255))
+    canvas.paste(density_map(density[::-1], size), (0, 0))
+    draw = ImageDraw.Draw(canvas)
+    draw_points(draw, points, lim, size, REAL_COLOR, radius=1.0)
+    legend(draw, size, size, title, [("samples", REAL_COLOR, "dot")])
+    return np.asarray(canvas)
