@@ -104,6 +104,9 @@ API_CASES = [
     ("/gan_vs_diffusion", ("Unicorn", 4, 0, "fashion"), ["Unknown class 'Unicorn'"]),
     # the live tab's race of the GAN and the flow: its own setting (the others are the diffusion run's, below)
     ("/race_gan_flow", ("ring", 600, 8, 0), ["seconds", "600", "maximum value 60"]),
+    # the live tab's canvas: nothing drawn, an unknown GAN mode
+    ("/draw_dataset", ({"background": None, "layers": [], "composite": None}, "2d"), ["canvas is empty", "draw a few"]),
+    ("/draw_dataset", ({"background": None, "layers": [], "composite": None}, "video"), ["mode", "'video'", "2d"]),
 ]
 
 TRAIN = dict(mode="2d", dataset="ring", preset="balanced", steps=5, seed=1, hidden=32, batch_size=64)
