@@ -251,3 +251,43 @@ def test_train_the_flow_and_move_the_time_slider(page):
         time.sleep(0.3)
     page.locator("#diffusion-field").scroll_into_view_if_needed()
     shot(page, "diffusion")
+
+
+def draw_strokes(page, sketch: str) -> None:
+    """Pick the canvas's brush, draw an arc, and click two dots."""
+    page.locator(f"{sketch} button[aria-label='Brush']").click()
+    box = page.locator(f"{sketch} canvas").last.bounding_box()
+    # the canvas element is wider than the paper drawn on it: stay inside a square around its centre
+    side = 0.6 * min(box["width"], box["height"])
+    x0, y0 = box["x"] + box["width"] / 2 - side / 2, box["y"] + box["height"] / 2 - side / 2
+    page.mouse.move(x0 + 0.15 * side, y0 + 0.65 * side)
+    page.mouse.down()
+    for fx, fy in ((0.3, 0.8), (0.5, 0.85), (0.7, 0.8), (0.85, 0.65)):
+        page.mouse.move(x0 + fx * side, y0 + fy * side, steps=10)
+    page.mouse.up()
+    for fx in (0.3, 0.7):
+        page.mouse.click(x0 + fx * side, y0 + 0.25 * side)
+
+
+@pytest.mark.slow
+def test_draw_your_own_data_and_train_the_flow_on_it(page):
+    """A smile drawn on the canvas becomes the dataset of both runs; a short flow run learns it. Screenshot:
+    live_drawing.png."""
+    page.get_by_role("tab", name="Live training").click()
+    page.locator("#draw").get_by_text("Draw your own data").click()
+    draw_strokes(page, "#draw-canvas")
+    page.locator("#draw-use").click()
+    note = page.locator("#draw-note")
+    note.get_by_text("Your drawing is the dataset").wait_for(timeout=30_000)
+    page.locator("#draw-canvas").scroll_into_view_if_needed()
+    shot(page, "drawing_used")
+    assert "3 modes" in note.inner_text(), note.inner_text()
+    assert picture_of(page, "#draw-preview").ndim == 3
+    steps = page.locator("#diffusion-steps input[type='number']")
+    steps.fill("800")
+    steps.press("Enter")
+    page.locator("#diffusion-train").click()
+    page.locator("#diffusion-status").get_by_text("Finished 800 steps").wait_for(timeout=90_000)
+    assert "/ 3" in page.locator("#diffusion-status").inner_text()
+    page.locator("#draw-canvas").scroll_into_view_if_needed()
+    shot(page, "drawing")

@@ -77,6 +77,6 @@ def density_image(density: np.ndarray, lim: float, points: np.ndarray, title: st
     canvas = Image.new("RGB", (size, size + KEY_HEIGHT), (255, 255, 255))
     canvas.paste(density_map(density[::-1], size), (0, 0))
     draw = ImageDraw.Draw(canvas)
-    draw_points(draw, points, lim, size, REAL_COLOR, radius=1.0)
-    legend(draw, size, size, title, [("samples", REAL_COLOR, "dot")])
+    draw_points(draw, points, lim, size, PARTICLE_COLOR, radius=1.0)
+    legend(draw, size, size, title, [("samples", PARTICLE_COLOR, "dot")])
     return np.asarray(canvas)
