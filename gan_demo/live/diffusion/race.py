@@ -44,7 +44,7 @@ def tail_median(points: list[dict], run: str, share: float = 0.2) -> float:
 def race(dataset: str = "ring", seconds: float = 20.0, seed: int = 0, sampling_steps: int = 32, *,
          threads: int | None = None, frame_seconds: float = 0.25) -> Iterator[RaceFrame]:
     """Train both runs for ``seconds`` of their own wall time each, yielding after every turn."""
-    gan = gan_run.stream(make_settings("balanced", dataset=dataset, seed=seed, steps=GAN_MAX_STEPS[("2d")]),
+    gan = gan_run.stream(make_settings("balanced", dataset=dataset, seed=seed, steps=GAN_MAX_STEPS["2d"]),
                          frame_seconds=frame_seconds, max_seconds=float("inf"), device="cpu", threads=threads)
     flow = flow_stream(DiffusionSettings(dataset=dataset, objective="flow-matching", steps=MAX_STEPS,
                                          sampling_steps=sampling_steps, seed=seed),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -49,9 +50,11 @@ OBJECTIVE_CHOICES = [("Flow matching", "flow-matching"), ("DDPM (noise predictio
 CONTROL_NAMES = ("dataset", "objective", "steps", "sampling_steps", "seed")  # /train_diffusion's arguments
 RACE_SECONDS = (5, 60)
 
-# Stop requests and the field picture's time t of the runs in progress, by browser session (see handlers._STOPS).
+# Stop requests of the runs in progress, and the time t each session's slider asks the field picture for, by
+# browser session (see handlers._STOPS); the latter keeps the latest MAX_SESSIONS sessions.
 _STOPS: dict[str, threading.Event] = {}
-_VIEW_T: dict[str, float] = {}
+_VIEW_T: OrderedDict[str, float] = OrderedDict()
+MAX_SESSIONS = 1000
 
 
 @dataclass
@@ -192,7 +195,7 @@ def build() -> DiffusionTab:
     race_out = race_results()
     tab = DiffusionTab(c, out, race_out, view_time)
     limits = dict(concurrency_limit=train_concurrency(), concurrency_id="live_training")
-    train.click(tab.train_diffusion, [c[n] for n in CONTROL_NAMES] + [out.run], out.components(),
+    train.click(tab.train_diffusion, [c[n] for n in CONTROL_NAMES], out.components(),
                 api_name="train_diffusion", show_progress_on=[out.status], **limits)
     stop.click(tab.request_stop, None, None, api_visibility="private")
     view_time.change(tab.redraw, [view_time, out.run], out.field, api_visibility="private")
@@ -210,7 +213,7 @@ class DiffusionTab:
     view_time: gr.Slider
 
     def train_diffusion(self, dataset="ring", objective="flow-matching", steps=2000, sampling_steps=32, seed=0,
-                        run: dict | None = None, progress=gr.Progress(), request: gr.Request = None):
+                        progress=gr.Progress(), request: gr.Request = None):
         """Train a small denoiser from scratch on 2-D data with flow matching or DDPM, streaming its loss, the
         JSD and modes covered (measured as for the GAN), the learned field at t and sample paths; the last
         yield has the CSV (step, loss, jsd, modes)."""
@@ -259,6 +262,9 @@ class DiffusionTab:
         """The slider: a run in progress draws its next pictures at t; a finished run redraws its field now."""
         if request is not None:
             _VIEW_T[request.session_hash] = float(t)
+            _VIEW_T.move_to_end(request.session_hash)
+            while len(_VIEW_T) > MAX_SESSIONS:
+                _VIEW_T.popitem(last=False)
         if run is None or run.get("state") is None or (request and request.session_hash in _STOPS):
             return gr.update()
         return dl.redraw_field(dl.DiffusionSettings(**run["settings"]), run["state"], float(t))
