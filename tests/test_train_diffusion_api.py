@@ -2,6 +2,8 @@
 through gradio_client."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import gradio as gr
 import pandas as pd
 import pytest
@@ -38,6 +40,16 @@ def test_handler_streams_a_run_and_ends_with_the_csv(tab):
     assert all(o["csv"] is None for o in outputs[:-1]) and last["field"].ndim == 3
     # the time slider redraws the finished run's field at another t
     assert tab.redraw(0.9, last["run"]).shape == last["field"].shape
+
+
+def test_stop_ends_the_run_at_its_next_frame_with_the_csv(tab):
+    request = SimpleNamespace(session_hash="stop-test")
+    run = tab.train_diffusion(**{**SHORT, "steps": 5000}, request=request)
+    next(run)  # the first frame, at step 1
+    tab.request_stop(request)
+    rest = [named(tab.outputs, o) for o in run]
+    assert len(rest) == 1 and "Stopped at step" in rest[0]["status"] and rest[0]["csv"].endswith(".csv")
+    assert "stop-test" not in tab_module._STOPS
 
 
 def test_handler_turns_a_bad_setting_into_a_gr_error(tab):

@@ -57,8 +57,18 @@ _VIEW_T: OrderedDict[str, float] = OrderedDict()
 MAX_SESSIONS = 1000
 
 
+class ByName:
+    """Outputs filled by field name: ``components()`` in API order for an event, ``fill`` for a handler."""
+
+    def components(self) -> list:
+        return [getattr(self, f.name) for f in fields(self)]
+
+    def fill(self, **values) -> dict:
+        return {getattr(self, name): value for name, value in values.items()}
+
+
 @dataclass
-class DiffusionOutputs:
+class DiffusionOutputs(ByName):
     """What /train_diffusion returns, in this order (documented in docs/live-training.md: never reorder)."""
 
     status: gr.Markdown
@@ -70,15 +80,9 @@ class DiffusionOutputs:
     csv: gr.File
     run: gr.State
 
-    def components(self) -> list:
-        return [getattr(self, f.name) for f in fields(self)]
-
-    def fill(self, **values) -> dict:
-        return {getattr(self, name): value for name, value in values.items()}
-
 
 @dataclass
-class RaceOutputs:
+class RaceOutputs(ByName):
     """What /race_gan_flow returns, in this order."""
 
     status: gr.Markdown
@@ -86,12 +90,6 @@ class RaceOutputs:
     modes_plot: gr.LinePlot
     gan_map: gr.Image
     flow_paths: gr.Image
-
-    def components(self) -> list:
-        return [getattr(self, f.name) for f in fields(self)]
-
-    def fill(self, **values) -> dict:
-        return {getattr(self, name): value for name, value in values.items()}
 
 
 # -- text --------------------------------------------------------------------------------------------------
