@@ -102,6 +102,11 @@ API_CASES = [
     ("/clip_retrieve", ("a bag", 100, "fashion"), ["Images", "maximum value 32"]),
     ("/variations", (upload("one_pixel.png"), 4, 0, 10, 3.0, "fashion"), ["1x1 pixels", "at least 8x8"]),
     ("/gan_vs_diffusion", ("Unicorn", 4, 0, "fashion"), ["Unknown class 'Unicorn'"]),
+    # the live tab's race of the GAN and the flow: its own setting (the others are the diffusion run's, below)
+    ("/race_gan_flow", ("ring", 600, 8, 0), ["seconds", "600", "maximum value 60"]),
+    # the live tab's canvas: nothing drawn, an unknown GAN mode
+    ("/draw_dataset", ({"background": None, "layers": [], "composite": None}, "2d"), ["canvas is empty", "draw a few"]),
+    ("/draw_dataset", ({"background": None, "layers": [], "composite": None}, "video"), ["mode", "'video'", "2d"]),
 ]
 
 TRAIN = dict(mode="2d", dataset="ring", preset="balanced", steps=5, seed=1, hidden=32, batch_size=64)
@@ -120,6 +125,15 @@ TRAIN_CASES = [  # out-of-range learning rates and step counts, unknown names (o
     (dict(preset="turbo"), ["preset", "turbo", "balanced"]),
 ]
 
+DIFFUSION = dict(dataset="ring", objective="flow-matching", steps=5, sampling_steps=2, seed=0)
+DIFFUSION_CASES = [  # one bad value per /train_diffusion argument
+    (dict(dataset="cifar"), ["dataset", "'cifar'", "ring, grid, spiral, moons"]),
+    (dict(objective="gan"), ["objective", "'gan'", "flow-matching", "ddpm"]),
+    (dict(steps=20000), ["steps", "20000", "maximum value 10000"]),
+    (dict(sampling_steps=0), ["sampling_steps", "minimum value 1"]),
+    (dict(seed=-1), ["seed", "-1", "minimum value 0"]),
+]
+
 # Hand-written JSON: what a script or curl can send (positional, in the endpoint's input order).
 TRAIN_ORDER = '"2d", "ring", "balanced", 1, "non-saturating", "adam", {lr_d}, 0.001, 64, 2, 32, {steps}, 0, "mlp", "default"'
 RAW_CASES = [
@@ -132,6 +146,7 @@ RAW_CASES = [
     ("text_to_image", "[\"a sneaker\", 4, 0, Infinity, 3.0, \"fashion\"]", ["Sampling steps", "inf"]),
     ("train", "[" + TRAIN_ORDER.format(lr_d="NaN", steps=5) + "]", ["lr_d", "nan", "between 1e-05 and 10"]),
     ("train", "[" + TRAIN_ORDER.format(lr_d=0.001, steps="Infinity") + "]", ["steps", "inf", "5000"]),
+    ("train_diffusion", '["ring", "flow-matching", NaN, 8, 0]', ["steps", "nan", "10000"]),
 ]
 
 
@@ -171,6 +186,14 @@ def test_api_bad_input_gets_a_clear_error(client, files, endpoint, args, words):
 def test_train_bad_settings_get_a_clear_error(client, change, words):
     with pytest.raises(AppError) as err:
         client.predict(**{**TRAIN, **change}, api_name="/train")
+    assert_mentions(str(err.value), words)
+    assert_still_serving(client)
+
+
+@pytest.mark.parametrize("change, words", DIFFUSION_CASES, ids=[w[0] for _, w in DIFFUSION_CASES])
+def test_train_diffusion_bad_settings_get_a_clear_error(client, change, words):
+    with pytest.raises(AppError) as err:
+        client.predict(**{**DIFFUSION, **change}, api_name="/train_diffusion")
     assert_mentions(str(err.value), words)
     assert_still_serving(client)
 

@@ -203,3 +203,91 @@ def test_a_demonstration_preset_runs_and_draws_its_maps(page):
     picture = picture_of(page, "#live-heatmap")
     assert picture.shape[0] > picture.shape[1]  # the key strip under the square map
     assert (picture[..., 2] > 150).any() and (picture[..., 0] > 150).any()
+
+
+@pytest.mark.slow
+def test_race_the_gan_and_the_flow_side_by_side(page):
+    """The side-by-side button trains both for the same wall time and draws both runs' JSD against it, with the
+    cost of one sample each in the status. Screenshot: live_race.png."""
+    page.get_by_role("tab", name="Live training").click()
+    seconds = page.locator("#race-seconds input[type='number']")
+    seconds.fill("6")
+    seconds.press("Enter")
+    page.locator("#race-start").click()
+    status = page.locator("#race-status")
+    status.get_by_text("Done: 6 s of wall time each").wait_for(timeout=90_000)
+    text = status.inner_text()
+    assert "costs 1 network evaluation." in text and "costs 32 network evaluations" in text, text
+    page.wait_for_function("[...document.querySelectorAll('#race-jsd .mark-line path')]"
+                           ".filter(e => ((e.getAttribute('d') || '').match(/L/g) || []).length > 1).length >= 2",
+                           timeout=20_000)
+    assert picture_of(page, "#race-gan").ndim == 3 and picture_of(page, "#race-flow").ndim == 3
+    page.locator("#race-jsd").scroll_into_view_if_needed()
+    shot(page, "race")
+
+
+@pytest.mark.slow
+def test_train_the_flow_and_move_the_time_slider(page):
+    """A short flow-matching run streams its plots and pictures; after it, the t slider redraws the field.
+    Screenshot: live_diffusion.png."""
+    page.get_by_role("tab", name="Live training").click()
+    steps = page.locator("#diffusion-steps input[type='number']")
+    steps.fill("600")
+    steps.press("Enter")
+    page.locator("#diffusion-train").click()
+    status = page.locator("#diffusion-status")
+    status.get_by_text("Finished 600 steps").wait_for(timeout=90_000)
+    assert "32 network evaluations" in status.inner_text() and "modes covered" in status.inner_text()
+    for plot in ("#diffusion-loss", "#diffusion-jsd"):
+        page.wait_for_function(f"[...document.querySelectorAll('{plot} .mark-line path')]"
+                               ".some(e => ((e.getAttribute('d') || '').match(/L/g) || []).length > 1)", timeout=20_000)
+    before = picture_of(page, "#diffusion-field")
+    t = page.locator("#diffusion-t input[type='number']")
+    t.fill("0.9")
+    t.press("Enter")
+    deadline = time.monotonic() + 20
+    while np.array_equal(picture_of(page, "#diffusion-field"), before):
+        assert time.monotonic() < deadline, "the field picture did not follow the time slider"
+        time.sleep(0.3)
+    page.locator("#diffusion-field").scroll_into_view_if_needed()
+    shot(page, "diffusion")
+
+
+def draw_strokes(page, sketch: str) -> None:
+    """Pick the canvas's brush, draw an arc, and click two dots."""
+    page.locator(f"{sketch} button[aria-label='Brush']").click()
+    box = page.locator(f"{sketch} canvas").last.bounding_box()
+    # the canvas element is wider than the paper drawn on it: stay inside a square around its centre
+    side = 0.6 * min(box["width"], box["height"])
+    x0, y0 = box["x"] + box["width"] / 2 - side / 2, box["y"] + box["height"] / 2 - side / 2
+    page.mouse.move(x0 + 0.15 * side, y0 + 0.65 * side)
+    page.mouse.down()
+    for fx, fy in ((0.3, 0.8), (0.5, 0.85), (0.7, 0.8), (0.85, 0.65)):
+        page.mouse.move(x0 + fx * side, y0 + fy * side, steps=10)
+    page.mouse.up()
+    for fx in (0.3, 0.7):
+        page.mouse.click(x0 + fx * side, y0 + 0.25 * side)
+
+
+@pytest.mark.slow
+def test_draw_your_own_data_and_train_the_flow_on_it(page):
+    """A smile drawn on the canvas becomes the dataset of both runs; a short flow run learns it. Screenshot:
+    live_drawing.png."""
+    page.get_by_role("tab", name="Live training").click()
+    page.locator("#draw").get_by_text("Draw your own data").click()
+    draw_strokes(page, "#draw-canvas")
+    page.locator("#draw-use").click()
+    note = page.locator("#draw-note")
+    note.get_by_text("Your drawing is the dataset").wait_for(timeout=30_000)
+    page.locator("#draw-canvas").scroll_into_view_if_needed()
+    shot(page, "drawing_used")
+    assert "3 modes" in note.inner_text(), note.inner_text()
+    assert picture_of(page, "#draw-preview").ndim == 3
+    steps = page.locator("#diffusion-steps input[type='number']")
+    steps.fill("800")
+    steps.press("Enter")
+    page.locator("#diffusion-train").click()
+    page.locator("#diffusion-status").get_by_text("Finished 800 steps").wait_for(timeout=90_000)
+    assert "/ 3" in page.locator("#diffusion-status").inner_text()
+    page.locator("#draw-canvas").scroll_into_view_if_needed()
+    shot(page, "drawing")

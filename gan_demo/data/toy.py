@@ -17,6 +17,9 @@ class ToyDistribution:
     name: str
     centers: torch.Tensor  # (K, 2)
     std: float
+    # (K,) the mode each centre belongs to, for mode counts (a drawn stroke is one mode made of many centres);
+    # None: every centre is a mode of its own
+    groups: torch.Tensor | None = None
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """(n, 2) points."""
@@ -35,19 +38,24 @@ class ToyDistribution:
     def blurred(self, bandwidth: float) -> ToyDistribution:
         """This mixture convolved with a Gaussian kernel of width ``bandwidth``: what a kernel density estimate of
         its own samples converges to (the variances add), so p_r and a KDE of p_g can be compared like for like."""
-        return ToyDistribution(self.name, self.centers, math.sqrt(self.std**2 + bandwidth**2))
+        return ToyDistribution(self.name, self.centers, math.sqrt(self.std**2 + bandwidth**2), self.groups)
 
     def nearest_mode(self, points: torch.Tensor) -> torch.Tensor:
         """Index of the closest mixture centre for each point (N,), for mode-coverage checks."""
         return torch.cdist(points, self.centers).argmin(dim=1)
 
     def mode_coverage(self, points: torch.Tensor, radius: float = 3.0, share: float = 0.2) -> tuple[int, int]:
-        """(modes covered, modes) by (N, 2) points: a mode is covered when at least ``share`` of an even split
-        of the points (and at least 2) lie within ``radius`` std of its centre and nearer it than any other."""
+        """(modes covered, modes) by (N, 2) points: a mode is covered when at least ``share`` of the points it
+        would get if they followed the data (and at least 2) lie within ``radius`` std of one of its centres and
+        nearer it than any other centre. Without ``groups`` each centre is a mode and gets an even split."""
         k = len(self.centers)
         distance, nearest = torch.cdist(points, self.centers).min(dim=1)  # (N,) each, as in nearest_mode
         counts = torch.bincount(nearest[distance < radius * self.std], minlength=k)
-        return int((counts >= max(2.0, share * len(points) / k)).sum()), k
+        groups = self.groups if self.groups is not None else torch.arange(k)
+        m = int(groups.max()) + 1
+        per_mode = torch.zeros(m, dtype=counts.dtype).index_add_(0, groups, counts)
+        expected = torch.bincount(groups, minlength=m) * len(points) / k  # the data's share of each mode
+        return int((per_mode >= torch.clamp(share * expected, min=2.0)).sum()), m
 
 
 def ring(n_modes: int = 8, radius: float = 2.0, std: float = 0.1) -> ToyDistribution:
@@ -78,9 +86,15 @@ TOYS = {"ring": ring, "grid": grid, "spiral": spiral, "moons": moons}
 
 
 def toy_distribution(name: str) -> ToyDistribution:
-    if name not in TOYS:
-        raise ValueError(f"unknown 2-D distribution {name!r}; choose one of {sorted(TOYS)}")
-    return TOYS[name]()
+    """A built-in toy by name, or a drawn one registered with :func:`gan_demo.data.drawn.register`."""
+    from .drawn import registered  # noqa: PLC0415 - drawn builds on this module
+
+    if name in TOYS:
+        return TOYS[name]()
+    drawn = registered(name)
+    if drawn is None:
+        raise ValueError(f"unknown 2-D distribution {name!r}; choose one of {sorted(TOYS)} or a drawn one")
+    return drawn
 
 
 def eval_grid(lim: float = 3.0, n: int = 100) -> tuple[torch.Tensor, float]:

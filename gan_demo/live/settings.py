@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from numbers import Real
 
 from ..data import toy
+from ..data.drawn import registered
 
 MODES = ("2d", "images")
 DATASETS = {"2d": tuple(toy.TOYS), "images": ("fashion", "mnist")}
@@ -144,6 +145,11 @@ def _number(value) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def is_drawn(value) -> bool:
+    """A drawing registered in this process (its name is what ``gan_demo.data.drawn.register`` returned)."""
+    return isinstance(value, str) and registered(value) is not None
+
+
 def check_value(name: str, value, mode: str = "2d"):
     """``value`` for setting ``name`` in ``mode``, normalised (512.0 -> 512 for a count, 1 -> 1.0 for a rate),
     or a ValueError that names the setting and what is allowed."""
@@ -154,8 +160,9 @@ def check_value(name: str, value, mode: str = "2d"):
     if mode not in MODES:  # ``mode`` itself is checked first; this guards direct calls
         raise _bad("mode", mode, "choose " + _one_of(MODES))
     if name == "dataset":
-        if value not in DATASETS[mode]:
-            raise _bad(name, value, f"choose a dataset for {mode} mode, {_one_of(DATASETS[mode])}")
+        if value not in DATASETS[mode] and not (mode == "2d" and is_drawn(value)):
+            drawing = " or a registered drawing (drawn-...)" if mode == "2d" else ""
+            raise _bad(name, value, f"choose a dataset for {mode} mode, {_one_of(DATASETS[mode])}{drawing}")
         return value
     if name == "model":
         if value not in MODELS[mode]:

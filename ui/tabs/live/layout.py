@@ -11,6 +11,7 @@ import gradio as gr
 from gan_demo import live
 from ui.components import LATEX, guarded, initial
 
+from . import diffusion, drawing
 from .handlers import (
     MODEL_CHOICES,
     PRESET_FIELDS,
@@ -158,6 +159,7 @@ def build(demo: gr.Blocks) -> LiveTab:
     with gr.Accordion("Why practice does not reach −2 log 2", open=False):
         gr.Markdown(PRACTICE, latex_delimiters=LATEX, elem_id="live-practice")
     c = controls()
+    canvas = drawing.layout()  # the learner's own 2-D data, for both kinds of run
     about = gr.Markdown(f"**{live.PRESETS['balanced'].title}.** {live.PRESETS['balanced'].about}")
     with gr.Row():
         start = gr.Button("Start", variant="primary", elem_id="live-start")
@@ -173,6 +175,8 @@ def build(demo: gr.Blocks) -> LiveTab:
     out = RunOutputs(**shown, run=gr.State(None))
     tab = LiveTab(c, about, out, toy_row, image_row, smooth_state=gr.State(0.0))
     wire(tab, start, stop, cont, smoothing)
+    flow = diffusion.build()  # the second kind of run, on the same 2-D data: a denoiser, and a race against the GAN
+    drawing.wire(canvas, c["mode"], c["dataset"], flow.controls["dataset"])
     return tab
 
 
