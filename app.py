@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from gan_demo.device import configure_threads
-from ui import patches
+from ui import deeplink, patches
 from ui.common import DATASET_CHOICES, DEFAULT_DATASET
 from ui.components import guarded
 from ui.tabs import autoencoder, cgan, diffusion, gan, live
@@ -30,19 +30,29 @@ MAX_UPLOAD = "5mb"
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(INTRO)
-        dataset = guarded(gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset",
-                                   info="Switches the models of every tab but the live training (which picks its own data)."))
-        with gr.Tabs():
+        with gr.Row():
+            dataset = guarded(gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset", scale=3,
+                                       info="Switches the models of every tab but the live training (which picks its own data)."))
+            projector = deeplink.projector_toggle()
+        notice = gr.Markdown(visible=False, elem_id="link-notice")  # what a link asked for that the page ignored
+        rows = {}
+        with gr.Tabs(elem_id="tabs") as tabs:
             with gr.Tab("Autoencoder", id="ae"):
+                rows["ae"] = deeplink.link_row("ae")
                 autoencoder.build(dataset)
             with gr.Tab("GAN", id="gan"):
+                rows["gan"] = deeplink.link_row("gan")
                 gan.build(dataset)
             with gr.Tab("Conditional GAN", id="cgan"):
+                rows["cgan"] = deeplink.link_row("cgan")
                 cgan.build(dataset)
             with gr.Tab("Live training", id="train"):
+                rows["train"] = deeplink.link_row("train")
                 live.build(demo)
             with gr.Tab("What came next", id="next"):
+                rows["next"] = deeplink.link_row("next")
                 diffusion.build(dataset)
+        deeplink.wire(demo, tabs, dataset, projector, notice, rows)  # ?tab=gan&seed=7 ... (see ui/deeplink.py)
     patches.install(demo)  # atomic picture cache, calmer queue poll (see ui/patches.py)
     return demo
 

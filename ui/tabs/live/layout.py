@@ -107,8 +107,8 @@ def controls() -> dict[str, gr.components.Component]:
                                info="Generator steps for Start, or extra steps for Continue.")
         c["seed"] = gr.Number(0, precision=0, label="seed", minimum=0, maximum=live.LIMITS["seed"][1],
                               info="Same seed, same run.")
-    for component in c.values():  # Gradio's own range and choice checks would not name the setting
-        guarded(component)
+    for name, component in c.items():  # Gradio's own range and choice checks would not name the setting
+        guarded(component).elem_id = f"live-{name}"  # also how a link to the tab finds it (ui/deeplink.py)
     return c
 
 
