@@ -14,7 +14,7 @@ import gradio as gr
 
 from gan_demo.device import configure_threads
 from ui import deeplink, patches
-from ui.common import DATASET_CHOICES, DEFAULT_DATASET
+from ui.common import DATASET_CHOICES, DEFAULT_DATASET, theme
 from ui.components import guarded
 from ui.tabs import autoencoder, cgan, diffusion, gan, live
 
@@ -31,7 +31,7 @@ def build_demo() -> gr.Blocks:
     with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(INTRO)
         with gr.Row():
-            dataset = guarded(gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset", scale=3,
+            dataset = guarded(gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset", scale=3, min_width=300,
                                        info="Switches the models of every tab but the live training (which picks its own data)."))
             projector = deeplink.projector_toggle()
         notice = gr.Markdown(visible=False, elem_id="link-notice")  # what a link asked for that the page ignored
@@ -72,7 +72,7 @@ def launch_kwargs(args: argparse.Namespace | None = None) -> dict:
     args = args or parse_args([])
     return dict(server_name=args.host, server_port=args.port, share=args.share, auth=auth_from_env(),
                 auth_message="This gan_demo server is password protected.", max_file_size=MAX_UPLOAD,
-                theme=gr.themes.Soft(), css_paths=[STYLE], footer_links=["api", "gradio"])
+                theme=theme(), css_paths=[STYLE], footer_links=["api", "gradio"])
 
 
 def parse_args(argv=None) -> argparse.Namespace:

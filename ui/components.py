@@ -174,12 +174,14 @@ def gif_file(frames: np.ndarray) -> str:
 def picture(label: str, elem_id: str, *, titled: bool = False, **kwargs) -> gr.Image:
     """A lossless output image. ``titled``: the picture carries its own titles, so Gradio's floating label
     (which would cover them) is hidden; the label still names the output in the API docs."""
+    kwargs.setdefault("alt_text", label)  # what a screen reader says (and the name of the button around it)
     return gr.Image(label=label, format="png", interactive=False, show_label=not titled, elem_id=elem_id, **kwargs)
 
 
 def animation(elem_id: str, value: str | None = None) -> gr.Image:
     """A looping GIF (a file path, served as it is)."""
-    return gr.Image(value, label="Animation (GIF)", type="filepath", interactive=False, height=140, elem_id=elem_id)
+    return gr.Image(value, label="Animation (GIF)", type="filepath", interactive=False, height=140, elem_id=elem_id,
+                    alt_text="The pictures beside it as an animation, frame by frame")
 
 
 def seed_input(label: str = "Seed", value: int = 0, elem_id: str | None = None) -> gr.Number:

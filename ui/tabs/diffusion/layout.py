@@ -44,6 +44,7 @@ def build(dataset: gr.Radio) -> None:
     start = dataset.value
     explanation(EXPLAIN.replace("{tuned}", tuned_scales()).replace("{redraws}", self_checks()))
     gr.Image(pipeline_diagram(), label="DALL-E 2's pipeline, as built here", show_label=True, interactive=False,
+             alt_text="Diagram: prompt, CLIP text encoder, prior, image embedding, diffusion decoder, 28x28 image",
              format="png", elem_id="dalle-diagram", height=260)
     words = gr.Markdown(known_words(start), elem_id="dalle-words")
     vocab = vocabulary(start)
