@@ -30,7 +30,7 @@ MAX_UPLOAD = "5mb"
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(INTRO)
-        with gr.Row():
+        with gr.Row(elem_id="page-options"):
             dataset = guarded(gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset", scale=3, min_width=300,
                                        info="Switches the models of every tab but the live training (which picks its own data)."))
             projector = deeplink.projector_toggle()

@@ -239,15 +239,16 @@ class LinkRow:
 def link_row(tab: str) -> LinkRow:
     """The tab's "Copy link to this view" button and the box that shows the link (with its own copy button)."""
     with gr.Row(equal_height=True):
-        button = gr.Button("🔗 Copy link to this view", scale=0, min_width=230, elem_id=f"{tab}-link-button")
+        button = gr.Button("🔗 Copy link to this view", size="sm", scale=0, min_width=200, elem_id=f"{tab}-link-button")
         link = gr.Textbox(label="Link to this view (tab, dataset and settings)", interactive=False, buttons=["copy"],
                           placeholder="press the button: the link appears here and is copied", elem_id=f"{tab}-link")
     return LinkRow(button, link)
 
 
 def projector_toggle() -> gr.Checkbox:
-    return gr.Checkbox(False, label="Projector mode", elem_id="projector",
-                       info="Larger, higher-contrast text and thicker plot lines, for a room (?projector=1 in a link).")
+    # min_width: on a phone it wraps under the dataset instead of squeezing into a column a word wide
+    return gr.Checkbox(False, label="Projector mode", elem_id="projector", min_width=240,
+                       info="Larger, higher-contrast text, thicker plot lines (?projector=1 in a link).")
 
 
 def _check_prompt(prompt: str, dataset: str) -> None:
