@@ -97,6 +97,7 @@ def _number(x: float) -> str:
 
 def image_upload(**kwargs) -> gr.Image:
     """An upload box (a file path for the handler) that answers unreadable files with a clear gr.Error."""
+    kwargs.setdefault("alt_text", f"{kwargs.get('label', 'Input image')}: the picture the model is given")
     return guarded(gr.Image(type="filepath", format="png", sources=["upload", "clipboard"], **kwargs))
 
 
