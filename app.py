@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from gan_demo.device import configure_threads
-from ui import deeplink, patches
+from ui import deeplink, downloads, patches
 from ui.common import DATASET_CHOICES, DEFAULT_DATASET, theme
 from ui.components import guarded
 from ui.tabs import autoencoder, cgan, diffusion, gan, live
@@ -53,6 +53,7 @@ def build_demo() -> gr.Blocks:
                 rows["next"] = deeplink.link_row("next")
                 diffusion.build(dataset)
         deeplink.wire(demo, tabs, dataset, projector, notice, rows)  # ?tab=gan&seed=7 ... (see ui/deeplink.py)
+        downloads.wire(demo, dataset, rows)  # each tab's pictures as captioned PNGs
     patches.install(demo)  # atomic picture cache, calmer queue poll (see ui/patches.py)
     return demo
 

@@ -183,3 +183,14 @@ def test_every_output_picture_says_what_it_shows(open_page):
         missing = page.eval_on_selector_all(".image-frame img", "is => is.filter(i => !i.alt)"
                                             ".map(i => i.closest('[id]')?.id || i.closest('.block')?.className)")
         assert not missing, f"{tab}: pictures without alt text: {missing}"
+
+
+def test_a_view_s_pictures_download_as_captioned_pngs_twice_the_size(open_page):
+    page = open_page("?tab=gan&seed=7&n=4")
+    page.wait_for_function("() => document.querySelectorAll('#gan-gallery img').length === 4", timeout=TIMEOUT)
+    page.locator("#gan-download").click()
+    page.wait_for_selector("#gan-files a[href]", timeout=TIMEOUT)
+    hrefs = page.eval_on_selector_all("#gan-files a[href]", "as => as.map(a => a.href)")
+    assert any("gan-gallery-fashion.png" in h for h in hrefs), hrefs
+    sheet = Image.open(io.BytesIO(page.request.get(next(h for h in hrefs if "gan-gallery" in h)).body()))
+    assert sheet.width >= 2 * 4 * 112 and sheet.height > 2 * 112 + 40, sheet.size  # 4 samples of 112 px, twice

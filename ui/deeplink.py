@@ -234,15 +234,22 @@ def _press_run_js() -> str:
 class LinkRow:
     button: gr.Button
     link: gr.Textbox
+    download: gr.Button  # the tab's pictures as captioned PNGs (ui/downloads.py)
+    files: gr.File
 
 
 def link_row(tab: str) -> LinkRow:
-    """The tab's "Copy link to this view" button and the box that shows the link (with its own copy button)."""
+    """The tab's "Copy link to this view" button and the box that shows the link (with its own copy button), then
+    a button that downloads the tab's pictures and the files it makes."""
     with gr.Row(equal_height=True):
-        button = gr.Button("🔗 Copy link to this view", size="sm", scale=0, min_width=200, elem_id=f"{tab}-link-button")
+        with gr.Column(scale=0, min_width=200):
+            button = gr.Button("🔗 Copy link to this view", size="sm", elem_id=f"{tab}-link-button")
+            download = gr.Button("⬇ Pictures as PNG", size="sm", elem_id=f"{tab}-download")
         link = gr.Textbox(label="Link to this view (tab, dataset and settings)", interactive=False, buttons=["copy"],
                           placeholder="press the button: the link appears here and is copied", elem_id=f"{tab}-link")
-    return LinkRow(button, link)
+    files = gr.File(label="This view's pictures: PNG, twice the size, each with a caption that makes it again",
+                    file_count="multiple", interactive=False, visible=False, elem_id=f"{tab}-files")
+    return LinkRow(button, link, download, files)
 
 
 def projector_toggle() -> gr.Checkbox:
