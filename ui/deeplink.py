@@ -14,6 +14,7 @@ restart and a reader cannot tell from the address what it shows. These links are
 """
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -219,17 +220,6 @@ SETTLE = """async () => { const pause = ms => new Promise(done => setTimeout(don
 PROJECTOR = "(on) => { document.documentElement.classList.toggle('projector', !!on); return []; }"
 
 
-def _press_run_js() -> str:
-    """Once the link's settings are in place, press the tab's main button, so the link shows its pictures."""
-    import json  # noqa: PLC0415
-
-    settings = {tab: [s.key for s in found] for tab, found in SETTINGS.items()}
-    return f"""async () => {{ const q = new URLSearchParams(location.search), tab = q.get('tab') || '{DEFAULT_TAB}';
-        const buttons = {json.dumps(RUN_BUTTONS)}, keys = {json.dumps(settings)};
-        if (!(tab in buttons) || !(keys[tab] || []).some(k => q.has(k))) return [];
-        await ({SETTLE})(); document.getElementById(buttons[tab])?.click(); return []; }}"""
-
-
 @dataclass(frozen=True)
 class LinkRow:
     button: gr.Button
@@ -301,13 +291,28 @@ def wire(demo: gr.Blocks, tabs: gr.Tabs, dataset: gr.Radio, projector: gr.Checkb
             updates[projector] = True
         return updates
 
-    event = demo.load(opening, None, [state, notice, tabs, dataset, projector], api_visibility="private")
-    for number in (1, 2, 3):
-        targets = [controls[s.elem_id] for found in SETTINGS.values() for s in found if s.stage == number]
+    # A link's settings are applied by a chain of events that only a link starts (a hidden button per tab, which
+    # the page presses when its address has settings of the tab): a plain visit costs one small request, and no
+    # event touches the controls of tabs not yet opened.
+    keys = {tab: [s.key for s in found] for tab, found in SETTINGS.items()}
+    start = f"""async () => {{ const q = new URLSearchParams(location.search), keys = {json.dumps(keys)};
+        let tab = q.get('tab') || '{DEFAULT_TAB}'; if (!(tab in keys)) tab = '{DEFAULT_TAB}';
+        await new Promise(done => setTimeout(done, 50));  // a click inside an event's own script is not seen
+        if (keys[tab].some(k => q.has(k))) document.getElementById('link-apply-' + tab)?.click(); return []; }}"""
+    demo.load(opening, None, [state, notice, tabs, dataset, projector], api_visibility="private").then(None, js=start)
+    for tab, found in SETTINGS.items():
+        # (a Gradio 6.31 button made with visible="hidden" ignored clicks: this one is hidden by ui/style.css)
+        button = gr.Button("Apply the link", elem_id=f"link-apply-{tab}", elem_classes=["link-apply"])
+        event = button.click(None, js=SETTLE)
+        for number in (1, 2, 3):
+            targets = [controls[s.elem_id] for s in found if s.stage == number]
+            if not targets:
+                continue
 
-        def apply(link: Link | None, number=number, targets=targets) -> dict:
-            values = link.stage(number) if link else {}  # gr.skip(): the control keeps its value
-            return {t: values.get(t.elem_id, gr.skip()) for t in targets}
+            def apply(link: Link | None, number=number, targets=targets) -> dict:
+                values = link.stage(number) if link else {}  # gr.skip(): the control keeps its value
+                return {t: values.get(t.elem_id, gr.skip()) for t in targets}
 
-        event = event.then(None, js=SETTLE).then(apply, state, targets, api_visibility="private")
-    event.then(None, js=_press_run_js())
+            event = event.then(apply, state, targets, api_visibility="private").then(None, js=SETTLE)
+        if tab in RUN_BUTTONS:  # then the tab's main button, so the link shows its pictures
+            event.then(None, js=f"() => {{ document.getElementById('{RUN_BUTTONS[tab]}')?.click(); return []; }}")
