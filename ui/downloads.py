@@ -61,6 +61,9 @@ def wire(demo: gr.Blocks, dataset: gr.Radio, rows: Mapping[str, LinkRow]) -> Non
     blocks = {block.elem_id: block for block in demo.blocks.values() if getattr(block, "elem_id", None)}
     for tab, row in rows.items():
         ids, pictures = [s.elem_id for s in SETTINGS[tab]], [blocks[i] for i in PICTURES[tab]]
+        for picture in pictures:  # an event's input becomes an upload box unless told otherwise
+            if picture.interactive is None:
+                picture.interactive = False
 
         def download(data, *values, tab=tab, ids=ids, pictures=pictures) -> gr.File:
             settings, shown = dict(zip(ids, values[:len(ids)])), values[len(ids):]
