@@ -174,6 +174,16 @@ def test_a_keyboard_alone_picks_an_example_instead_of_drawing(open_page):
     assert page.evaluate("() => document.activeElement.classList.contains('thumbnail-item')")
     page.keyboard.press("Enter")
     page.wait_for_function("b => document.querySelector('#ae-input img')?.src !== b", arg=before, timeout=TIMEOUT)
+    # or any test image, by class and index, with keys alone
+    before = page.eval_on_selector("#ae-input img", "i => i.src")
+    page.get_by_role("tab", name="Any test image").first.focus()
+    page.keyboard.press("Enter")
+    page.locator("#ae-test-index input").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("17")
+    page.locator("#ae-use-test").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("b => document.querySelector('#ae-input img')?.src !== b", arg=before, timeout=TIMEOUT)
 
 
 def test_every_output_picture_says_what_it_shows(open_page):
