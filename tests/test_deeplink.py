@@ -18,6 +18,7 @@ def test_a_link_carries_the_tab_the_dataset_and_the_settings():
 
 def test_no_query_opens_the_defaults():
     assert parse({}) == Link()
+    assert parse({"__theme": "dark", "view": "api"}) == Link()  # Gradio's own parameters are left to Gradio
 
 
 @pytest.mark.parametrize(("query", "named"), [

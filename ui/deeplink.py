@@ -116,6 +116,7 @@ SETTINGS: dict[str, tuple[Setting, ...]] = {
 }
 RUN_BUTTONS = {"ae": "ae-run", "gan": "gan-run", "cgan": "cgan-run", "next": "dalle-run"}  # pressed on opening
 GLOBAL = ("tab", "dataset", "projector")
+GRADIO_PARAMS = ("view",)  # Gradio's own (?view=api, and ?__theme=dark like every "__" one): left to Gradio
 
 
 @dataclass
@@ -143,6 +144,7 @@ def parse(query: Mapping[str, str], check_prompt: Callable[[str, str], None] | N
     ``check_prompt(prompt, dataset)`` raises ValueError for a prompt the dataset's models cannot read (it needs
     the text model, so the page passes it in and the tests may leave it out)."""
     link = Link()
+    query = {k: v for k, v in query.items() if not k.startswith("__") and k not in GRADIO_PARAMS}
 
     def ignore(key: str, why: str) -> None:
         link.ignored.append(f"Ignored {key}={query[key]!r}: {why}.")
@@ -301,7 +303,7 @@ def wire(demo: gr.Blocks, tabs: gr.Tabs, dataset: gr.Radio, projector: gr.Checkb
         if (keys[tab].some(k => q.has(k))) document.getElementById('link-apply-' + tab)?.click(); return []; }}"""
     demo.load(opening, None, [state, notice, tabs, dataset, projector], api_visibility="private").then(None, js=start)
     for tab, found in SETTINGS.items():
-        # (a Gradio 6.31 button made with visible="hidden" ignored clicks: this one is hidden by ui/style.css)
+        # hidden by ui/style.css (.link-apply), in the page for the script above to press
         button = gr.Button("Apply the link", elem_id=f"link-apply-{tab}", elem_classes=["link-apply"])
         event = button.click(None, js=SETTLE)
         for number in (1, 2, 3):
