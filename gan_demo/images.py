@@ -235,3 +235,31 @@ def write_gif(frames: np.ndarray, folder: str | Path, **kwargs) -> Path:
     else:
         os.utime(path)  # reused: fresh again for whoever prunes old files
     return path
+
+
+def captioned(picture: np.ndarray, lines: list[str], *, scale: int = 2, font_size: int = 16, pad: int = 8
+              ) -> np.ndarray:
+    """A picture enlarged ``scale`` times (crisp pixels) above a white strip with ``lines`` of text, each cut to
+    the picture's width at a space: a download that says how to make it again."""
+    big = upscale(_as_rgb(picture), scale)
+    font = _font(font_size)
+    width = max(big.shape[1], 480)  # a narrow picture still gets a readable caption
+    wrapped = [part for text in lines for part in _wrap(text, font, width - 2 * pad)]
+    height = big.shape[0] + pad + len(wrapped) * (font_size + 4) + pad
+    canvas = Image.new("RGB", (width, height), "white")
+    canvas.paste(Image.fromarray(big), ((width - big.shape[1]) // 2, 0))
+    draw = ImageDraw.Draw(canvas)
+    for i, text in enumerate(wrapped):
+        draw.text((pad, big.shape[0] + pad + i * (font_size + 4)), text, fill="black", font=font)
+    return np.asarray(canvas)
+
+
+def _wrap(text: str, font: ImageFont.ImageFont, width: int) -> list[str]:
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and font.getlength(f"{line} {word}") > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + [line]

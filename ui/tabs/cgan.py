@@ -97,17 +97,17 @@ def on_dataset(dataset: str):
             gr.Dropdown(choices=classes, value=classes[7]))
 
 
-def _class_menu(label: str, classes: list[str], value: str) -> gr.Dropdown:
+def _class_menu(label: str, classes: list[str], value: str, elem_id: str | None = None) -> gr.Dropdown:
     # allow_custom_value: the choices change with the dataset, so the handler checks the name itself
-    return gr.Dropdown(classes, value=value, label=label, allow_custom_value=True)
+    return gr.Dropdown(classes, value=value, label=label, allow_custom_value=True, elem_id=elem_id)
 
 
 def build(dataset: gr.Radio) -> None:
     explanation(EXPLAIN)
     classes = class_names(dataset.value)
     with gr.Row():
-        wanted = _class_menu("Class", classes, classes[7])
-        n = slider(1, MAX_SAMPLES, value=16, step=1, label="Number of samples")
+        wanted = _class_menu("Class", classes, classes[7], "cgan-class")
+        n = slider(1, MAX_SAMPLES, value=16, step=1, label="Number of samples", elem_id="cgan-n")
         seed = seed_input(elem_id="cgan-seed")
         dice = gr.Button("🎲 New seed", scale=0, min_width=120, elem_id="cgan-dice")
     run = gr.Button("Generate", variant="primary", elem_id="cgan-run")

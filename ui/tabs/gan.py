@@ -130,9 +130,9 @@ def build(dataset: gr.Radio) -> None:
     with gr.Row():
         seed = seed_input(elem_id="gan-seed")
         dice = gr.Button("🎲 New seed", scale=0, min_width=120, elem_id="gan-dice")
-        n = slider(1, MAX_SAMPLES, value=16, step=1, label="Number of samples")
+        n = slider(1, MAX_SAMPLES, value=16, step=1, label="Number of samples", elem_id="gan-n")
         truncation = slider(0.1, 2.0, value=1.0, step=0.05, label="Noise scale (truncation)",
-                               info="below 1: typical, cleaner; above 1: more varied, stranger")
+                               info="below 1: typical, cleaner; above 1: more varied, stranger", elem_id="gan-scale")
     run = gr.Button("Generate", variant="primary", elem_id="gan-run")
     shown = initial(sample, seed.value, n.value, truncation.value, dataset.value) or (None, None)
     gallery = gr.Gallery(shown[0], label="Samples with the classifier's verdict (click one for the memorisation check)",

@@ -44,6 +44,7 @@ def build(dataset: gr.Radio) -> None:
     start = dataset.value
     explanation(EXPLAIN.replace("{tuned}", tuned_scales()).replace("{redraws}", self_checks()))
     gr.Image(pipeline_diagram(), label="DALL-E 2's pipeline, as built here", show_label=True, interactive=False,
+             alt_text="Diagram: prompt, CLIP text encoder, prior, image embedding, diffusion decoder, 28x28 image",
              format="png", elem_id="dalle-diagram", height=260)
     words = gr.Markdown(known_words(start), elem_id="dalle-words")
     vocab = vocabulary(start)
@@ -51,12 +52,13 @@ def build(dataset: gr.Radio) -> None:
     gr.Markdown("### Text to image")
     with gr.Row():
         prompt = gr.Textbox(f"a photo of a dark {vocab.nouns[7][0]}", label="Prompt", elem_id="dalle-prompt", scale=3)
-        n = slider(1, MAX_IMAGES, value=8, step=1, label="Number of images")
+        n = slider(1, MAX_IMAGES, value=8, step=1, label="Number of images", elem_id="dalle-n")
         seed = seed_input(elem_id="dalle-seed")
     with gr.Row():
-        steps = slider(STEPS[0], STEPS[1], value=25, step=1, label="Sampling steps",
+        steps = slider(STEPS[0], STEPS[1], value=25, step=1, label="Sampling steps", elem_id="dalle-steps",
                        info="DDIM steps; each is one (two with guidance) UNet evaluation")
         guidance = slider(GUIDANCE[0], GUIDANCE[1], value=pipeline(start).guidance, step=0.5, label="Guidance scale w",
+                          elem_id="dalle-guidance",
                           info="0: ignore the prompt · 1: plain conditional · higher: follow it harder")
     run = gr.Button("Generate", variant="primary", elem_id="dalle-run")
     shown = initial(text_to_image, prompt.value, n.value, seed.value, steps.value, guidance.value, start) or {}

@@ -108,8 +108,8 @@ def controls() -> dict[str, gr.components.Component]:
                                info="Generator steps for Start, or extra steps for Continue.")
         c["seed"] = gr.Number(0, precision=0, label="seed", minimum=0, maximum=live.LIMITS["seed"][1],
                               info="Same seed, same run.")
-    for component in c.values():  # Gradio's own range and choice checks would not name the setting
-        guarded(component)
+    for name, component in c.items():  # Gradio's own range and choice checks would not name the setting
+        guarded(component).elem_id = f"live-{name}"  # also how a link to the tab finds it (ui/deeplink.py)
     return c
 
 
@@ -138,11 +138,14 @@ def results(first: live.Frame | None = None, plots: tuple = (None, None, None)
         gr.Markdown(GRAD_CAPTION, latex_delimiters=LATEX, elem_id="live-grad-caption")
     with gr.Row(visible=True) as toy_row:
         heat = gr.Image(first and first.heatmap, label="D(x) with real (black) and generated (green) points",
-                        format="png", interactive=False, height=340, elem_id="live-heatmap")
+                        format="png", interactive=False, height=340, elem_id="live-heatmap",
+                        alt_text="Map of the discriminator's D(x) over the plane, real points black, generated green")
         optimal = gr.Image(first and first.optimal, label="Optimal D*(x) = p_r / (p_r + p_g) with generated points",
-                           format="png", interactive=False, height=340, elem_id="live-optimal")
+                           format="png", interactive=False, height=340, elem_id="live-optimal",
+                           alt_text="Map of the optimal discriminator D*(x) with the generated points")
     with gr.Row(visible=False) as image_row:
         preview = gr.Image(label="Fixed-noise samples (the same z every frame)", format="png",
+                           alt_text="The generator's samples of 64 fixed noise vectors at this step",
                            interactive=False, height=400)
     with gr.Row():
         csv = gr.File(label="Loss history (CSV)", interactive=False)

@@ -1,0 +1,38 @@
+"""A view's pictures as PNG: twice the size, crisp, with a caption that makes them again (no server)."""
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+from gan_demo.images import captioned
+from ui.downloads import caption_lines, sheet
+
+
+def test_a_download_is_twice_the_picture_with_its_caption_below():
+    picture = np.random.default_rng(0).integers(0, 256, (112, 560), dtype=np.uint8)
+    out = captioned(picture, ["first line", "second line"], scale=2)
+    assert out.shape[1] == 1120 and out.shape[0] > 224 and out.shape[2] == 3
+    assert np.array_equal(out[:224:2, :1120:2, 0], picture)  # each pixel a crisp 2x2 block
+    assert (out[226:, :, :] < 128).any()  # text in the strip below
+
+
+def test_a_long_caption_wraps_inside_a_narrow_picture():
+    out = captioned(np.zeros((28, 28), np.uint8), ["word " * 100], scale=2)
+    assert out.shape[1] == 480 and out.shape[0] > 56 + 5 * 20
+
+
+def test_the_caption_names_the_tab_the_dataset_the_settings_and_the_link():
+    lines = caption_lines("gan", "Samples", "mnist", {"seed": 7, "n": 4}, "?tab=gan&dataset=mnist&seed=7&n=4")
+    assert lines == ["gan_demo, GAN tab: Samples", "MNIST digits, model gan-mnist; seed 7, n 4",
+                     "Reopen this view: ?tab=gan&dataset=mnist&seed=7&n=4"]
+
+
+def test_a_gallery_becomes_one_sheet_with_its_captions(tmp_path):
+    paths = []
+    for i in range(10):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(np.full((112, 112), 25 * i, np.uint8)).save(paths[-1])
+    out = sheet([(p, f"#{i}") for i, p in enumerate(paths)], gr.Gallery(render=False))
+    assert out.ndim == 3 and out.shape[1] >= 8 * 112 and out.shape[0] >= 2 * 112
+    assert sheet(None, gr.Gallery(render=False)) is None
