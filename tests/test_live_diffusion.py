@@ -142,22 +142,19 @@ def test_the_jsd_plot_carries_the_floor_and_the_race_plot_both_runs():
 
 # -- the page's claims, seeded ---------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_flow_covers_the_ring_within_60_s_and_beats_the_balanced_gan():
+def test_flow_covers_the_ring_within_60_s():
     """The default flow-matching run (2,000 steps, 32 Euler steps per sample, seed 0, frames paced as in the tab)
-    ends within 60 s of one core (its CPU time) with all 8 modes covered in every frame of its last fifth, and its
-    median JSD there is below the Balanced GAN's default run's (same data, seed, grid estimate and floor; the GAN
-    preset's own test)."""
+    ends within 60 s of one core (its CPU time) with all 8 modes covered in every frame of its last fifth. (That its
+    median JSD there beats the Balanced GAN's is checked beside the GAN's own default run, in test_live_presets.py,
+    so the suite trains that GAN once.)"""
     began, cpu = time.monotonic(), time.process_time()
     flow = list(dl.stream(dl.DiffusionSettings()))
     seconds, cpu = time.monotonic() - began, time.process_time() - cpu
-    gan = list(live.stream(live.make_settings("balanced", seed=0), device="cpu", frame_seconds=0.05,
-                           max_seconds=math.inf))  # the whole default run, however busy the machine
     # within 60 s of one core: judged on the CPU time the run took, which other work on the machine cannot inflate
     assert flow[-1].step == 2000 and cpu < 60, f"{seconds:.1f} s wall, {cpu:.1f} s CPU"
     ending = tail(flow)
     assert len(ending) >= 3 and all(f.modes == (8, 8) for f in ending), [f.modes for f in ending]
-    flow_jsd, gan_jsd = np.median([f.jsd for f in ending]), np.median([f.jsd for f in tail(gan)])
-    assert flow_jsd < gan_jsd, (flow_jsd, gan_jsd)
+    flow_jsd = np.median([f.jsd for f in ending])
     assert flow_jsd < 0.06 and flow[0].jsd > 0.2  # it learned: from a blob at the origin to the ring
     # the page's other claims: all 8 modes within the first few hundred steps, and kept
     measured = [f for f in flow if f.modes is not None]
@@ -175,7 +172,7 @@ def test_flow_covers_the_ring_within_60_s_and_beats_the_balanced_gan():
     assert jsd[8] > 1.3 * jsd[32], jsd
     print(f"flow: {seconds:.1f} s wall ({cpu:.1f} s CPU), median JSD over the last fifth {flow_jsd:.3f}, 8 modes "
           f"from step {first}, loss by quarter {np.round(quarters, 3)}, JSD with 8/32 sampling steps "
-          f"{jsd[8]:.3f}/{jsd[32]:.3f}; Balanced GAN: {gan_jsd:.3f}, {gan[-1].step} steps")
+          f"{jsd[8]:.3f}/{jsd[32]:.3f}")
 
 
 @pytest.mark.slow
