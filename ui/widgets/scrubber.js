@@ -1,0 +1,56 @@
+// A scrubber over frames the server sent once: a range input picks a frame, the browser swaps the picture.
+// Runs as gr.HTML's js_on_load: `element` is the widget's root, `props.value` the frames as JSON, `watch` re-reads
+// them when an event fills the widget. No request leaves the page while scrubbing or playing.
+const range = element.querySelector("input[type=range]");
+const picture = element.querySelector("img");
+const caption = element.querySelector(".scrub-caption");
+const play = element.querySelector(".scrub-play");
+// the block that carries the widget's elem_id (an ancestor of `element`): tests and the benchmark read data-frame there
+const host = element.closest(`[id="${props.widget_id}"]`) || element;
+let frames = [], timer = null, every = 200;
+
+function paint(i) {
+  const frame = frames[i];
+  if (!frame) return;
+  picture.src = frame.src;
+  picture.alt = frame.alt;
+  caption.textContent = frame.label;
+  range.value = i;
+  range.setAttribute("aria-valuetext", frame.label);
+  host.dataset.frame = i;  // the frame just put on the page, for tests and the benchmark
+}
+
+function stop() {
+  clearInterval(timer);
+  timer = null;
+  play.textContent = "▶ Play";
+  play.setAttribute("aria-pressed", "false");
+}
+
+function load() {
+  stop();
+  let data = null;
+  try { data = JSON.parse(props.value || "null"); } catch (err) { data = null; }
+  frames = (data && data.frames) || [];
+  every = (data && data.every_ms) || 200;
+  frames.forEach(f => { new Image().src = f.src; });  // decode every frame now, so a swap is only a swap
+  range.max = Math.max(frames.length - 1, 0);
+  range.disabled = play.disabled = frames.length === 0;
+  element.classList.toggle("scrub-empty", frames.length === 0);
+  if (frames.length) paint(data.start ?? frames.length - 1);
+  else { picture.removeAttribute("src"); picture.alt = ""; caption.textContent = ""; delete host.dataset.frame; }
+}
+
+range.addEventListener("input", () => { stop(); paint(Number(range.value)); });
+play.addEventListener("click", () => {
+  if (timer) return stop();
+  if (Number(range.value) >= frames.length - 1) paint(0);
+  play.textContent = "⏸ Pause";
+  play.setAttribute("aria-pressed", "true");
+  timer = setInterval(() => {
+    const next = Number(range.value) + 1;
+    if (next >= frames.length) stop(); else paint(next);
+  }, every);
+});
+watch("value", load);
+load();
