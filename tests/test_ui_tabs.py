@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gan_demo import explore
 from gan_demo.data import to_uint8
 from gan_demo.families.text.generate import stream
 from gan_demo.images import labelled_grid, upscale
@@ -23,6 +24,7 @@ from ui.components import (
     example_paths,
     gif_file,
     initial,
+    load_upload,
     pick_example,
     random_seed,
     use_drawing,
@@ -31,6 +33,7 @@ from ui.tabs import autoencoder as ae
 from ui.tabs import cgan, diffusion, gan
 from ui.tabs.diffusion import handlers
 from ui.tabs.diffusion.outputs import Outputs
+from ui.widgets.scrubber import unpack_frames
 
 FASHION = [str(p) for p in example_paths("fashion")]
 
@@ -81,8 +84,11 @@ def test_latent_map_marks_the_input():
 
 
 def test_interpolate_ae_gives_a_strip_and_a_gif():
-    strip, gif = ae.interpolate_ae(FASHION[0], FASHION[15], 5, "fashion")
+    strip, gif, walk = ae.interpolate_ae(FASHION[0], FASHION[15], 5, "fashion")
     assert strip.shape[1] > 7 * 28 * 3 and Path(gif).suffix == ".gif" and Image.open(gif).n_frames == 8
+    a, b = (load_upload(p, "fashion") for p in (FASHION[0], FASHION[15]))
+    expected = explore.interpolate_images(get_model("autoencoder-fashion"), a, b, 5)
+    np.testing.assert_array_equal(np.stack(unpack_frames(walk)), expected)  # the scrubber shows the package's frames
     with pytest.raises(gr.Error, match="Frames"):
         ae.interpolate_ae(FASHION[0], FASHION[15], 2.5, "fashion")
     with pytest.raises(gr.Error, match="image B"):
@@ -212,8 +218,10 @@ def test_nearest_starts_with_the_sample_itself():
 
 
 def test_interpolate_gan():
-    strip, gif = gan.interpolate_gan(3, 4, 4, 0.7, "fashion")
+    strip, gif, walk = gan.interpolate_gan(3, 4, 4, 0.7, "fashion")
     assert strip.ndim == 3 and Image.open(gif).n_frames == 6
+    expected = explore.interpolate_seeds(get_model("gan-fashion"), 3, 4, 4, 0.7)
+    np.testing.assert_array_equal(np.stack(unpack_frames(walk)), expected)
     with pytest.raises(gr.Error, match="Seed B"):
         gan.interpolate_gan(3, 2**40, 4, 0.7, "fashion")
 
@@ -237,8 +245,10 @@ def test_class_grid_and_class_walk():
     assert grid.shape[0] > 2 * 28 * 2 and grid.shape[1] > 10 * 28 * 2
     with pytest.raises(gr.Error, match="Rows"):
         cgan.class_grid(1, 9, "mnist")
-    strip, gif = cgan.interpolate_classes("1", "7", 0, 5, "mnist")
+    strip, gif, walk = cgan.interpolate_classes("1", "7", 0, 5, "mnist")
     assert strip.ndim == 3 and Image.open(gif).n_frames == 8
+    expected = explore.interpolate_classes(get_model("cgan-mnist"), 1, 7, 0, 5)
+    np.testing.assert_array_equal(np.stack(unpack_frames(walk)), expected)
     with pytest.raises(gr.Error, match="Unknown class 'Sneaker'"):
         cgan.interpolate_classes("1", "Sneaker", 0, 5, "mnist")
 

@@ -26,6 +26,7 @@ from ui.components import (
     slider,
 )
 from ui.tabs import latent, vae
+from ui.widgets.scrubber import scrubber, walk_frames
 
 EXPLAIN = r"""
 ### Compress, then rebuild
@@ -91,8 +92,10 @@ def latent_map(image: str | None, noise: float, dataset: str) -> tuple[np.ndarra
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
-def interpolate_ae(image_a: str | None, image_b: str | None, frames: float, dataset: str) -> tuple[np.ndarray, str]:
-    """Decodes along the line between the codes of two images: a labelled strip and a looping GIF."""
+def interpolate_ae(image_a: str | None, image_b: str | None, frames: float,
+                   dataset: str) -> tuple[np.ndarray, str, str]:
+    """Decodes along the line between the codes of two images: a labelled strip, a looping GIF and the frames for
+    the scrubber."""
     dataset = check_dataset(dataset)
     frames = check_int(frames, "Frames", 3, MAX_FRAMES)
     a, b = load_upload(image_a, dataset, "image A"), load_upload(image_b, dataset, "image B")
@@ -100,7 +103,7 @@ def interpolate_ae(image_a: str | None, image_b: str | None, frames: float, data
         images = explore.interpolate_images(_autoencoder(dataset), a, b, frames)  # (T, 28, 28)
     titles = ["t = 0"] + [""] * (frames - 2) + ["t = 1"]
     strip = labelled_grid([[a, *images, b]], col_labels=["input A", *titles, "input B"], scale=3)
-    return strip, gif_file(images)
+    return strip, gif_file(images), walk_frames(images, "the straight line from the code of image A to image B's")
 
 
 def on_dataset(dataset: str):
@@ -161,6 +164,7 @@ def build(dataset: gr.Radio) -> None:
         gif = animation("ae-gif")
     interp_btn = gr.Button("Interpolate", variant="primary", elem_id="ae-interpolate")
     strip = picture("Decoded codes from A to B", "ae-strip", titled=True)
+    walk = scrubber("ae-walk-scrub", "Along the walk", width="280px")
     vae_outputs = vae.build(dataset, image, paths[0])
     latent.build(dataset)
 
@@ -174,5 +178,5 @@ def build(dataset: gr.Radio) -> None:
              inputs, outputs, vae_outputs)
     pick_a.input(example_image, pick_a, image_a, api_visibility="private")
     pick_b.input(example_image, pick_b, image_b, api_visibility="private")
-    interp_btn.click(interpolate_ae, [image_a, image_b, frames, dataset], [strip, gif], api_name="interpolate_ae")
-    clear_on_switch(dataset, strip, gif)
+    interp_btn.click(interpolate_ae, [image_a, image_b, frames, dataset], [strip, gif, walk], api_name="interpolate_ae")
+    clear_on_switch(dataset, strip, gif, walk)
