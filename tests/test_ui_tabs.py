@@ -152,10 +152,17 @@ def test_the_tab_streams_the_packages_denoising_and_shows_its_images(monkeypatch
     model.redraw_below = 1.0
     monkeypatch.setattr(handlers, "pipeline", lambda _: model)
     n, seed, steps, w = 2, 11, 3, 2.0
-    *_, last, made = stream(model, ["a small 7"] * n, seed, steps, w)
+    *steps_made, made = stream(model, ["a small 7"] * n, seed, steps, w)
+    last = steps_made[-1]
     *frames, shown = diffusion.text_to_image("a small 7", n, seed, steps, w, "mnist")
-    assert len(frames) == 2 and all(set(f) == {"live", "status"} for f in frames)  # the first and last steps
-    assert set(shown) == {"gallery", "live", "story", "gif", "status"}
+    # the first and last steps; each empties the scrubber until the run has all its frames
+    assert len(frames) == 2 and all(set(f) == {"live", "status", "frames"} and f["frames"] is None for f in frames)
+    assert set(shown) == {"gallery", "live", "story", "gif", "status", "frames"}
+    scrubbed = unpack_frames(shown["frames"])  # every step: x_t of each image above its predicted x_0
+    assert len(scrubbed) == steps
+    for frame, step in zip(scrubbed, steps_made, strict=True):
+        assert np.array_equal(frame[:28], np.hstack(list(to_uint8(step.x_t).numpy())))
+        assert np.array_equal(frame[-28:], np.hstack(list(to_uint8(step.x0).numpy())))
     expected = to_uint8(made.images).numpy()
     assert all(np.array_equal(image, display(want)) for (image, _), want in zip(shown["gallery"], expected, strict=True))
     assert np.array_equal(shown["live"], labelled_grid([list(to_uint8(made.first).numpy()), list(to_uint8(last.x0).numpy())],
@@ -164,6 +171,7 @@ def test_the_tab_streams_the_packages_denoising_and_shows_its_images(monkeypatch
     assert [caption.endswith(" · redrawn") for _, caption in shown["gallery"]] == made.redrawn.tolist()
     sweep = diffusion.guidance_sweep("a small 7", n, seed, steps, [f"{w:g}"], "mnist")
     assert np.array_equal(sweep["image"], labelled_grid([list(expected)], row_labels=[f"w = {w:g}"], scale=3))
+    assert np.array_equal(unpack_frames(sweep["frames"])[0], np.hstack(list(expected)))
 
 
 def test_outputs_are_filled_by_component_and_keep_the_handlers_signature():
@@ -285,6 +293,7 @@ def test_a_new_image_in_the_clip_part_is_scored_at_once_and_clears_the_old_varia
     scores = shown["scores"]
     assert shown["varied"] is None and scores == diffusion.clip_scores(path, prompts, "fashion")
     assert max(scores, key=scores.get) == "a photo of a sandal"
-    assert diffusion.rescore(None, prompts, "fashion") == dict(scores=None, varied=None)  # no image: nothing to score
+    # no image: nothing to score
+    assert diffusion.rescore(None, prompts, "fashion") == dict(scores=None, varied=None, varied_frames=None)
     with pytest.raises(gr.Error, match="unicorn"):
         diffusion.rescore(path, "a photo of a unicorn", "fashion")
