@@ -26,6 +26,7 @@ from ui.components import (
     slider,
 )
 from ui.tabs import latent, vae
+from ui.widgets.explorer import autoencoder_explorer, explorer, follow_dataset
 from ui.widgets.scrubber import scrubber, walk_frames
 
 EXPLAIN = r"""
@@ -152,6 +153,8 @@ def build(dataset: gr.Radio) -> None:
         map_image = picture("Latent map (test images coloured by class)", "ae-map", titled=True, value=shown[0])
         manifold_image = picture("Decoded manifold: what the decoder draws across the map", "ae-manifold",
                                  value=shown[1])
+    map_explorer = explorer("ae-explorer", "The autoencoder's latent map: what the decoder draws at each point",
+                            initial(autoencoder_explorer, start))
     gr.Markdown("### Walk from one image to another")
     choices = [(caption, path) for path, caption in example_gallery(start)]
     with gr.Row():
@@ -180,3 +183,4 @@ def build(dataset: gr.Radio) -> None:
     pick_b.input(example_image, pick_b, image_b, api_visibility="private")
     interp_btn.click(interpolate_ae, [image_a, image_b, frames, dataset], [strip, gif, walk], api_name="interpolate_ae")
     clear_on_switch(dataset, strip, gif, walk)
+    follow_dataset(dataset, map_explorer, autoencoder_explorer)
