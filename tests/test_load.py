@@ -160,7 +160,7 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 
 def check_own_run(result, steps: int, hidden: int) -> None:
     """The final yield of a run: its own step count in the status, CSV and exported generator config."""
-    status, _, _, _, _, _, csv, files, _ = result
+    status, _, _, _, _, _, csv, files, _, _ = result
     assert f"Finished {steps} steps" in status, status
     assert len(pd.read_csv(csv)) == steps
     config = json.loads(Path(next(f for f in files if f.endswith("config.json"))).read_text())

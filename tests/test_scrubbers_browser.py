@@ -42,9 +42,10 @@ def fill_and_wait(page, button: str, elem_id: str) -> None:
     page.wait_for_function(f"document.getElementById('{elem_id}')?.dataset.frame !== undefined", timeout=TIMEOUT)
 
 
-def scrub(page, elem_id: str, expected: list[np.ndarray], crop=lambda x: x) -> None:
-    """Keyboard (Home, arrows, End) and a mouse click on the track: each paints the package's frame, the slider
-    has its label and the frames their alt texts, and nothing is sent to the server meanwhile."""
+def scrub(page, elem_id: str, expected: list[np.ndarray] | None, crop=lambda x: x, count: int = 0) -> None:
+    """Keyboard (Home, arrows, End) and a mouse click on the track: each paints the package's frame (``expected``;
+    None: only the ``count`` frames' indices are checked), the slider has its label and the frames their alt texts,
+    and nothing is sent to the server meanwhile."""
     sent = []
     def note(request):
         sent.append(request.url)
@@ -52,11 +53,11 @@ def scrub(page, elem_id: str, expected: list[np.ndarray], crop=lambda x: x) -> N
     slider = page.locator(f"#{elem_id}-range")
     assert page.locator(f"label[for='{elem_id}-range']").inner_text().strip()
     slider.focus()
-    last = len(expected) - 1
+    last = (len(expected) if expected is not None else count) - 1
     for key, want in (("Home", 0), ("ArrowRight", 1), ("End", last), ("ArrowLeft", last - 1)):
         page.keyboard.press(key)
         frame, image, alt = painted(page, elem_id)
-        assert frame == want and np.array_equal(crop(image), expected[want]), key
+        assert frame == want and (expected is None or np.array_equal(crop(image), expected[want])), key
         assert alt and str(want + 1) in alt
     box = slider.bounding_box()
     page.mouse.click(box["x"] + 2, box["y"] + box["height"] / 2)  # the track's start
@@ -137,3 +138,25 @@ def test_the_other_dataset_empties_the_scrubbers(page):
     page.get_by_role("radio", name="MNIST digits").check()  # the app opens on Fashion-MNIST
     page.wait_for_function("document.getElementById('gan-walk-scrub').dataset.frame === undefined", timeout=TIMEOUT)
     assert page.locator("#gan-walk-scrub-range").is_disabled()
+
+
+def test_live_replay_after_a_run(page):
+    """After a run finishes: its recorded frames on the scrubber, each labelled with its step, and the cursor on
+    the curves moving right with the step."""
+    page.get_by_role("tab", name="Live training").click()
+    steps = page.locator("#live-steps input[type='number']")
+    steps.fill("300")
+    steps.press("Enter")
+    fill_and_wait(page, "#live-start", "live-replay")
+    assert "Finished 300 steps" in page.locator("#live-status").inner_text()
+    count = int(page.get_attribute("#live-replay-range", "max")) + 1
+    assert count >= 3 and page.locator("#live-replay .scrub-caption").inner_text() == "step 300"
+    page.locator("#live-replay").scroll_into_view_if_needed()
+    scrub(page, "live-replay", None, count=count)
+    cursor = []
+    for key in ("Home", "ArrowRight", "End"):
+        page.keyboard.press(key)
+        cursor.append(page.eval_on_selector("#live-replay .scrub-cursor", "e => e.getBoundingClientRect().x"))
+    assert cursor[0] < cursor[1] < cursor[2]
+    assert "training step" in painted(page, "live-replay")[2]
+    shot(page, "live-replay")

@@ -5,9 +5,12 @@ const range = element.querySelector("input[type=range]");
 const picture = element.querySelector("img");
 const caption = element.querySelector(".scrub-caption");
 const play = element.querySelector(".scrub-play");
+const root = element.querySelector(".scrub");
+const chart = element.querySelector(".scrub-chart img");
+const cursor = element.querySelector(".scrub-cursor");
 // the block that carries the widget's elem_id (an ancestor of `element`): tests and the benchmark read data-frame there
 const host = element.closest(`[id="${props.widget_id}"]`) || element;
-let frames = [], timer = null, every = 200;
+let frames = [], timer = null, every = 200, curves = null;
 
 function paint(i) {
   const frame = frames[i];
@@ -17,6 +20,13 @@ function paint(i) {
   caption.textContent = frame.label;
   range.value = i;
   range.setAttribute("aria-valuetext", frame.label);
+  if (curves) {  // the cursor on the chart, at this frame's x
+    const [left, top, right, bottom] = curves.box, [from, to] = curves.span;
+    const x = left + (frame.at - from) / ((to - from) || 1) * (right - left);
+    cursor.style.left = `${x * 100}%`;
+    cursor.style.top = `${top * 100}%`;
+    cursor.style.height = `${(bottom - top) * 100}%`;
+  }
   host.dataset.frame = i;  // the frame just put on the page, for tests and the benchmark
 }
 
@@ -33,10 +43,13 @@ function load() {
   try { data = JSON.parse(props.value || "null"); } catch (err) { data = null; }
   frames = (data && data.frames) || [];
   every = (data && data.every_ms) || 200;
+  curves = (data && data.chart) || null;
+  root.classList.toggle("scrub-with-chart", Boolean(curves));
+  if (curves) { chart.src = curves.src; chart.alt = curves.alt; }
   frames.forEach(f => { new Image().src = f.src; });  // decode every frame now, so a swap is only a swap
   range.max = Math.max(frames.length - 1, 0);
   range.disabled = play.disabled = frames.length === 0;
-  element.classList.toggle("scrub-empty", frames.length === 0);
+  root.classList.toggle("scrub-empty", frames.length === 0);
   if (frames.length) paint(data.start ?? frames.length - 1);
   else { picture.removeAttribute("src"); picture.alt = ""; caption.textContent = ""; delete host.dataset.frame; }
 }
