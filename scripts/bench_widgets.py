@@ -89,7 +89,7 @@ def drive(page, elem_id: str, kind: str, events: int) -> tuple[list[float], int]
     return latencies, len(sent)
 
 
-def latency(events: int) -> dict:
+def latency(events: int, only: list[str] | None = None) -> dict:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     import app  # noqa: PLC0415 - building the page computes the opening examples
@@ -103,6 +103,8 @@ def latency(events: int) -> dict:
             page.goto(url)
             page.wait_for_selector("button[role='tab']", timeout=60_000)
             for elem_id, kind, tab, button in WIDGETS:
+                if only and elem_id not in only:
+                    continue
                 page.get_by_role("tab", name=tab, exact=True).click()
                 attribute = "cell" if kind == "explorer" else "frame"
                 if button:
@@ -247,10 +249,15 @@ def main(argv=None) -> None:
     p.add_argument("--repeats", type=int, default=3, help="runs of each handler, with and without its frames")
     p.add_argument("--skip-browser", action="store_true", help="only the bytes and the server cost")
     p.add_argument("--json", type=Path, help="also write the results here")
+    p.add_argument("--widgets", nargs="+", help="only these widgets' latency (elem_ids)")
+    p.add_argument("--skip-server", action="store_true", help="only the latency")
     args = p.parse_args(argv)
-    results = {"server": server_cost(args.repeats)}
+    results = {"load_average": os.getloadavg()[0], "cores": os.cpu_count()}
+    if not args.skip_server:
+        results["server"] = server_cost(args.repeats)
     if not args.skip_browser:
-        results["latency"] = latency(args.events)
+        results["latency"] = latency(args.events, args.widgets)
+    results["load_average_after"] = os.getloadavg()[0]
     print(json.dumps(results, indent=1))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ const chart = element.querySelector(".scrub-chart img");
 const cursor = element.querySelector(".scrub-cursor");
 // the block that carries the widget's elem_id (an ancestor of `element`): tests and the benchmark read data-frame there
 const host = element.closest(`[id="${props.widget_id}"]`) || element;
-let frames = [], timer = null, every = 200, curves = null;
+let frames = [], decoded = [], timer = null, every = 200, curves = null;
 
 function paint(i) {
   const frame = frames[i];
@@ -46,7 +46,12 @@ function load() {
   curves = (data && data.chart) || null;
   root.classList.toggle("scrub-with-chart", Boolean(curves));
   if (curves) { chart.src = curves.src; chart.alt = curves.alt; }
-  frames.forEach(f => { new Image().src = f.src; });  // decode every frame now, so a swap is only a swap
+  decoded = frames.map(f => {  // decode every frame now, and keep it decoded: a swap is then only a swap
+    const image = new Image();
+    image.src = f.src;
+    image.decode().catch(() => null);
+    return image;
+  });
   range.max = Math.max(frames.length - 1, 0);
   range.disabled = play.disabled = frames.length === 0;
   root.classList.toggle("scrub-empty", frames.length === 0);
