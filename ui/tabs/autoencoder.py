@@ -26,7 +26,7 @@ from ui.components import (
     slider,
 )
 from ui.tabs import latent, vae
-from ui.widgets.explorer import autoencoder_explorer, explorer, follow_dataset
+from ui.widgets.explorer import autoencoder_explorer, empty_on_switch, explorer, refill
 from ui.widgets.scrubber import scrubber, walk_frames
 
 EXPLAIN = r"""
@@ -124,12 +124,12 @@ def _follow(event, inputs: list, outputs: list, vae_outputs: list, named: bool =
     image, _, dataset = inputs
     return (event.success(latent_map, inputs, outputs[2:], **api("latent_map"))
                  .success(vae.vae_elbo, [image, dataset], vae_outputs[:1], **api("vae_elbo"))
-                 .success(vae.latent_maps, [image, dataset], vae_outputs[1:], **api("vae_latent_maps")))
+                 .success(vae.latent_maps, [image, dataset], vae_outputs[1:3], **api("vae_latent_maps")))
 
 
-def _refresh(event, inputs: list, outputs: list, vae_outputs: list) -> None:
-    """After ``event`` sets a new input: everything that follows the input (private endpoints)."""
-    _follow(event.success(reconstruct, inputs, outputs[:2], api_visibility="private"), inputs, outputs, vae_outputs)
+def _refresh(event, inputs: list, outputs: list, vae_outputs: list):
+    """After ``event`` sets a new input: everything that follows the input (private endpoints); the last event."""
+    return _follow(event.success(reconstruct, inputs, outputs[:2], api_visibility="private"), inputs, outputs, vae_outputs)
 
 
 def build(dataset: gr.Radio) -> None:
@@ -176,11 +176,12 @@ def build(dataset: gr.Radio) -> None:
             inputs, outputs, vae_outputs, named=True)
     for picked in picker.picked(dataset):
         _refresh(picked, inputs, outputs, vae_outputs)
-    _refresh(dataset.change(on_dataset, [dataset], [gallery, image, pick_a, pick_b, image_a, image_b],
-                             api_visibility="private"),
-             inputs, outputs, vae_outputs)
+    switched = _refresh(dataset.change(on_dataset, [dataset], [gallery, image, pick_a, pick_b, image_a, image_b],
+                                        api_visibility="private"),
+                        inputs, outputs, vae_outputs)
+    refill(switched, dataset, map_explorer, vae_outputs[3])
     pick_a.input(example_image, pick_a, image_a, api_visibility="private")
     pick_b.input(example_image, pick_b, image_b, api_visibility="private")
     interp_btn.click(interpolate_ae, [image_a, image_b, frames, dataset], [strip, gif, walk], api_name="interpolate_ae")
     clear_on_switch(dataset, strip, gif, walk)
-    follow_dataset(dataset, map_explorer, autoencoder_explorer)
+    empty_on_switch(dataset, map_explorer)

@@ -23,7 +23,7 @@ from ui.components import (
     seed_input,
     slider,
 )
-from ui.widgets.explorer import explorer, follow_dataset, vae_explorer
+from ui.widgets.explorer import empty_on_switch, explorer, vae_explorer
 
 EXPLAIN = r"""
 ### Autoencoder vs VAE: from compressing to generating
@@ -113,7 +113,7 @@ def traverse(image: str | None, rank: float, span: float, frames: float, dataset
 
 def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.Component]:
     """Lay out the part under the autoencoder's, opening on the results for the image file ``shown`` (the input's
-    starting value); returns the outputs that follow the input image (ELBO, maps)."""
+    starting value); returns the outputs that follow the input image (ELBO, maps), then the VAE's map explorer."""
     explanation(EXPLAIN)
     with gr.Row():
         seed = seed_input("Seed of the codes", 0, "vae-seed")
@@ -145,5 +145,5 @@ def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.
     dataset.change(lambda d: gr.update(maximum=_latent_dim(d), value=1), dataset, rank, api_visibility="private")
     go.click(traverse, [image, rank, span, frames, dataset], [strip, gif], api_name="vae_traverse")
     clear_on_switch(dataset, strip, gif)
-    follow_dataset(dataset, map_explorer, vae_explorer)
-    return [elbo, ae_map, vae_map]
+    empty_on_switch(dataset, map_explorer)
+    return [elbo, ae_map, vae_map, map_explorer]

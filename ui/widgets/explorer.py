@@ -91,10 +91,16 @@ def vae_explorer(dataset: str) -> str:
     return map_explorer("vae", check_dataset(dataset))
 
 
-def follow_dataset(dataset: gr.Radio, widget: gr.HTML, fill) -> None:
-    """The other dataset: empty ``widget`` at once (it shows this dataset's model), then ``fill(dataset)`` it."""
-    (dataset.change(lambda: None, None, widget, api_visibility="private")
-            .then(fill, dataset, widget, api_visibility="private"))
+def empty_on_switch(dataset: gr.Radio, widget: gr.HTML) -> None:
+    """The other dataset empties ``widget`` at once: it shows this dataset's model (see ``refill``)."""
+    dataset.change(lambda: None, None, widget, api_visibility="private")
+
+
+def refill(event, dataset: gr.Radio, autoencoder: gr.HTML, vae: gr.HTML) -> None:
+    """After ``event`` (the switch's latent maps, drawn: the explorers start from the same cached map, so it is not
+    drawn twice at once), both explorers for the new dataset."""
+    (event.then(autoencoder_explorer, dataset, autoencoder, api_visibility="private")
+          .then(vae_explorer, dataset, vae, api_visibility="private"))
 
 
 def explorer(elem_id: str, title: str, value: str | None = None) -> gr.HTML:
