@@ -95,7 +95,10 @@ def latency(events: int, only: list[str] | None = None) -> dict:
     import app  # noqa: PLC0415 - building the page computes the opening examples
 
     _, url, _ = app.demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
-    results = {}
+    ids = {w[0] for w in WIDGETS}
+    opening = {b.elem_id: len(b.value or "") for b in app.demo.blocks.values() if getattr(b, "elem_id", None) in ids}
+    results = {"page config bytes": len(json.dumps(app.demo.get_config_file(), default=str)), "opening widget bytes": opening}
+    print(results, flush=True)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless=new", "--no-sandbox"])
@@ -107,7 +110,10 @@ def latency(events: int, only: list[str] | None = None) -> dict:
                     continue
                 page.get_by_role("tab", name=tab, exact=True).click()
                 attribute = "cell" if kind == "explorer" else "frame"
-                if button:
+                if button:  # its value must change to be painted again: the frames of new inputs, data-frame unset
+                    page.evaluate(f"document.getElementById('{elem_id}').removeAttribute('data-{attribute}')")
+                    if tab == "What came next":  # not the opening examples' seed
+                        page.locator("#dalle-seed input").fill("7")
                     if elem_id == "live-replay":
                         page.locator("#live-steps input[type='number']").fill("300")
                         page.locator("#live-steps input[type='number']").press("Enter")
