@@ -38,8 +38,8 @@ LISTEN = """([id, kind]) => {
   window.latencies = [];
   const host = document.getElementById(id);
   const target = host.querySelector(kind === 'explorer' ? '.explorer-map' : 'input[type=range]');
-  const picture = host.querySelector(kind === 'explorer' ? '.explorer-decode' : 'img.scrub-frame');
   target.addEventListener(kind === 'explorer' ? 'pointermove' : 'input', event => {
+    const picture = host.querySelector(kind === 'explorer' ? '.explorer-decode' : 'img.scrub-frame');
     const decoded = picture.decode ? picture.decode().catch(() => null) : Promise.resolve();
     decoded.then(() => requestAnimationFrame(() => setTimeout(
       () => window.latencies.push(performance.now() - event.timeStamp), 0)));

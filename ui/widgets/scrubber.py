@@ -22,15 +22,15 @@ MAX_BYTES = 2_000_000  # one widget's value at most: frames beyond it are thinne
 JS = (Path(__file__).with_name("scrubber.js")).read_text()
 
 CSS = """
-.scrub-frame { display: block; width: 100%; max-width: var(--scrub-width); image-rendering: var(--scrub-rendering);
-  background: var(--block-background-fill); min-height: 2rem; }
+.scrub-frames { flex: 0 1 var(--scrub-width); min-height: 2rem; }
+.scrub-frames img { display: block; width: 100%; image-rendering: var(--scrub-rendering); }
+.scrub-frames img[hidden] { display: none; }
 .scrub-controls { display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; margin-top: 0.5rem; }
 .scrub-controls label { font-weight: 600; }
 .scrub-controls input[type=range] { flex: 1 1 12rem; accent-color: var(--color-accent); }
 .scrub-caption { font-variant-numeric: tabular-nums; }
 .scrub-note { color: var(--body-text-color-subdued); font-size: var(--text-sm); margin: 0.25rem 0 0; }
 .scrub-pictures { display: flex; gap: 1rem; flex-wrap: wrap; align-items: flex-start; }
-.scrub-pictures > .scrub-frame { flex: 0 1 var(--scrub-width); }
 .scrub-chart { position: relative; flex: 0 1 640px; display: none; }
 .scrub-chart img { display: block; width: 100%; height: auto; }
 .scrub-cursor { position: absolute; width: 0; border-left: 2px solid #000; box-shadow: 0 0 0 1px #fff;
@@ -109,7 +109,7 @@ def scrubber(elem_id: str, label: str, *, note: str = "", value: str | None = No
     template = f"""
 <div class="scrub" style="--scrub-width: {attribute_text(width)}; --scrub-rendering: {rendering}">
   <div class="scrub-pictures">
-    <img class="scrub-frame" alt="">
+    <div class="scrub-frames"></div>
     <div class="scrub-chart"><img alt=""><div class="scrub-cursor"></div></div>
   </div>
   <div class="scrub-controls">
