@@ -22,13 +22,15 @@ MAX_BYTES = 2_000_000  # one widget's value at most: frames beyond it are thinne
 JS = (Path(__file__).with_name("scrubber.js")).read_text()
 
 CSS = """
-.scrub-frames { flex: 0 1 var(--scrub-width); min-height: 2rem; }
-.scrub-frames img { display: block; width: 100%; image-rendering: var(--scrub-rendering); }
-.scrub-frames img[hidden] { display: none; }
+.scrub-frames { flex: 0 1 var(--scrub-width); min-height: 2rem; display: grid; }
+.scrub-frames img { grid-area: 1 / 1; display: block; width: 100%;
+  image-rendering: var(--scrub-rendering); visibility: hidden; }
+.scrub-frames img.scrub-frame { visibility: visible; }
 .scrub-controls { display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; margin-top: 0.5rem; }
 .scrub-controls label { font-weight: 600; }
 .scrub-controls input[type=range] { flex: 1 1 12rem; accent-color: var(--color-accent); }
-.scrub-caption { font-variant-numeric: tabular-nums; }
+.scrub-caption { font-variant-numeric: tabular-nums; width: 40ch; height: 1.5em; overflow: hidden;
+  white-space: nowrap; contain: strict; }
 .scrub-note { color: var(--body-text-color-subdued); font-size: var(--text-sm); margin: 0.25rem 0 0; }
 .scrub-pictures { display: flex; gap: 1rem; flex-wrap: wrap; align-items: flex-start; }
 .scrub-chart { position: relative; flex: 0 1 640px; display: none; }
