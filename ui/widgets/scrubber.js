@@ -65,7 +65,11 @@ function load() {
   else { caption.textContent = ""; delete host.dataset.frame; }
 }
 
-range.addEventListener("input", () => { stop(); paint(Number(range.value)); });
+range.addEventListener("input", event => {
+  event.stopPropagation();  // the page around the widget has nothing to do with it
+  stop();
+  paint(Number(range.value));
+});
 play.addEventListener("click", () => {
   if (timer) return stop();
   if (Number(range.value) >= frames.length - 1) paint(0);
