@@ -102,16 +102,33 @@ def latent_map(autoencoder: nn.Module, dataset: str, n: int = MAP_POINTS) -> Lat
                      (lo[1] - margin[1], hi[1] + margin[1]))
 
 
+def grid_points(m: LatentMap, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The map coordinates of a size x size grid inside the map's limits: xs (size,) left to right, ys (size,) top
+    row first (largest y). A margin of one spacing on each side, so the grid lines up with the map's axes."""
+    return np.linspace(*m.xlim, size + 2)[1:-1], np.linspace(*m.ylim, size + 2)[1:-1][::-1]
+
+
 @lru_cache(maxsize=8)
 def manifold(autoencoder: nn.Module, dataset: str, size: int = MANIFOLD_SIZE) -> np.ndarray:
     """Decodes of a size x size grid over the latent map: uint8 (size, size, 28, 28), top row = largest y."""
-    m = latent_map(autoencoder, dataset)
-    xs = np.linspace(*m.xlim, size + 2)[1:-1]  # cell centres, so the grid lines up with the map's axes
-    ys = np.linspace(*m.ylim, size + 2)[1:-1][::-1]
+    xs, ys = grid_points(latent_map(autoencoder, dataset), size)
     grid = torch.tensor(np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2), dtype=torch.float32)  # (size^2, 2)
     with torch.inference_mode():
         x = autoencoder.decode(autoencoder.from_map(grid.to(model_device(autoencoder))))
     return to_uint8(x).numpy().reshape(size, size, 28, 28)
+
+
+@lru_cache(maxsize=8)
+def grid_neighbours(autoencoder: nn.Module, dataset: str, size: int, k: int) -> np.ndarray:
+    """For each point of :func:`manifold`'s size x size grid, the ``k`` test images nearest it on the map, nearest
+    first: indices into :func:`latent_map`'s points (the first test images), (size, size, k). Distances count each
+    axis in units of the map's range along it, as the picture shows them."""
+    m = latent_map(autoencoder, dataset)
+    xs, ys = grid_points(m, size)
+    centres = np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 1, 2)  # (size^2, 1, 2)
+    span = np.array([m.xlim[1] - m.xlim[0], m.ylim[1] - m.ylim[0]])
+    d = (((centres - m.points[None]) / span) ** 2).sum(-1)  # (size^2, N)
+    return np.argsort(d, axis=1)[:, :k].reshape(size, size, k)
 
 
 @torch.inference_mode()

@@ -7,6 +7,7 @@ from gradio_client import handle_file
 from PIL import Image
 
 from ui.components import example_paths
+from ui.widgets.scrubber import unpack_frames
 
 pytestmark = pytest.mark.e2e
 
@@ -40,8 +41,9 @@ def test_latent_map_without_an_image(client):
 
 
 def test_interpolate_ae(client):
-    strip, gif = client.predict(handle_file(FASHION[0]), handle_file(FASHION[15]), 6, "fashion",
-                                api_name="/interpolate_ae")
+    strip, gif, walk = client.predict(handle_file(FASHION[0]), handle_file(FASHION[15]), 6, "fashion",
+                                      api_name="/interpolate_ae")
+    assert len(unpack_frames(walk)) == 6  # the scrubber's frames come with the strip
     assert png(strip).width > 8 * 28 * 3
     assert Image.open(gif).format == "GIF" and Image.open(gif).n_frames == 10  # 6 frames, there and back
 
@@ -92,8 +94,8 @@ def test_nearest(client):
 
 
 def test_interpolate_gan(client):
-    strip, gif = client.predict(1, 2, 5, 1.0, "mnist", api_name="/interpolate_gan")
-    assert png(strip).width > 5 * 28 * 3 and Image.open(gif).n_frames == 8
+    strip, gif, walk = client.predict(1, 2, 5, 1.0, "mnist", api_name="/interpolate_gan")
+    assert png(strip).width > 5 * 28 * 3 and Image.open(gif).n_frames == 8 and len(unpack_frames(walk)) == 5
 
 
 def test_sample_conditional(client):
@@ -109,8 +111,8 @@ def test_class_grid(client):
 
 
 def test_interpolate_classes(client):
-    strip, gif = client.predict("T-shirt/top", "Sneaker", 4, 7, "fashion", api_name="/interpolate_classes")
-    assert png(strip).width > 7 * 28 * 3 and Image.open(gif).format == "GIF"
+    strip, gif, walk = client.predict("T-shirt/top", "Sneaker", 4, 7, "fashion", api_name="/interpolate_classes")
+    assert png(strip).width > 7 * 28 * 3 and Image.open(gif).format == "GIF" and len(unpack_frames(walk)) == 7
 
 
 def test_odd_uploads_are_converted(client, tmp_path):

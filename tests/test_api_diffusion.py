@@ -1,6 +1,8 @@
 """Every endpoint of the "What came next" tab through gradio_client: seeded results (bad values: test_bad_input.py)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from gradio_client import handle_file
 from PIL import Image
@@ -20,8 +22,9 @@ def png(path) -> Image.Image:
 
 
 def test_text_to_image_is_seeded_and_shows_the_denoising(client):
-    gallery, live, story, gif, status = client.predict("a photo of a 7", 4, 3, 10, 3.0, "mnist",
-                                                       api_name="/text_to_image")
+    gallery, live, story, gif, status, frames = client.predict("a photo of a 7", 4, 3, 10, 3.0, "mnist",
+                                                               api_name="/text_to_image")
+    assert len(json.loads(frames)["frames"]) == 10  # the scrubber: every step
     assert len(gallery) == 4 and all(item["caption"] for item in gallery)
     assert "4 images" in status and "20 decoder network evaluations" in status
     assert png(live).height > 2 * 28 * 3 and png(story).width > 2 * 28 * 3
@@ -31,7 +34,7 @@ def test_text_to_image_is_seeded_and_shows_the_denoising(client):
 
 
 def test_guidance_sweep_gives_a_row_per_scale(client):
-    image, table = client.predict("a photo of a sneaker", 3, 0, 8, ["0", "3"], "fashion", api_name="/guidance_sweep")
+    image, table, _ = client.predict("a photo of a sneaker", 3, 0, 8, ["0", "3"], "fashion", api_name="/guidance_sweep")
     assert png(image).height > 2 * 28 * 3 and table.count("\n| ") == 2 and "| 3 |" in table
 
 
@@ -49,8 +52,8 @@ def test_clip_retrieve_finds_the_prompted_class(client):
 
 
 def test_variations_of_an_image(client):
-    varied = client.predict(handle_file(FASHION[3]), 4, 0, 8, 3.0, "fashion", api_name="/variations")
-    assert len(varied) == 4
+    varied, frames = client.predict(handle_file(FASHION[3]), 4, 0, 8, 3.0, "fashion", api_name="/variations")
+    assert len(varied) == 4 and len(json.loads(frames)["frames"]) == 8
 
 
 def test_gan_vs_diffusion_side_by_side(client):

@@ -112,3 +112,4 @@ def test_one_entry_point_runs_every_suite():
     bad = run("--suite", "nope")
     assert bad.returncode == 1 and "unknown suite 'nope'; choose one of: app, handlers, diffusion" in bad.stderr
     assert "Steps per second of the live-training loop" in run("--suite", "training", "--help").stdout
+    assert "input event to painted frame" in run("--suite", "widgets", "--help").stdout

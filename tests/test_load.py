@@ -57,7 +57,7 @@ def reconstruct(client, i: int, ds: str) -> None:
 
 
 def interpolate_gan(client, i: int, ds: str) -> None:
-    strip, gif = client.predict(i, i + 1, 3, 1.0, ds, api_name="/interpolate_gan")
+    strip, gif, _ = client.predict(i, i + 1, 3, 1.0, ds, api_name="/interpolate_gan")
     assert png_size(strip)[0] > 3 * 28 * 3 and Image.open(gif).format == "GIF"
 
 
@@ -68,7 +68,7 @@ def nearest(client, i: int, ds: str) -> None:
 
 def interpolate_classes(client, i: int, ds: str) -> None:
     a, b = CLASSES[ds][i % 3], CLASSES[ds][(i + 1) % 3]
-    strip, gif = client.predict(a, b, i, 3, ds, api_name="/interpolate_classes")
+    strip, gif, _ = client.predict(a, b, i, 3, ds, api_name="/interpolate_classes")
     assert png_size(strip)[0] > 3 * 28 * 3 and Image.open(gif).format == "GIF"
 
 
@@ -160,7 +160,7 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 
 def check_own_run(result, steps: int, hidden: int) -> None:
     """The final yield of a run: its own step count in the status, CSV and exported generator config."""
-    status, _, _, _, _, _, csv, files, _ = result
+    status, _, _, _, _, _, csv, files, _, _ = result
     assert f"Finished {steps} steps" in status, status
     assert len(pd.read_csv(csv)) == steps
     config = json.loads(Path(next(f for f in files if f.endswith("config.json"))).read_text())

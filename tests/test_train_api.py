@@ -57,6 +57,11 @@ def test_handler_streams_frames_and_ends_with_exports(tab):
     assert heat.ndim == 3 and optimal.shape == heat.shape
     assert [Path(f).name for f in last["files"]] == ["model.safetensors", "config.json", "gan_demo.json", "training.gif"]
     assert all(o["csv"] is None and o["files"] is None for o in outputs[:-1])  # only the last yield writes files
+    assert all(o["replay"] is None for o in outputs[:-1])  # the replay comes once the run is over
+    replay = json.loads(last["replay"])
+    at = [f["at"] for f in replay["frames"]]
+    assert at == sorted(at) and at[-1] == 20 and [f["label"] for f in replay["frames"]] == [f"step {s:g}" for s in at]
+    assert replay["chart"]["span"][0] <= at[0] and 0 < replay["chart"]["box"][0] < replay["chart"]["box"][2] < 1
 
 
 def test_api_defaults_are_the_pages_2d_run(tab):
@@ -68,9 +73,9 @@ def test_api_defaults_are_the_pages_2d_run(tab):
 
 def test_outputs_keep_the_api_order(tab):
     """API clients unpack /train's tuple: status, loss plot, D plot, heatmap, optimal map, preview, CSV, files,
-    gradient plot (added last, so older clients that take the first eight still work)."""
+    gradient plot, replay (each added last, so older clients that take the first ones still work)."""
     assert list(vars(tab.outputs)) == ["status", "loss_plot", "d_plot", "heatmap", "optimal", "preview", "csv",
-                                       "files", "grad_plot", "run"]
+                                       "files", "grad_plot", "replay", "run"]
     assert tab.outputs.components() == [getattr(tab.outputs, name) for name in vars(tab.outputs)]
 
 
@@ -151,9 +156,11 @@ def test_mode_and_preset_changes_fill_their_controls_by_name(tab):
 @pytest.mark.e2e
 def test_train_api_streams_and_returns_the_csv(client):
     job = client.submit(**SHORT, api_name="/train")
-    status, losses, d_plot, heat, optimal, preview, csv, files, gradient = job.result(timeout=180)
+    status, losses, d_plot, heat, optimal, preview, csv, files, gradient, replay = job.result(timeout=180)
     assert len(job.outputs()) >= 2, "the run should stream several frames"
     assert "Finished 60 steps" in status
+    replayed = json.loads(replay)  # the recorded frames, each at its step, with the curves for the cursor
+    assert replayed["frames"] and replayed["frames"][-1]["at"] <= 60 and replayed["chart"]["span"][1] >= 59
     df = pd.read_csv(csv)
     assert list(df.columns[:10]) == ["step", "value", "loss_d", "loss_g", "d_real", "d_fake", "grad_g", "jsd", "theory",
                                      "modes"]
@@ -184,7 +191,7 @@ def test_stop_cancels_a_running_job(client):
 def test_image_mode_streams_a_preview_grid(client):
     job = client.submit(mode="images", dataset="mnist", preset="balanced", steps=3, seed=0, latent_dim=16,
                         hidden=8, batch_size=16, api_name="/train")
-    status, *_, preview, csv, files, _ = job.result(timeout=180)
+    status, *_, preview, csv, files, _, _ = job.result(timeout=180)
     assert "Finished 3 steps" in status and preview is not None and Path(preview).exists()
     assert "jsd" not in pd.read_csv(csv).columns
 
@@ -194,11 +201,11 @@ def test_image_mode_streams_a_preview_grid(client):
 @pytest.mark.slow
 def test_images_mode_alone_is_the_pages_image_run(client):
     """Only mode (and a short run) given: the image run's dataset, sizes and the preset's settings for images."""
-    status, *_, csv, files, _ = client.submit(mode="images", steps=3, api_name="/train").result(timeout=180)
+    status, *_, csv, files, _, _ = client.submit(mode="images", steps=3, api_name="/train").result(timeout=180)
     assert "Finished 3 steps" in status
     config = json.loads(Path(next(f for f in files if f.endswith("config.json"))).read_text())
     assert config == {"latent_dim": 64, "hidden": 128}  # the image mode's fully connected GAN, not the 2-D page's
-    status, *_, files, _ = client.submit(mode="images", model="dcgan", steps=2, api_name="/train").result(timeout=180)
+    status, *_, files, _, _ = client.submit(mode="images", model="dcgan", steps=2, api_name="/train").result(timeout=180)
     config = json.loads(Path(next(f for f in files if f.endswith("config.json"))).read_text())
     assert config["latent_dim"] == 64 and config["width"] == 16  # the DCGAN's sizes
 
@@ -207,7 +214,7 @@ def test_images_mode_alone_is_the_pages_image_run(client):
 def test_a_preset_through_the_api_fills_its_settings(client):
     """/train with preset="disjoint-supports" and nothing else about it starts G in one spot with the minimax loss
     and SGD, as the page does: the generator's gradient is (almost) zero and the JSD stays log 2."""
-    status, *_, csv, _, gradient = client.submit(preset="disjoint-supports", steps=150, seed=0,
+    status, *_, csv, _, gradient, _ = client.submit(preset="disjoint-supports", steps=150, seed=0,
                                                  api_name="/train").result(timeout=180)
     df = pd.read_csv(csv)
     assert df["grad_g"].iloc[50:].max() < 0.01 and df["jsd"].dropna().iloc[-1] > 0.68

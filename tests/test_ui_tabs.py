@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gan_demo import explore
 from gan_demo.data import to_uint8
 from gan_demo.families.text.generate import stream
 from gan_demo.images import labelled_grid, upscale
@@ -23,6 +24,7 @@ from ui.components import (
     example_paths,
     gif_file,
     initial,
+    load_upload,
     pick_example,
     random_seed,
     use_drawing,
@@ -31,6 +33,7 @@ from ui.tabs import autoencoder as ae
 from ui.tabs import cgan, diffusion, gan
 from ui.tabs.diffusion import handlers
 from ui.tabs.diffusion.outputs import Outputs
+from ui.widgets.scrubber import unpack_frames
 
 FASHION = [str(p) for p in example_paths("fashion")]
 
@@ -81,8 +84,11 @@ def test_latent_map_marks_the_input():
 
 
 def test_interpolate_ae_gives_a_strip_and_a_gif():
-    strip, gif = ae.interpolate_ae(FASHION[0], FASHION[15], 5, "fashion")
+    strip, gif, walk = ae.interpolate_ae(FASHION[0], FASHION[15], 5, "fashion")
     assert strip.shape[1] > 7 * 28 * 3 and Path(gif).suffix == ".gif" and Image.open(gif).n_frames == 8
+    a, b = (load_upload(p, "fashion") for p in (FASHION[0], FASHION[15]))
+    expected = explore.interpolate_images(get_model("autoencoder-fashion"), a, b, 5)
+    np.testing.assert_array_equal(np.stack(unpack_frames(walk)), expected)  # the scrubber shows the package's frames
     with pytest.raises(gr.Error, match="Frames"):
         ae.interpolate_ae(FASHION[0], FASHION[15], 2.5, "fashion")
     with pytest.raises(gr.Error, match="image B"):
@@ -146,10 +152,17 @@ def test_the_tab_streams_the_packages_denoising_and_shows_its_images(monkeypatch
     model.redraw_below = 1.0
     monkeypatch.setattr(handlers, "pipeline", lambda _: model)
     n, seed, steps, w = 2, 11, 3, 2.0
-    *_, last, made = stream(model, ["a small 7"] * n, seed, steps, w)
+    *steps_made, made = stream(model, ["a small 7"] * n, seed, steps, w)
+    last = steps_made[-1]
     *frames, shown = diffusion.text_to_image("a small 7", n, seed, steps, w, "mnist")
-    assert len(frames) == 2 and all(set(f) == {"live", "status"} for f in frames)  # the first and last steps
-    assert set(shown) == {"gallery", "live", "story", "gif", "status"}
+    # the first and last steps; each empties the scrubber until the run has all its frames
+    assert len(frames) == 2 and all(set(f) == {"live", "status", "frames"} and f["frames"] is None for f in frames)
+    assert set(shown) == {"gallery", "live", "story", "gif", "status", "frames"}
+    scrubbed = unpack_frames(shown["frames"])  # every step: x_t of each image above its predicted x_0
+    assert len(scrubbed) == steps
+    for frame, step in zip(scrubbed, steps_made, strict=True):
+        assert np.array_equal(frame[:28], np.hstack(list(to_uint8(step.x_t).numpy())))
+        assert np.array_equal(frame[-28:], np.hstack(list(to_uint8(step.x0).numpy())))
     expected = to_uint8(made.images).numpy()
     assert all(np.array_equal(image, display(want)) for (image, _), want in zip(shown["gallery"], expected, strict=True))
     assert np.array_equal(shown["live"], labelled_grid([list(to_uint8(made.first).numpy()), list(to_uint8(last.x0).numpy())],
@@ -158,6 +171,7 @@ def test_the_tab_streams_the_packages_denoising_and_shows_its_images(monkeypatch
     assert [caption.endswith(" · redrawn") for _, caption in shown["gallery"]] == made.redrawn.tolist()
     sweep = diffusion.guidance_sweep("a small 7", n, seed, steps, [f"{w:g}"], "mnist")
     assert np.array_equal(sweep["image"], labelled_grid([list(expected)], row_labels=[f"w = {w:g}"], scale=3))
+    assert np.array_equal(unpack_frames(sweep["frames"])[0], np.hstack(list(expected)))
 
 
 def test_outputs_are_filled_by_component_and_keep_the_handlers_signature():
@@ -212,8 +226,10 @@ def test_nearest_starts_with_the_sample_itself():
 
 
 def test_interpolate_gan():
-    strip, gif = gan.interpolate_gan(3, 4, 4, 0.7, "fashion")
+    strip, gif, walk = gan.interpolate_gan(3, 4, 4, 0.7, "fashion")
     assert strip.ndim == 3 and Image.open(gif).n_frames == 6
+    expected = explore.interpolate_seeds(get_model("gan-fashion"), 3, 4, 4, 0.7)
+    np.testing.assert_array_equal(np.stack(unpack_frames(walk)), expected)
     with pytest.raises(gr.Error, match="Seed B"):
         gan.interpolate_gan(3, 2**40, 4, 0.7, "fashion")
 
@@ -237,8 +253,10 @@ def test_class_grid_and_class_walk():
     assert grid.shape[0] > 2 * 28 * 2 and grid.shape[1] > 10 * 28 * 2
     with pytest.raises(gr.Error, match="Rows"):
         cgan.class_grid(1, 9, "mnist")
-    strip, gif = cgan.interpolate_classes("1", "7", 0, 5, "mnist")
+    strip, gif, walk = cgan.interpolate_classes("1", "7", 0, 5, "mnist")
     assert strip.ndim == 3 and Image.open(gif).n_frames == 8
+    expected = explore.interpolate_classes(get_model("cgan-mnist"), 1, 7, 0, 5)
+    np.testing.assert_array_equal(np.stack(unpack_frames(walk)), expected)
     with pytest.raises(gr.Error, match="Unknown class 'Sneaker'"):
         cgan.interpolate_classes("1", "Sneaker", 0, 5, "mnist")
 
@@ -275,7 +293,8 @@ def test_a_new_image_in_the_clip_part_is_scored_at_once_and_clears_the_old_varia
     scores = shown["scores"]
     assert shown["varied"] is None and scores == diffusion.clip_scores(path, prompts, "fashion")
     assert max(scores, key=scores.get) == "a photo of a sandal"
-    assert diffusion.rescore(None, prompts, "fashion") == dict(scores=None, varied=None)  # no image: nothing to score
+    # no image: nothing to score
+    assert diffusion.rescore(None, prompts, "fashion") == dict(scores=None, varied=None, varied_frames=None)
     with pytest.raises(gr.Error, match="unicorn"):
         diffusion.rescore(path, "a photo of a unicorn", "fashion")
 

@@ -48,12 +48,14 @@ class GifFrames:
     stride: int = 1
     seen: int = 0
     frames: list[np.ndarray] = field(default_factory=list)  # uint8 (H, W) or (H, W, 3), all the same shape
+    steps: list[int] = field(default_factory=list)  # the training step of each kept frame (-1: not given)
 
-    def add(self, image: np.ndarray) -> None:
+    def add(self, image: np.ndarray, step: int = -1) -> None:
         if self.seen % self.stride == 0:
             self.frames.append(image)
+            self.steps.append(step)
             if len(self.frames) > self.cap:
-                self.frames, self.stride = self.frames[::2], self.stride * 2
+                self.frames, self.steps, self.stride = self.frames[::2], self.steps[::2], self.stride * 2
         self.seen += 1
 
     def save(self, path: Path | str, frame_ms: int = GIF_FRAME_MS) -> Path | None:

@@ -26,6 +26,8 @@ from ui.components import (
     slider,
 )
 from ui.tabs import latent, vae
+from ui.widgets.explorer import autoencoder_explorer, empty_on_switch, explorer, refill
+from ui.widgets.scrubber import scrubber, walk_frames
 
 EXPLAIN = r"""
 ### Compress, then rebuild
@@ -91,8 +93,10 @@ def latent_map(image: str | None, noise: float, dataset: str) -> tuple[np.ndarra
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
-def interpolate_ae(image_a: str | None, image_b: str | None, frames: float, dataset: str) -> tuple[np.ndarray, str]:
-    """Decodes along the line between the codes of two images: a labelled strip and a looping GIF."""
+def interpolate_ae(image_a: str | None, image_b: str | None, frames: float,
+                   dataset: str) -> tuple[np.ndarray, str, str]:
+    """Decodes along the line between the codes of two images: a labelled strip, a looping GIF and the frames for
+    the scrubber."""
     dataset = check_dataset(dataset)
     frames = check_int(frames, "Frames", 3, MAX_FRAMES)
     a, b = load_upload(image_a, dataset, "image A"), load_upload(image_b, dataset, "image B")
@@ -100,7 +104,7 @@ def interpolate_ae(image_a: str | None, image_b: str | None, frames: float, data
         images = explore.interpolate_images(_autoencoder(dataset), a, b, frames)  # (T, 28, 28)
     titles = ["t = 0"] + [""] * (frames - 2) + ["t = 1"]
     strip = labelled_grid([[a, *images, b]], col_labels=["input A", *titles, "input B"], scale=3)
-    return strip, gif_file(images)
+    return strip, gif_file(images), walk_frames(images, "the straight line from the code of image A to image B's")
 
 
 def on_dataset(dataset: str):
@@ -120,12 +124,12 @@ def _follow(event, inputs: list, outputs: list, vae_outputs: list, named: bool =
     image, _, dataset = inputs
     return (event.success(latent_map, inputs, outputs[2:], **api("latent_map"))
                  .success(vae.vae_elbo, [image, dataset], vae_outputs[:1], **api("vae_elbo"))
-                 .success(vae.latent_maps, [image, dataset], vae_outputs[1:], **api("vae_latent_maps")))
+                 .success(vae.latent_maps, [image, dataset], vae_outputs[1:3], **api("vae_latent_maps")))
 
 
-def _refresh(event, inputs: list, outputs: list, vae_outputs: list) -> None:
-    """After ``event`` sets a new input: everything that follows the input (private endpoints)."""
-    _follow(event.success(reconstruct, inputs, outputs[:2], api_visibility="private"), inputs, outputs, vae_outputs)
+def _refresh(event, inputs: list, outputs: list, vae_outputs: list):
+    """After ``event`` sets a new input: everything that follows the input (private endpoints); the last event."""
+    return _follow(event.success(reconstruct, inputs, outputs[:2], api_visibility="private"), inputs, outputs, vae_outputs)
 
 
 def build(dataset: gr.Radio) -> None:
@@ -149,6 +153,8 @@ def build(dataset: gr.Radio) -> None:
         map_image = picture("Latent map (test images coloured by class)", "ae-map", titled=True, value=shown[0])
         manifold_image = picture("Decoded manifold: what the decoder draws across the map", "ae-manifold",
                                  value=shown[1])
+    map_explorer = explorer("ae-explorer", "The autoencoder's latent map: what the decoder draws at each point",
+                            initial(autoencoder_explorer, start))
     gr.Markdown("### Walk from one image to another")
     choices = [(caption, path) for path, caption in example_gallery(start)]
     with gr.Row():
@@ -161,6 +167,7 @@ def build(dataset: gr.Radio) -> None:
         gif = animation("ae-gif")
     interp_btn = gr.Button("Interpolate", variant="primary", elem_id="ae-interpolate")
     strip = picture("Decoded codes from A to B", "ae-strip", titled=True)
+    walk = scrubber("ae-walk-scrub", "Along the walk", width="280px")
     vae_outputs = vae.build(dataset, image, paths[0])
     latent.build(dataset)
 
@@ -169,10 +176,12 @@ def build(dataset: gr.Radio) -> None:
             inputs, outputs, vae_outputs, named=True)
     for picked in picker.picked(dataset):
         _refresh(picked, inputs, outputs, vae_outputs)
-    _refresh(dataset.change(on_dataset, [dataset], [gallery, image, pick_a, pick_b, image_a, image_b],
-                             api_visibility="private"),
-             inputs, outputs, vae_outputs)
+    switched = _refresh(dataset.change(on_dataset, [dataset], [gallery, image, pick_a, pick_b, image_a, image_b],
+                                        api_visibility="private"),
+                        inputs, outputs, vae_outputs)
+    refill(switched, dataset, map_explorer, vae_outputs[3])
     pick_a.input(example_image, pick_a, image_a, api_visibility="private")
     pick_b.input(example_image, pick_b, image_b, api_visibility="private")
-    interp_btn.click(interpolate_ae, [image_a, image_b, frames, dataset], [strip, gif], api_name="interpolate_ae")
-    clear_on_switch(dataset, strip, gif)
+    interp_btn.click(interpolate_ae, [image_a, image_b, frames, dataset], [strip, gif, walk], api_name="interpolate_ae")
+    clear_on_switch(dataset, strip, gif, walk)
+    empty_on_switch(dataset, map_explorer)

@@ -26,6 +26,7 @@ from ui.components import (
     seed_input,
     slider,
 )
+from ui.widgets.scrubber import scrubber, walk_frames
 
 EXPLAIN = r"""
 ### Asking for a class
@@ -79,15 +80,18 @@ def class_grid(seed: float, rows: float, dataset: str) -> np.ndarray:
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
-def interpolate_classes(class_a: str, class_b: str, seed: float, frames: float, dataset: str) -> tuple[np.ndarray, str]:
-    """Fixed noise, the label blended from class A to class B: a labelled strip and a looping GIF."""
+def interpolate_classes(class_a: str, class_b: str, seed: float, frames: float,
+                        dataset: str) -> tuple[np.ndarray, str, str]:
+    """Fixed noise, the label blended from class A to class B: a labelled strip, a looping GIF and the frames for
+    the scrubber."""
     dataset = check_dataset(dataset)
     a, b = check_class(class_a, dataset), check_class(class_b, dataset)
     seed, frames = check_int(seed, "Seed", 0, MAX_SEED), check_int(frames, "Frames", 3, MAX_FRAMES)
     with torch.inference_mode():
         images = explore.interpolate_classes(_generator(dataset), a, b, seed, frames)  # (T, 28, 28)
     titles = [class_a] + [""] * (frames - 2) + [class_b]
-    return labelled_grid([list(images)], col_labels=titles, scale=3), gif_file(images)
+    return (labelled_grid([list(images)], col_labels=titles, scale=3), gif_file(images),
+            walk_frames(images, f"the label blended from {class_a} to {class_b}, noise of seed {seed}"))
 
 
 def on_dataset(dataset: str):
@@ -130,6 +134,7 @@ def build(dataset: gr.Radio) -> None:
         gif = animation("cgan-gif")
     walk_btn = gr.Button("Interpolate", variant="primary", elem_id="cgan-interpolate")
     strip = picture("Blending the label from A to B", "cgan-strip", titled=True)
+    walk = scrubber("cgan-walk-scrub", "Along the blend", width="280px")
 
     sample_io = ([wanted, n, seed, dataset], [gallery, agreement])
     run.click(sample_conditional, *sample_io, api_name="sample_conditional")
@@ -139,6 +144,6 @@ def build(dataset: gr.Radio) -> None:
     (dataset.change(on_dataset, dataset, [wanted, class_a, class_b], api_visibility="private")
             .success(sample_conditional, *sample_io, api_visibility="private")
             .success(class_grid, [grid_seed, rows, dataset], grid_image, api_visibility="private"))
-    walk_btn.click(interpolate_classes, [class_a, class_b, walk_seed, frames, dataset], [strip, gif],
+    walk_btn.click(interpolate_classes, [class_a, class_b, walk_seed, frames, dataset], [strip, gif, walk],
                    api_name="interpolate_classes")
-    clear_on_switch(dataset, strip, gif)
+    clear_on_switch(dataset, strip, gif, walk)

@@ -28,6 +28,7 @@ from ui.components import (
     seed_input,
     slider,
 )
+from ui.widgets.scrubber import scrubber, walk_frames
 
 EXPLAIN = r"""
 ### A forger against a detective
@@ -110,15 +111,17 @@ def nearest(seed: float, n: float, index: float, truncation: float, dataset: str
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def interpolate_gan(seed_a: float, seed_b: float, frames: float, truncation: float,
-                    dataset: str) -> tuple[np.ndarray, str]:
-    """Images along the slerp path between the noise of two seeds: a labelled strip and a looping GIF."""
+                    dataset: str) -> tuple[np.ndarray, str, str]:
+    """Images along the slerp path between the noise of two seeds: a labelled strip, a looping GIF and the
+    frames for the scrubber."""
     seed_a, truncation, dataset = _check_common(seed_a, truncation, dataset)
     seed_b = check_int(seed_b, "Seed B", 0, MAX_SEED)
     frames = check_int(frames, "Frames", 3, MAX_FRAMES)
     with torch.inference_mode():
         images = explore.interpolate_seeds(get_model(f"gan-{dataset}"), seed_a, seed_b, frames, truncation)
     titles = [f"seed {seed_a}"] + [""] * (frames - 2) + [f"seed {seed_b}"]
-    return labelled_grid([list(images)], col_labels=titles, scale=3), gif_file(images)
+    return (labelled_grid([list(images)], col_labels=titles, scale=3), gif_file(images),
+            walk_frames(images, f"the slerp from seed {seed_a} to seed {seed_b}"))
 
 
 def pick_sample(evt: gr.SelectData) -> int:
@@ -152,15 +155,16 @@ def build(dataset: gr.Radio) -> None:
         gif = animation("gan-gif")
     interp_btn = gr.Button("Interpolate", variant="primary", elem_id="gan-interpolate")
     strip = picture("Slerp from seed A to seed B", "gan-strip", titled=True)
+    walk = scrubber("gan-walk-scrub", "Along the walk", width="280px")
 
     sample_io = ([seed, n, truncation, dataset], [gallery, summary])
     nearest_io = ([seed, n, index, truncation, dataset], [neighbours, verdict])
     # Public endpoints first: a private event registered earlier would take the function's name.
     gr.on([run.click, truncation.release, dataset.change], sample, *sample_io, api_name="sample")
     check.click(nearest, *nearest_io, api_name="nearest")
-    interp_btn.click(interpolate_gan, [seed_a, seed_b, frames, truncation, dataset], [strip, gif],
+    interp_btn.click(interpolate_gan, [seed_a, seed_b, frames, truncation, dataset], [strip, gif, walk],
                      api_name="interpolate_gan")
     dice.click(random_seed, None, seed, api_visibility="private").success(sample, *sample_io, api_visibility="private")
     (gallery.select(pick_sample, None, index, api_visibility="private")
             .success(nearest, *nearest_io, api_visibility="private"))
-    clear_on_switch(dataset, neighbours, verdict, strip, gif)
+    clear_on_switch(dataset, neighbours, verdict, strip, gif, walk)

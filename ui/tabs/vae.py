@@ -23,6 +23,7 @@ from ui.components import (
     seed_input,
     slider,
 )
+from ui.widgets.explorer import empty_on_switch, explorer, vae_explorer
 
 EXPLAIN = r"""
 ### Autoencoder vs VAE: from compressing to generating
@@ -112,7 +113,7 @@ def traverse(image: str | None, rank: float, span: float, frames: float, dataset
 
 def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.Component]:
     """Lay out the part under the autoencoder's, opening on the results for the image file ``shown`` (the input's
-    starting value); returns the outputs that follow the input image (ELBO, maps)."""
+    starting value); returns the outputs that follow the input image (ELBO, maps), then the VAE's map explorer."""
     explanation(EXPLAIN)
     with gr.Row():
         seed = seed_input("Seed of the codes", 0, "vae-seed")
@@ -126,6 +127,8 @@ def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.
     with gr.Row():
         ae_map = picture("Autoencoder: latent map of the test images", "vae-ae-map", value=maps[0])
         vae_map = picture("VAE: latent map of the test images (posterior means)", "vae-map", value=maps[1])
+    map_explorer = explorer("vae-explorer", "The VAE's latent map: what the decoder draws at each point",
+                            initial(vae_explorer, start))
     gr.Markdown("**Latent traversal**: keep the input's code and sweep one axis. Axis 1 is the one the VAE uses "
                 "most (largest average KL over test images); axes it does not use change nothing.")
     with gr.Row():
@@ -142,4 +145,5 @@ def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.
     dataset.change(lambda d: gr.update(maximum=_latent_dim(d), value=1), dataset, rank, api_visibility="private")
     go.click(traverse, [image, rank, span, frames, dataset], [strip, gif], api_name="vae_traverse")
     clear_on_switch(dataset, strip, gif)
-    return [elbo, ae_map, vae_map]
+    empty_on_switch(dataset, map_explorer)
+    return [elbo, ae_map, vae_map, map_explorer]

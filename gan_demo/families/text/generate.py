@@ -177,11 +177,23 @@ def decode_images(model: TextToImage, images: torch.Tensor, seed: int, steps: in
 
 
 @torch.inference_mode()
+def stream_variations(model: TextToImage, image: torch.Tensor, n: int, seed: int, steps: int | None = None,
+                      guidance: float | None = None) -> Iterator[Step | Result]:
+    """DALL-E 2's image variations as a :func:`stream`: n images decoded from the CLIP embedding of ``image``
+    (1, 1, 28, 28), each denoising step yielded, then the :class:`Result`."""
+    embedding = model.clip.encode_image(image.to(model.device)).expand(n, -1)
+    return stream(model, None, seed, steps, guidance, image_embeddings=embedding)
+
+
 def variations(model: TextToImage, image: torch.Tensor, n: int, seed: int, steps: int | None = None,
                guidance: float | None = None) -> Result:
-    """DALL-E 2's image variations: n images decoded from the CLIP embedding of ``image`` (1, 1, 28, 28)."""
-    embedding = model.clip.encode_image(image.to(model.device)).expand(n, -1)
-    return finished(stream(model, None, seed, steps, guidance, image_embeddings=embedding))
+    """DALL-E 2's image variations: the :class:`Result` of :func:`stream_variations`."""
+    return finished(stream_variations(model, image, n, seed, steps, guidance))
+
+
+def noise_level(model: TextToImage, t: int) -> float:
+    """How much of the decoder's x_t is noise at timestep ``t``: sqrt(1 - alpha_bar_t), 1 pure noise, 0 clean."""
+    return float((1 - model.image_noising.alphas_cumprod[t]).sqrt())
 
 
 def dataset_of(model: TextToImage) -> str:

@@ -19,12 +19,14 @@ from gan_demo.data.captions import vocabulary
 from gan_demo.device import gpu
 from gan_demo.families.clip import scoring
 from gan_demo.families.text.diffusion import network_evaluations
-from gan_demo.families.text.generate import Step, generate, stream, variations
+from gan_demo.families.text.generate import Step, finished, generate, noise_level, stream, stream_variations
 from gan_demo.images import grid, labelled_grid
 from gan_demo.sampling import MAX_SEED
 from gan_demo.sampling import sample as gan_sample
 from ui.common import check_dataset, check_float, check_int, display, get_model
 from ui.components import check_class, class_names, example_gallery, example_image, example_paths, gif_file
+from ui.widgets.denoising import DenoisingFrames
+from ui.widgets.scrubber import pack_frames
 
 from .inputs import (
     GUIDANCE,
@@ -58,25 +60,28 @@ def verdicts(images: np.ndarray, dataset: str) -> list[str]:
 def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: float, dataset: str,
                   progress=gr.Progress()):
     """Prompt -> CLIP text embedding -> prior -> decoder, streaming the denoising (x_t and predicted x_0) as the
-    package's ``stream`` yields it; yields ``live`` and ``status`` every few steps, then ``gallery``, ``live``,
-    ``story``, ``gif`` and ``status``."""
+    package's ``stream`` yields it; yields ``live`` and ``status`` every few steps (and empties the scrubber's
+    ``frames``), then ``gallery``, ``live``, ``story``, ``gif``, ``status`` and ``frames``, every step of every
+    image for the scrubber."""
     dataset = check_dataset(dataset)
     prompt = check_prompt(prompt, dataset)
     n, seed, steps, guidance = check_sampling(n, seed, steps, guidance)
     model = pipeline(dataset)
     progress(0, desc="prior: text embedding -> image embedding")
     shown, frames, strip = min(n, 8), [], []
+    scrub = DenoisingFrames(lambda t: noise_level(model, t))
     for made in stream(model, [prompt] * n, seed, steps, guidance):  # each step, then the Result
         if not isinstance(made, Step):
             break
         x, x0, t = made.x_t, made.x0, made.t  # every image's: one batch (n <= MAX_IMAGES)
         progress((made.index + 1, steps), desc="decoder: denoising", unit="steps")
         frames.append(grid(pixels(x), nrow=min(n, 8)))
+        scrub.add(made)
         if made.index % LIVE_EVERY == 0 or made.index == steps - 1:
             strip.append((t, pixels(x[:1])[0], pixels(x0[:1])[0]))
             live = labelled_grid([list(pixels(x[:shown])), list(pixels(x0[:shown]))], scale=3,
                                  row_labels=[f"x_t, t={t}", "predicted x_0"])
-            yield dict(live=live, status=f"Denoising: step {made.index + 1} of {steps} (t = {t})")
+            yield dict(live=live, status=f"Denoising: step {made.index + 1} of {steps} (t = {t})", frames=None)
     # the pipeline's own check: strays from the embedding decoded again (models with redraw_below)
     strays = int((made.decodes > 1).sum())
     images = pixels(made.images)
@@ -92,13 +97,14 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
            f"{model.redraw_below:g}) and {'was' if strays == 1 else 'were'} decoded again, the closest decode kept "
            f"({calls * made.decodes.float().mean().item():.3g} evaluations per image with the redraws; the denoising "
            f"above shows the first decodes, and an image marked *redrawn* replaced its own)" if strays else "")
-        + ". Under each image: what the classifier sees."))
+        + ". Under each image: what the classifier sees."), frames=scrub.value())
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def guidance_sweep(prompt: str, n: float, seed: float, steps: float, scales: list, dataset: str,
                    progress=gr.Progress()) -> dict:
-    """The same prompt and noise at several guidance scales: ``image``, one row per scale, and ``table``."""
+    """The same prompt and noise at several guidance scales: ``image``, one row per scale, ``table``, and ``frames``,
+    a row per scale for the scrubber."""
     dataset = check_dataset(dataset)
     prompt = check_prompt(prompt, dataset)
     if not isinstance(scales, list) or not scales:
@@ -118,7 +124,11 @@ def guidance_sweep(prompt: str, n: float, seed: float, steps: float, scales: lis
         lines.append(f"| {w:g} | {(confidence >= 0.9).mean():.0%} | "
                      f"{float(np.std(images.reshape(n, -1).astype(float), axis=0).mean()):.1f} |")
     table = ("| guidance w | classifier ≥ 90% sure | pixel spread across images |\n|---|---|---|\n" + "\n".join(lines))
-    return dict(image=labelled_grid(rows, row_labels=[f"w = {w:g}" for w in values], scale=3), table=table)
+    alts = [f"Guidance scale w = {w:g}: the {n} images of the same prompt and noise" for w in values]
+    frames = pack_frames([grid(np.stack(r), nrow=8, padding=0) for r in rows], alts, [f"w = {w:g}" for w in values],
+                         every_ms=600, start=0)
+    return dict(image=labelled_grid(rows, row_labels=[f"w = {w:g}" for w in values], scale=3), table=table,
+                frames=frames)
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
@@ -131,8 +141,10 @@ def clip_scores(image, prompts: str, dataset: str) -> dict[str, float]:
 
 
 def rescore(image, prompts: str, dataset: str) -> dict:
-    """A new image in the CLIP part: its ``scores`` against the prompts (cheap), and no ``varied`` of the old one."""
-    return dict(scores=None if image is None else clip_scores(image, prompts, dataset), varied=None)
+    """A new image in the CLIP part: its ``scores`` against the prompts (cheap), and no ``varied`` of the old one
+    (nor their ``varied_frames``)."""
+    return dict(scores=None if image is None else clip_scores(image, prompts, dataset), varied=None,
+                varied_frames=None)
 
 
 @cache
@@ -156,13 +168,25 @@ def clip_retrieve(prompt: str, k: float, dataset: str) -> list:
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
-def image_variations(image, n: float, seed: float, steps: float, guidance: float, dataset: str) -> list:
-    """DALL-E 2's variations: decode several images from one image's CLIP embedding."""
+def image_variations(image, n: float, seed: float, steps: float, guidance: float, dataset: str) -> tuple[list, str]:
+    """DALL-E 2's variations: decode several images from one image's CLIP embedding; the gallery and every
+    denoising step for the scrubber."""
     dataset = check_dataset(dataset)
     x = clip_image(image, dataset)
     n, seed, steps, guidance = check_sampling(n, seed, steps, guidance)
-    images = pixels(variations(pipeline(dataset), x, n, seed, steps, guidance).images)
-    return [(display(img), caption) for img, caption in zip(images, verdicts(images, dataset))]
+    model = pipeline(dataset)
+    scrub = DenoisingFrames(lambda t: noise_level(model, t), what="variations")
+    made = finished(_keeping(stream_variations(model, x, n, seed, steps, guidance), scrub))
+    images = pixels(made.images)
+    return [(display(img), caption) for img, caption in zip(images, verdicts(images, dataset))], scrub.value()
+
+
+def _keeping(steps, scrub: DenoisingFrames):
+    """``steps`` (a stream) passed on, each Step's frame added to ``scrub`` on the way."""
+    for made in steps:
+        if isinstance(made, Step):
+            scrub.add(made)
+        yield made
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere

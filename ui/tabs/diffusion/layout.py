@@ -21,6 +21,7 @@ from ui.components import (
     slider,
 )
 from ui.diagrams import pipeline_diagram
+from ui.widgets.scrubber import scrubber
 
 from .handlers import (
     RETRIEVAL_POOL,
@@ -71,7 +72,9 @@ def build(dataset: gr.Radio) -> None:
         story = picture("The first image's denoising, every few steps", "dalle-story", titled=True,
                         value=shown.get("story"))
         gif = animation("dalle-gif", value=shown.get("gif"))
-    made = Outputs(gallery=gallery, live=live, story=story, gif=gif, status=status)  # /text_to_image's order
+    frames = scrubber("dalle-scrub", "Sampling step", value=shown.get("frames"), width="672px",
+                      note="Every step of every image: x_t above, the predicted x_0 below. Arrow keys step through.")
+    made = Outputs(gallery=gallery, live=live, story=story, gif=gif, status=status, frames=frames)  # API order
 
     gr.Markdown("### Guidance: the same prompt and noise at several scales")
     with gr.Row():
@@ -84,7 +87,8 @@ def build(dataset: gr.Radio) -> None:
     sweep_image = picture("Rows: guidance scale; columns: the same noise", "dalle-sweep-image", titled=True,
                           value=shown.get("image"))
     sweep_table = gr.Markdown(shown.get("table"), elem_id="dalle-sweep-table")
-    swept = Outputs(image=sweep_image, table=sweep_table)
+    sweep_frames = scrubber("dalle-sweep-scrub", "Guidance scale", value=shown.get("frames"), width="672px")
+    swept = Outputs(image=sweep_image, table=sweep_table, frames=sweep_frames)
 
     gr.Markdown("### CLIP: an image against prompts, and prompts against images")
     with gr.Row():
@@ -110,9 +114,12 @@ def build(dataset: gr.Radio) -> None:
 
     gr.Markdown("### Image variations (a DALL-E 2 feature): the image above -> its CLIP embedding -> new images")
     var_btn = gr.Button("Make variations of the image", variant="primary", elem_id="dalle-variations")
-    varied = gr.Gallery(initial(image_variations, first, n.value, seed.value, steps.value, guidance.value, start),
+    shown = initial(image_variations, first, n.value, seed.value, steps.value, guidance.value, start) or (None, None)
+    varied = gr.Gallery(shown[0],
                         label="Variations, with the classifier's verdict", columns=8, height="auto", format="png",
                         allow_preview=False, elem_id="dalle-varied")
+    varied_frames = scrubber("dalle-variations-scrub", "Sampling step", value=shown[1], width="672px",
+                             note="The variations' denoising: x_t above, the predicted x_0 below.")
 
     gr.Markdown("### GANs vs diffusion, on the same class")
     classes = class_names(start)
@@ -134,13 +141,14 @@ def build(dataset: gr.Radio) -> None:
                     swept.components(), api_name="guidance_sweep", **sampling)
     score_btn.click(clip_scores, [image, prompts, dataset], scores, api_name="clip_scores")
     retrieve_btn.click(clip_retrieve, [query, k, dataset], found, api_name="clip_retrieve")
-    var_btn.click(image_variations, [image, n, seed, steps, guidance, dataset], varied, api_name="variations",
+    var_btn.click(image_variations, [image, n, seed, steps, guidance, dataset], [varied, varied_frames],
+                  api_name="variations",
                   **sampling)
     versus_btn.click(versus.filling(gan_vs_diffusion), [wanted, versus_n, versus_seed, dataset], versus.components(),
                      api_name="gan_vs_diffusion", **sampling)
     # a new image (picked, drawn, uploaded, or the other dataset's first example): its CLIP scores at once, and
     # the variations of the previous image cleared
-    rescored = Outputs(scores=scores, varied=varied)
+    rescored = Outputs(scores=scores, varied=varied, varied_frames=varied_frames)
     new_image = dict(fn=rescored.filling(rescore), inputs=[image, prompts, dataset], outputs=rescored.components(),
                      api_visibility="private")
     for picked in picker.picked(dataset):
@@ -150,4 +158,5 @@ def build(dataset: gr.Radio) -> None:
                        examples=examples, image=image, versus_table=versus_table, guidance=guidance, status=status)
     dataset.change(switched.filling(on_dataset), dataset, switched.components(),
                    api_visibility="private").success(**new_image)
-    clear_on_switch(dataset, gallery, live, story, gif, sweep_image, sweep_table, found, versus_image)
+    clear_on_switch(dataset, gallery, live, story, gif, frames, sweep_image, sweep_table, sweep_frames, found,
+                    versus_image)

@@ -63,6 +63,7 @@ class RunOutputs:
     csv: gr.File
     files: gr.File
     grad_plot: gr.LinePlot
+    replay: gr.HTML
     run: gr.State
 
     def components(self) -> list:
@@ -151,21 +152,25 @@ class LiveTab:
                 if picture is not None or frame.done:
                     run.pictures = saved.replace(frame, run.pictures)
                 # a curves-only frame sends the last pictures again: same file, already in Gradio's cache
-                yield self.shown(run, status, *(run.export() if frame.done else (None, None)))
+                yield self.shown(run, status, *(run.export() if frame.done else (None, None)),
+                                 replay=run.replay() if frame.done else None)
                 if stop.is_set() and not frame.done:
                     frames.close()
-                    yield self.shown(run, stopped_text(run), *run.export())
+                    yield self.shown(run, stopped_text(run), *run.export(), replay=run.replay())
                     return
         finally:
             if session and _STOPS.get(session) is stop:
                 del _STOPS[session]
 
-    def shown(self, run: SessionRun, status: str, csv: str | None, files: list[str] | None) -> dict:
-        """Every training output: the status, both plots, the latest pictures, the downloads and the run."""
+    def shown(self, run: SessionRun, status: str, csv: str | None, files: list[str] | None,
+              replay: str | None = None) -> dict:
+        """Every training output: the status, both plots, the latest pictures, the downloads, the replay (once the
+        run has stopped or finished; empty while it trains) and the run."""
         loss_table, d_table, grad_table = run.plots()
         heatmap, optimal, preview = run.pictures
         return self.outputs.fill(status=status, loss_plot=loss_table, d_plot=d_table, heatmap=heatmap,
-                                 optimal=optimal, preview=preview, csv=csv, files=files, grad_plot=grad_table, run=run)
+                                 optimal=optimal, preview=preview, csv=csv, files=files, grad_plot=grad_table,
+                                 replay=replay, run=run)
 
     # -- display and settings -----------------------------------------------------------------------
     def replot(self, smoothing: float, run: SessionRun | None):

@@ -10,6 +10,7 @@ import gradio as gr
 
 from gan_demo import live
 from ui.components import LATEX, guarded, initial
+from ui.widgets.scrubber import scrubber
 
 from . import diffusion, drawing
 from .handlers import (
@@ -147,12 +148,14 @@ def results(first: live.Frame | None = None, plots: tuple = (None, None, None)
         preview = gr.Image(label="Fixed-noise samples (the same z every frame)", format="png",
                            alt_text="The generator's samples of 64 fixed noise vectors at this step",
                            interactive=False, height=400)
+    replay = scrubber("live-replay", "Replay: training step", width="360px", pixelated=False,
+                      note="After a run stops or finishes: its recorded frames, a cursor on its curves at each.")
     with gr.Row():
         csv = gr.File(label="Loss history (CSV)", interactive=False)
         files = gr.File(label="Generator (safetensors + config.json) and a GIF of the run", file_count="multiple",
                         interactive=False)
     shown = dict(status=status, loss_plot=loss_plot, d_plot=d_plot, heatmap=heat, optimal=optimal, preview=preview,
-                 csv=csv, files=files, grad_plot=grad_plot)
+                 csv=csv, files=files, grad_plot=grad_plot, replay=replay)
     return shown, toy_row, image_row
 
 

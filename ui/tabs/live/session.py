@@ -13,6 +13,7 @@ from PIL import Image
 from gan_demo import live
 from gan_demo.live.views import N_POINTS
 from ui.common import scratch_dir
+from ui.widgets.replay import replay_value
 
 
 @dataclass
@@ -34,7 +35,7 @@ class SessionRun:
         self.diverged = frame.diverged
         picture = frame.heatmap if frame.heatmap is not None else frame.preview
         if picture is not None:
-            self.gif.add(picture[::2, ::2])  # half size: the GIF stays small and quick to write
+            self.gif.add(picture[::2, ::2], frame.step)  # half size: the GIF (and the replay) stay small
         return picture
 
     def rewind_to_snapshot(self) -> None:
@@ -47,6 +48,10 @@ class SessionRun:
         g_loss = self.settings["g_loss"] if self.settings else "non-saturating"
         return (live.loss_table(cols, g_loss, self.smoothing), live.d_table(cols, self.smoothing),
                 live.grad_table(cols, self.smoothing))
+
+    def replay(self) -> str | None:
+        """The replay scrubber's frames: the GIF's pictures, the curves and each picture's step."""
+        return replay_value(self.gif, self.records, self.settings) if self.settings else None
 
     def export(self) -> tuple[str | None, list[str] | None]:
         """The CSV and the other downloads (generator, GIF) written into a fresh scratch folder."""

@@ -1,0 +1,275 @@
+"""The instant widgets, measured: input event to painted frame in headless Chromium, per widget; the bytes each
+widget's value takes; and what preparing the frames costs the server, against the same handler without it.
+
+    python scripts/bench_widgets.py                 # 60 events per widget, 3 repeats of each handler
+    python scripts/bench_widgets.py --events 200 --json artifacts/benchmarks/widgets.json
+
+1. Latency: the real app in this process, Debian's Chromium driven by Playwright. Each widget is filled by its
+   button (the explorers open filled), then driven by real input: arrow keys on a scrubber's range input, pointer
+   moves over an explorer's map. A listener on the page takes each event's timestamp and the time after the next
+   paint (requestAnimationFrame, then a task: the frame has been drawn, its picture decoded during the paint if it
+   was not already); median and p95 per widget. The
+   requests the page sends meanwhile are counted (they must be none).
+2. Bytes: the length of each widget's value (a JSON string) for the page's default inputs.
+3. Server cost: each handler as the page calls it, with its frames, against the same handler with the frame
+   preparation replaced by a stub that returns nothing, run alternately (median of --repeats each). The live
+   replay is made once at the end of a run: its cost is set against the run (300 steps, the page's 2-D settings).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+# page.evaluate: time from each input event on the widget to the paint after it, into window.latencies
+LISTEN = """([id, kind]) => {
+  window.latencies = [];
+  const host = document.getElementById(id);
+  const target = host.querySelector(kind === 'explorer' ? '.explorer-map' : 'input[type=range]');
+  target.addEventListener(kind === 'explorer' ? 'pointermove' : 'input', event => {
+    requestAnimationFrame(() => setTimeout(() => window.latencies.push(performance.now() - event.timeStamp), 0));
+  });
+}"""
+# (elem_id, kind, the tab, the button that fills it or None: filled when the page opens)
+WIDGETS = [
+    ("ae-walk-scrub", "scrubber", "Autoencoder", "#ae-interpolate"),
+    ("ae-explorer", "explorer", "Autoencoder", None),
+    ("vae-explorer", "explorer", "Autoencoder", None),
+    ("gan-walk-scrub", "scrubber", "GAN", "#gan-interpolate"),
+    ("cgan-walk-scrub", "scrubber", "Conditional GAN", "#cgan-interpolate"),
+    ("dalle-scrub", "scrubber", "What came next", "#dalle-run"),
+    ("dalle-sweep-scrub", "scrubber", "What came next", "#dalle-sweep"),
+    ("dalle-variations-scrub", "scrubber", "What came next", "#dalle-variations"),
+    ("live-replay", "scrubber", "Live training", "#live-start"),
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+WARMUP = 10  # events first sent and not counted: the page's first swaps after a fill include its settling
+
+
+def drive(page, elem_id: str, kind: str, events: int) -> tuple[list[float], int]:
+    """``events`` inputs on the widget (after WARMUP more); their latencies (ms) and the requests sent meanwhile."""
+    sent = []
+
+    def note(request):
+        sent.append(request.url)
+    page.evaluate(LISTEN, [elem_id, kind])
+    page.on("request", note)
+    if kind == "scrubber":
+        page.locator(f"#{elem_id}-range").focus()
+        page.keyboard.press("Home")
+        last = int(page.get_attribute(f"#{elem_id}-range", "max"))
+        for i in range(events + WARMUP):
+            page.keyboard.press("ArrowRight" if (i // max(last, 1)) % 2 == 0 else "ArrowLeft")
+    else:
+        box = page.locator(f"#{elem_id} .explorer-picture").bounding_box()
+        for i in range(events + WARMUP):  # across the map's middle band, a column at a time
+            page.mouse.move(box["x"] + box["width"] * (0.15 + 0.55 * (i % 20) / 19),
+                            box["y"] + box["height"] * (0.3 + 0.4 * ((i // 20) % 5) / 4))
+    page.wait_for_timeout(300)
+    latencies = page.evaluate("window.latencies")[WARMUP:]
+    page.remove_listener("request", note)
+    return latencies, len(sent)
+
+
+def latency(events: int, only: list[str] | None = None) -> dict:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    import app  # noqa: PLC0415 - building the page computes the opening examples
+
+    _, url, _ = app.demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
+    ids = {w[0] for w in WIDGETS}
+    opening = {b.elem_id: len(b.value or "") for b in app.demo.blocks.values() if getattr(b, "elem_id", None) in ids}
+    results = {"page config bytes": len(json.dumps(app.demo.get_config_file(), default=str)), "opening widget bytes": opening}
+    print(results, flush=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless=new", "--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(url)
+            page.wait_for_selector("button[role='tab']", timeout=60_000)
+            for elem_id, kind, tab, button in WIDGETS:
+                if only and elem_id not in only:
+                    continue
+                page.get_by_role("tab", name=tab, exact=True).click()
+                attribute = "cell" if kind == "explorer" else "frame"
+                if button:  # its value must change to be painted again: the frames of new inputs, data-frame unset
+                    page.evaluate(f"document.getElementById('{elem_id}').removeAttribute('data-{attribute}')")
+                    if tab == "What came next":  # not the opening examples' seed
+                        page.locator("#dalle-seed input").fill("7")
+                    if elem_id == "live-replay":
+                        page.locator("#live-steps input[type='number']").fill("300")
+                        page.locator("#live-steps input[type='number']").press("Enter")
+                    page.locator(button).click()
+                page.wait_for_function(f"document.getElementById('{elem_id}')?.dataset.{attribute} !== undefined",
+                                       timeout=180_000)
+                page.locator(f"#{elem_id}").scroll_into_view_if_needed()
+                page.wait_for_timeout(1500)  # the page's own requests after the fill (lazy pictures) are over
+                values, sent = drive(page, elem_id, kind, events)
+                results[elem_id] = dict(events=len(values), median_ms=round(statistics.median(values), 1),
+                                        p95_ms=round(percentile(values, 0.95), 1), requests=sent)
+                print(f"{elem_id}: {results[elem_id]}", flush=True)
+            browser.close()
+    finally:
+        app.demo.close()
+    return results
+
+
+@contextmanager
+def stubbed(module, name: str, stub):
+    original = getattr(module, name)
+    setattr(module, name, stub)
+    try:
+        yield
+    finally:
+        setattr(module, name, original)
+
+
+class NoFrames:
+    """DenoisingFrames that keeps nothing: the handler as it was before the scrubber."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def add(self, step) -> None:
+        pass
+
+    def value(self) -> None:
+        return None
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    result = fn()
+    if hasattr(result, "__next__"):
+        for _ in result:
+            pass
+    return time.perf_counter() - start
+
+
+def server_cost(repeats: int) -> dict:
+    """Each handler with its frames against the same handler with the frame preparation stubbed out."""
+    from ui.components import example_paths  # noqa: PLC0415
+    from ui.tabs import autoencoder as ae  # noqa: PLC0415
+    from ui.tabs import cgan, gan  # noqa: PLC0415
+    from ui.tabs.diffusion import handlers  # noqa: PLC0415
+
+    ds = "fashion"
+    paths = [str(p) for p in example_paths(ds)]
+    cases = {
+        "/interpolate_ae": (lambda: ae.interpolate_ae(paths[0], paths[14], 10, ds), ae, "walk_frames", lambda *a: ""),
+        "/interpolate_gan": (lambda: gan.interpolate_gan(0, 1, 10, 1.0, ds), gan, "walk_frames", lambda *a: ""),
+        "/interpolate_classes": (lambda: cgan.interpolate_classes("T-shirt/top", "Sneaker", 0, 10, ds), cgan,
+                                 "walk_frames", lambda *a: ""),
+        "/text_to_image": (lambda: handlers.text_to_image("a photo of a dark sneaker", 8, 0, 25, 3.0, ds), handlers,
+                           "DenoisingFrames", NoFrames),
+        "/guidance_sweep": (lambda: handlers.guidance_sweep("a photo of a dark sneaker", 6, 0, 25, ["0", "1", "3", "8"],
+                                                            ds), handlers, "pack_frames", lambda *a, **k: ""),
+        "/variations": (lambda: handlers.image_variations(paths[0], 8, 0, 25, 3.0, ds), handlers, "DenoisingFrames",
+                        NoFrames),
+    }
+    results = {}
+    for endpoint, (call, module, name, stub) in cases.items():
+        timed(call)  # models loaded, caches warm
+        with_frames, without = [], []
+        for _ in range(repeats):
+            with_frames.append(timed(call))
+            with stubbed(module, name, stub):
+                without.append(timed(call))
+        value = call()
+        value = value[-1] if isinstance(value, tuple) else value
+        if hasattr(value, "__next__"):
+            *_, value = value
+        if isinstance(value, dict):
+            value = value["frames"]
+        a, b = statistics.median(with_frames), statistics.median(without)
+        results[endpoint] = dict(with_s=round(a, 3), without_s=round(b, 3), ratio=round(a / b, 3), bytes=len(value))
+        print(f"{endpoint}: {results[endpoint]}", flush=True)
+    results.update(explorer_cost(ds))
+    results["live replay"] = replay_cost()
+    print(f"live replay: {results['live replay']}", flush=True)
+    return results
+
+
+def explorer_cost(ds: str) -> dict:
+    """The explorers are made once per model and dataset: that first time (the map itself already drawn for the
+    latent map pictures) and the later calls, beside the /latent_map handler the same input change runs."""
+    from gan_demo import explore  # noqa: PLC0415
+    from ui.components import example_paths  # noqa: PLC0415
+    from ui.tabs import autoencoder as ae  # noqa: PLC0415
+    from ui.widgets import explorer  # noqa: PLC0415
+
+    path = str(example_paths(ds)[0])
+    ae.latent_map(path, 0.0, ds)
+    out = {}
+    for name in ("autoencoder", "vae"):
+        explorer.map_explorer(name, ds)
+        explorer._packed.cache_clear()
+        explore.manifold.cache_clear()
+        explore.grid_neighbours.cache_clear()
+        first = timed(lambda n=name: explorer.map_explorer(n, ds))
+        again = timed(lambda n=name: explorer.map_explorer(n, ds))
+        out[f"{name} explorer"] = dict(first_s=round(first, 3), again_s=round(again, 4),
+                                       latent_map_s=round(timed(lambda: ae.latent_map(path, 0.0, ds)), 3),
+                                       bytes=len(explorer.map_explorer(name, ds)))
+        print(f"{name} explorer: {out[f'{name} explorer']}", flush=True)
+    return out
+
+
+def replay_cost() -> dict:
+    from gan_demo import live  # noqa: PLC0415
+    from ui.tabs.live.session import SessionRun  # noqa: PLC0415
+
+    settings = live.make_settings("balanced", mode="2d", dataset="ring", steps=300, seed=0)
+    run = SessionRun(settings=asdict(settings))
+    start = time.perf_counter()
+    for frame in live.stream(settings, None, threads=1):
+        run.add(frame)
+    run.export()
+    trained = time.perf_counter() - start
+    replay = timed(run.replay)
+    return dict(run_s=round(trained, 3), replay_s=round(replay, 3), ratio=round((trained + replay) / trained, 3),
+                bytes=len(run.replay()))
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--events", type=int, default=60, help="input events per widget")
+    p.add_argument("--repeats", type=int, default=3, help="runs of each handler, with and without its frames")
+    p.add_argument("--skip-browser", action="store_true", help="only the bytes and the server cost")
+    p.add_argument("--json", type=Path, help="also write the results here")
+    p.add_argument("--widgets", nargs="+", help="only these widgets' latency (elem_ids)")
+    p.add_argument("--skip-server", action="store_true", help="only the latency")
+    args = p.parse_args(argv)
+    results = {"load_average": os.getloadavg()[0], "cores": os.cpu_count()}
+    if not args.skip_server:
+        results["server"] = server_cost(args.repeats)
+    if not args.skip_browser:
+        results["latency"] = latency(args.events, args.widgets)
+    results["load_average_after"] = os.getloadavg()[0]
+    print(json.dumps(results, indent=1))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
