@@ -86,7 +86,7 @@ def test_the_tab_opens_on_step_0_of_the_default_run(page):
                            timeout=10_000)
     after = lines(page, "#live-losses")
     assert len(after) == 3 and len(set(after) - set(before)) == 1  # one line moved, the other two stayed
-    page.get_by_label("Images").check()  # before any run, the status follows the mode
+    page.get_by_role("radio", name="Images").check()  # before any run, the status follows the mode
     status.get_by_text("decodes the same 64 noise vectors").wait_for(timeout=10_000)
 
 
@@ -157,13 +157,13 @@ def test_start_watch_and_stop_a_run(page):
 def test_mode_and_preset_fill_their_controls(page):
     """Switching to images resets the settings that suit the mode; a preset fills the ones it is about."""
     page.get_by_role("tab", name="Live training").click()
-    page.get_by_label("Images").check()
+    page.get_by_role("radio", name="Images").check()
     steps = page.locator("#live-steps input[type='number']")
     default_steps = str(live.mode_defaults("images")["steps"])
     page.wait_for_function(f"() => document.querySelector(\"#live-steps input[type='number']\")?.value === '{default_steps}'",
                            timeout=10_000)
     assert steps.get_attribute("max") == "5000"
-    assert page.get_by_label("Dataset").input_value() == "MNIST digits"
+    assert page.get_by_label("Dataset", exact=True).input_value() == "MNIST digits"
     assert page.get_by_label("DCGAN").is_visible()  # the model choice appears in image mode
     assert page.get_by_text("Fixed-noise samples").is_visible() and not page.get_by_text("Optimal D*(x)").is_visible()
     page.get_by_label("Preset").click()
