@@ -40,6 +40,25 @@ def fill_and_wait(page, button: str, elem_id: str) -> None:
     page.evaluate(f"document.getElementById('{elem_id}')?.removeAttribute('data-frame')")
     page.locator(button).click()
     page.wait_for_function(f"document.getElementById('{elem_id}')?.dataset.frame !== undefined", timeout=TIMEOUT)
+    settle(page)
+
+
+def settle(page, quiet_ms: int = 500, limit_ms: int = 15_000) -> None:
+    """Wait until the page has sent no request for ``quiet_ms``: the answer's other pictures (the strip, the GIF)
+    load from the server after the scrubber is filled, and must not be counted as the scrubber's requests."""
+    seen = []
+
+    def note(request):
+        seen.append(request.url)
+    page.on("request", note)
+    try:
+        for _ in range(limit_ms // quiet_ms):
+            before = len(seen)
+            page.wait_for_timeout(quiet_ms)
+            if len(seen) == before:
+                return
+    finally:
+        page.remove_listener("request", note)
 
 
 def scrub(page, elem_id: str, expected: list[np.ndarray] | None, crop=lambda x: x, count: int = 0) -> None:
