@@ -21,11 +21,13 @@ test: setup-test
 	$(PYTEST) -m "$(FAST_TIER)" $(PYTEST_ARGS)
 
 # every test, on $(WORKERS) pytest-xdist workers at once: one worker's waits (servers, the browser) overlap the other's
-# compute, and worksteal evens out the long tests. No test asserts a timing, so none needs the machine to itself.
+# compute. The longest tests go first, one at a time from a shared queue (tests/conftest.py orders them; loadgroup
+# keeps the tests of one module-scoped fixture together), so the workers finish together. No test asserts a timing,
+# so none needs the machine to itself.
 WORKERS ?= 2
 test-all: setup-test
 	$(VENV)/bin/ruff check .
-	$(PYTEST) -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(PYTEST) -n $(WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 setup: system-deps $(VENV)/.installed-app
 setup-test: system-deps-test $(VENV)/.installed-test
