@@ -101,10 +101,10 @@ def test_lazy_discriminator_looks_converged_but_is_not():
 @pytest.mark.slow
 def test_oscillation_keeps_circling_while_balanced_settles():
     """Large plain gradient steps: D(G(z)) keeps swinging and the JSD never settles, unlike Balanced."""
-    osc, osc_frames = run("oscillation", steps=1500, seed=0)
-    bal, bal_frames = run("balanced", steps=1500, seed=0)
-    swing = np.std([r["d_fake"] for r in osc[750:]])
-    assert swing > 1.5 * np.std([r["d_fake"] for r in bal[750:]]) and swing > 0.06
+    osc, osc_frames = run("oscillation", steps=1000, seed=0)
+    bal, bal_frames = run("balanced", steps=1000, seed=0)
+    swing = np.std([r["d_fake"] for r in osc[500:]])  # the second half: seed 0 gave 0.094 against 0.038
+    assert swing > 1.5 * np.std([r["d_fake"] for r in bal[500:]]) and swing > 0.06
     assert min(f.jsd for f in tail(osc_frames, 0.5)) > bal_frames[-1].jsd  # never as close as Balanced ends
 
 
@@ -175,7 +175,7 @@ def test_image_mode_defaults_to_the_fast_mlp_and_keeps_the_dcgan(tmp_path):
 def test_a_slow_discriminator_on_images_looks_converged_but_collapses(preset):
     """The image-mode presets (the page's MLP on MNIST): D(x) and D(G(z)) sit at 1/2 and V(D, G) at -2 log 2, as at
     the equilibrium, yet the samples cover only a few digits (the classifier's histogram of the preview)."""
-    records, frames = run(preset, mode="images", steps=1500, seed=0)
+    records, frames = run(preset, mode="images", steps=1000, seed=0)
     last = records[-300:]
     for key in ("d_real", "d_fake"):
         assert abs(np.mean([r[key] for r in last]) - 0.5) < 0.05, key
@@ -188,7 +188,7 @@ def test_a_slow_discriminator_on_images_looks_converged_but_collapses(preset):
 def test_strong_discriminator_on_images_starves_then_collapses():
     """Image mode (the page's MLP on MNIST): D(G(z)) near 0 and G's gradient tiny at first; G then escapes onto
     one class that fools D, so the classifier sees (nearly) a single class."""
-    records, frames = run("strong-discriminator", mode="images", steps=1500, seed=0)
+    records, frames = run("strong-discriminator", mode="images", steps=1000, seed=0)
     assert np.median([r["grad_g"] for r in records[:50]]) < 0.01
     assert np.mean([r["d_fake"] for r in records[-300:]]) < 0.1
     assert max(frames[-1].class_share) > 0.8, frames[-1].class_share
