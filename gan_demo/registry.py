@@ -91,6 +91,14 @@ class CardRow:
     format: Callable[[dict], str]
 
 
+def precision_recall_row(what: str, prefix: str) -> CardRow:
+    """The card row of ``what``'s precision and recall (keys ``{prefix}_precision`` and ``{prefix}_recall``), with
+    real training images' beside them: the most a model can reach against the test split."""
+    return CardRow(f"{what}: precision / recall (1,000 images, k = 3; real training images beside)",
+                   lambda r: f"{r[f'{prefix}_precision']:.2f} / {r[f'{prefix}_recall']:.2f} "
+                             f"(real: {r['real_precision']:.2f} / {r['real_recall']:.2f})")
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """How ``make evaluate`` measures a family (see :mod:`gan_demo.evaluation.context` for ``ctx``)."""

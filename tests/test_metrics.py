@@ -52,3 +52,25 @@ def test_kde_integrates_to_one():
 
 def test_class_histogram():
     assert metrics.class_histogram(torch.tensor([0, 0, 1, 3]), 4).tolist() == [0.5, 0.25, 0.0, 0.25]
+
+
+def test_precision_and_recall_of_real_against_real_and_of_a_collapsed_generator():
+    """Kynkaenniemi et al. (2019): a set against itself is on its own manifold both ways; two draws of one
+    distribution nearly so; a generator collapsed onto a small part of the data keeps its precision and loses
+    its recall; points far from the data have neither."""
+    g = torch.Generator().manual_seed(0)
+    real, other = torch.randn(1000, 8, generator=g).numpy(), torch.randn(1000, 8, generator=g).numpy()
+    assert metrics.precision_recall(real, real) == (1.0, 1.0)
+    precision, recall = metrics.precision_recall(real, other)
+    assert precision > 0.8 and recall > 0.8, (precision, recall)
+    collapsed = 0.1 * torch.randn(1000, 8, generator=g).numpy()  # all near the mean
+    precision, recall = metrics.precision_recall(real, collapsed)
+    assert precision > 0.95 and recall < 0.2, (precision, recall)
+    far = other + 10.0
+    assert metrics.precision_recall(real, far) == (0.0, 0.0)
+
+
+def test_knn_radii_skip_the_point_itself():
+    x = torch.tensor([[0.0], [1.0], [3.0], [6.0]], dtype=torch.float64)
+    assert metrics.knn_radii(x, 1).tolist() == [1.0, 1.0, 2.0, 3.0]
+    assert metrics.knn_radii(x, 2).tolist() == [3.0, 2.0, 3.0, 5.0]

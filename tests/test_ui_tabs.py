@@ -307,3 +307,22 @@ def test_any_test_image_by_class_and_index_is_the_keyboard_s_way_past_the_canvas
     for bad in (("fashion", "Giraffe", 0), ("fashion", "Sneaker", 1000), ("mnist", "3", 2.5)):
         with pytest.raises(gr.Error):
             pick_test_image(*bad)
+
+
+@pytest.mark.parametrize("dataset", ["fashion", "mnist"])
+def test_the_scoreboard_shows_every_generator_s_measured_precision_and_recall(dataset):
+    """What came next's scoreboard: each generator's precision, recall and Frechet distance as make evaluate wrote
+    them, real images as the ceiling, and the sentence naming the best of each from those figures."""
+    import json  # noqa: PLC0415
+
+    from gan_demo.hub import weights_dir  # noqa: PLC0415
+    from ui.tabs.diffusion.texts import GENERATORS  # noqa: PLC0415
+
+    r = next(x for x in json.loads((weights_dir() / "evaluation.json").read_text()) if x["dataset"] == dataset)
+    text = diffusion.comparison_table(dataset)
+    assert f"| real training images (the ceiling) | {r['real_precision']:.2f} | {r['real_recall']:.2f} |" in text
+    for name, key, _ in GENERATORS:
+        assert f"| {name} | {r[f'{key}_precision']:.2f} | {r[f'{key}_recall']:.2f} | {r[f'{key}_fd']:.1f} |" in text
+    best = max(GENERATORS, key=lambda g: r[f"{g[1]}_precision"])[0]
+    assert f"the most realistic samples come from the **{best}**" in text
+    assert f"| {r['text_precision']:.2f} | {r['text_cgan_precision']:.2f} |" in text  # the diffusion-vs-cGAN table

@@ -15,10 +15,11 @@ from torch import nn
 
 from ..data import dataset_info, image_tensors, to_model_range
 from ..hub import load_pretrained
-from .metrics import class_histogram, frechet_distance
+from .metrics import class_histogram, frechet_distance, precision_recall
 
 JUDGE = "classifier"  # the family whose shipped model judges the others
 CONFIDENT = 0.9  # a judged image is "recognisable" when the judge is at least this sure of its class
+PR_N, PR_K = 1000, 3  # precision and recall: the first 1,000 images of each set, manifolds of 3-nearest-neighbour balls
 
 
 @dataclass
@@ -56,6 +57,12 @@ class EvalContext:
         return image_tensors(self.dataset, "train")[0][: self.n]
 
     @cached_property
+    def x_train_drawn(self) -> torch.Tensor:
+        """PR_N training images drawn at random (seed 0): a split may be sorted by class (MNIST's is)."""
+        x = image_tensors(self.dataset, "train")[0]
+        return x[torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[:PR_N]]
+
+    @cached_property
     def judge(self) -> nn.Module:
         return load_pretrained(f"{JUDGE}-{self.dataset}", self.device)
 
@@ -77,6 +84,13 @@ class EvalContext:
     def frechet_distance(self, judged: Judged) -> float:
         """Frechet distance between judged images and the test images, in the judge's feature space."""
         return frechet_distance(judged.features, self.test.features)
+
+    def precision_recall(self, judged: Judged, prefix: str) -> dict[str, float]:
+        """``{prefix}_precision`` and ``{prefix}_recall`` (Kynkaanniemi et al., 2019) of the first PR_N judged images
+        against the first PR_N test images, in the judge's feature space. Every model is measured on the same number
+        of images (the nearest-neighbour radii shrink as a set grows), the text-to-image pipeline's 1,000 included."""
+        precision, recall = precision_recall(self.test.features[:PR_N], judged.features[:PR_N], PR_K)
+        return {f"{prefix}_precision": precision, f"{prefix}_recall": recall}
 
     def generated(self, images_uint8: torch.Tensor) -> torch.Tensor:
         """Generated uint8 images (N, 28, 28), as the sample CLI writes them, back in the models' range."""

@@ -9,7 +9,7 @@ import argparse
 import torch
 from torch import nn
 
-from ...registry import CardRow, Evaluation, Family, Part, TrainData, given, register
+from ...registry import CardRow, Evaluation, Family, Part, TrainData, given, precision_recall_row, register
 from .. import inputs
 from ..gan.family import GANRecipe, sample
 from .model import ConditionalGenerator, ProjectionDiscriminator
@@ -37,7 +37,8 @@ def measure(ctx, model: nn.Module) -> dict:
     predicted = judged.predicted
     return {"cgan_fd": ctx.frechet_distance(judged),
             "cgan_agreement": (predicted == wanted).float().mean().item(), "cgan_confident": judged.confident,
-            "cgan_agreement_per_class": [(predicted[wanted == c] == c).float().mean().item() for c in range(k)]}
+            "cgan_agreement_per_class": [(predicted[wanted == c] == c).float().mean().item() for c in range(k)],
+            **ctx.precision_recall(judged, "cgan")}
 
 
 def checks(r: dict) -> dict[str, bool]:
@@ -61,7 +62,8 @@ FAMILY = register(Family(
     evaluation=Evaluation(measure, rows=(
         CardRow("Frechet distance, conditional GAN vs test", lambda r: f"{r['cgan_fd']:.2f}"),
         CardRow("conditional GAN: samples judged the requested class", lambda r: f"{100 * r['cgan_agreement']:.1f}%"),
-        CardRow("conditional GAN samples: classifier >= 90% sure", lambda r: f"{100 * r['cgan_confident']:.1f}%")),
+        CardRow("conditional GAN samples: classifier >= 90% sure", lambda r: f"{100 * r['cgan_confident']:.1f}%"),
+        precision_recall_row("conditional GAN samples", "cgan")),
         class_rows=(CardRow("cGAN agreement", lambda r: [f"{100 * a:.0f}%" for a in r["cgan_agreement_per_class"]]),),
         checks=checks),
 ))

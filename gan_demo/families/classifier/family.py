@@ -30,7 +30,8 @@ def measure(ctx, model: nn.Module) -> dict:
     computed once, there."""
     accuracy = (ctx.test.predicted == ctx.y_test).float().mean().item()
     return {"classifier_accuracy": accuracy, "real_confident": ctx.test.confident,
-            "n_train_floor": len(ctx.x_train), "fd_floor_train_vs_test": ctx.frechet_distance(ctx.judged(ctx.x_train))}
+            "n_train_floor": len(ctx.x_train), "fd_floor_train_vs_test": ctx.frechet_distance(ctx.judged(ctx.x_train)),
+            **ctx.precision_recall(ctx.judged(ctx.x_train_drawn), "real")}  # real against real: every model's ceiling
 
 
 FAMILY = register(Family(
@@ -46,5 +47,7 @@ FAMILY = register(Family(
         CardRow("classifier accuracy (test)", lambda r: f"{100 * r['classifier_accuracy']:.1f}%"),
         CardRow("real test images: classifier >= 90% sure", lambda r: f"{100 * r['real_confident']:.1f}%"),
         CardRow("Frechet distance, real train vs test (floor)", lambda r: f"{r['fd_floor_train_vs_test']:.2f}"),
+        CardRow("real train vs test: precision / recall (1,000 images, k = 3; the ceiling)",
+                lambda r: f"{r['real_precision']:.2f} / {r['real_recall']:.2f}"),
     )),
 ))

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from ...registry import CardRow, Evaluation, Family, Part, TrainData, given, register
+from ...registry import CardRow, Evaluation, Family, Part, TrainData, given, precision_recall_row, register
 from ...sampling import sample_many
 from ...training import GANConfig, GANTrainer, tensor_sampler
 from ...training.losses import G_LOSSES
@@ -73,7 +73,7 @@ def sample(model: nn.Module, n: int, seed: int, labels: torch.Tensor | None) -> 
 def measure(ctx, model: nn.Module) -> dict:
     judged = ctx.judged(ctx.generated(sample(model, ctx.n, 0, None)))
     return {"gan_fd": ctx.frechet_distance(judged), "gan_class_histogram": judged.class_histogram(),
-            "gan_confident": judged.confident}
+            "gan_confident": judged.confident, **ctx.precision_recall(judged, "gan")}
 
 
 def checks(r: dict) -> dict[str, bool]:
@@ -102,7 +102,8 @@ FAMILY = register(Family(
     sample=sample,
     evaluation=Evaluation(
         measure, rows=(CardRow("Frechet distance, GAN vs test", lambda r: f"{r['gan_fd']:.2f}"),
-                       CardRow("GAN samples: classifier >= 90% sure", lambda r: f"{100 * r['gan_confident']:.1f}%")),
+                       CardRow("GAN samples: classifier >= 90% sure", lambda r: f"{100 * r['gan_confident']:.1f}%"),
+                       precision_recall_row("GAN samples", "gan")),
         class_rows=(CardRow("GAN share", lambda r: [f"{100 * h:.1f}%" for h in r["gan_class_histogram"]]),),
         checks=checks, goals=goals),
 ))

@@ -20,7 +20,7 @@ from torch import nn
 
 from ...data import to_uint8
 from ...hub import load_folder, pretrained_folder
-from ...registry import CardRow, Evaluation, Family, Part, TrainData, register
+from ...registry import CardRow, Evaluation, Family, Part, TrainData, precision_recall_row, register
 from ...training import SupervisedTrainer
 from .flow import DEFAULT_GUIDANCE, DEFAULT_STEPS, SOLVERS, network_evaluations
 from .flow import sample as flow_sample
@@ -106,7 +106,7 @@ def measure_with(prefix: str):
         noise = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(0))
         prior = ctx.judged(ctx.generated(to_uint8(ctx.batched(model.autoencoder.decode, noise))))
         return {f"{prefix}_fd": ctx.frechet_distance(flow), f"{prefix}_confident": flow.confident,
-                f"{prefix}_class_histogram": flow.class_histogram(),
+                f"{prefix}_class_histogram": flow.class_histogram(), **ctx.precision_recall(flow, prefix),
                 f"{prefix}_agreement": (prompted.predicted == labels).float().mean().item(),
                 f"{prefix}_prompted_fd": ctx.frechet_distance(prompted),
                 f"{prefix}_recon_fd": ctx.frechet_distance(recon), f"{prefix}_recon_confident": recon.confident,
@@ -122,6 +122,7 @@ def rows(prefix: str, name: str) -> tuple[CardRow, ...]:
         CardRow(f"Frechet distance, {name} latent flow vs test (unconditional)", lambda r: f"{r[f'{prefix}_fd']:.2f}"),
         CardRow(f"{name} latent flow: classifier >= 90% sure", lambda r: f"{100 * r[f'{prefix}_confident']:.1f}%"),
         CardRow(f"{name} latent flow: smallest class share", lambda r: f"{100 * min(r[f'{prefix}_class_histogram']):.1f}%"),
+        precision_recall_row(f"{name} latent flow", prefix),
         CardRow(f"{name} latent flow, class-conditional (w = {DEFAULT_GUIDANCE:g}): judged the class asked for",
                 lambda r: f"{100 * r[f'{prefix}_agreement']:.1f}% (Frechet distance {r[f'{prefix}_prompted_fd']:.2f})"),
         CardRow(f"{name} decoder alone: reconstructions of test images / N(0, I) codes, Frechet distance",

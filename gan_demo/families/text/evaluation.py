@@ -82,7 +82,8 @@ def measure(ctx, model: nn.Module) -> dict:
             "text_cgan_fd": ctx.frechet_distance(gan_judged),
             "text_cgan_agreement": (gan_judged.predicted == wanted).float().mean().item(),
             "text_cgan_confident": gan_judged.confident, "text_cgan_diversity": diversity(ctx, gan_judged, wanted),
-            "text_cgan_ms_per_image": gan_ms / n_class}
+            "text_cgan_ms_per_image": gan_ms / n_class, **ctx.precision_recall(judged, "text"),
+            **ctx.precision_recall(gan_judged, "text_cgan")}
 
 
 def redrawn_note(r: dict) -> str:

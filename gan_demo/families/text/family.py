@@ -197,6 +197,10 @@ FAMILY = register(Family(
         CardRow("Frechet distance, text-to-image vs test",
                 lambda r: f"{r['text_fd']:.2f} (cGAN on the same {r['text_n']}: {r['text_cgan_fd']:.2f})"),
         CardRow("text-to-image samples: classifier >= 90% sure", lambda r: f"{100 * r['text_confident']:.1f}%"),
+        CardRow("text-to-image vs cGAN: precision / recall (the same 1,000 prompts, k = 3)",
+                lambda r: f"{r['text_precision']:.2f} / {r['text_recall']:.2f} vs "
+                          f"{r['text_cgan_precision']:.2f} / {r['text_cgan_recall']:.2f} "
+                          f"(real: {r['real_precision']:.2f} / {r['real_recall']:.2f})"),
         CardRow("text-to-image vs cGAN: diversity within a class (real = 1)",
                 lambda r: f"{r['text_diversity']:.2f} vs {r['text_cgan_diversity']:.2f}"),
         CardRow("text-to-image vs cGAN: network evaluations, ms per image (CPU)",

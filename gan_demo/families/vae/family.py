@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from ...evaluation.metrics import bits_per_pixel, psnr
-from ...registry import CardRow, Evaluation, Family, Part, register
+from ...registry import CardRow, Evaluation, Family, Part, precision_recall_row, register
 from ...sampling import sample_many
 from .. import inputs
 from ..autoencoder.family import fit_map
@@ -49,7 +49,7 @@ def measure(ctx, model: nn.Module) -> dict:
             "vae_elbo_nats": elbo["elbo"], "vae_recon_nats": elbo["recon"], "vae_kl_nats": elbo["kl"],
             "vae_bits_per_pixel": bits_per_pixel(elbo["elbo"]),
             "vae_fd": ctx.frechet_distance(judged), "vae_class_histogram": judged.class_histogram(),
-            "vae_confident": judged.confident}
+            "vae_confident": judged.confident, **ctx.precision_recall(judged, "vae")}
 
 
 FAMILY = register(Family(
@@ -67,6 +67,7 @@ FAMILY = register(Family(
         CardRow("VAE ELBO (test): reconstruction / KL terms", lambda r: f"{r['vae_recon_nats']:.1f} / {r['vae_kl_nats']:.1f}"),
         CardRow("VAE bits per pixel (upper bound, test)", lambda r: f"{r['vae_bits_per_pixel']:.3f}"),
         CardRow("Frechet distance, VAE prior samples vs test", lambda r: f"{r['vae_fd']:.2f}"),
-        CardRow("VAE prior samples: classifier >= 90% sure", lambda r: f"{100 * r['vae_confident']:.1f}%")),
+        CardRow("VAE prior samples: classifier >= 90% sure", lambda r: f"{100 * r['vae_confident']:.1f}%"),
+        precision_recall_row("VAE prior samples", "vae")),
         class_rows=(CardRow("VAE share", lambda r: [f"{100 * h:.1f}%" for h in r["vae_class_histogram"]]),)),
 ))

@@ -98,6 +98,10 @@ def comparison_table(dataset: str, path: Path | None = None) -> str:
         rows = [("samples judged the prompted / requested class", f"{r['text_agreement']:.1%}", f"{r['text_cgan_agreement']:.1%}"),
                 ("Frechet distance to the test images (lower is better)", f"{r['text_fd']:.1f}", f"{r['text_cgan_fd']:.1f}"),
                 ("classifier ≥ 90% sure", f"{r['text_confident']:.1%}", f"{r['text_cgan_confident']:.1%}"),
+                ("precision: share of samples among real images (real images: "
+                 f"{r['real_precision']:.2f})", f"{r['text_precision']:.2f}", f"{r['text_cgan_precision']:.2f}"),
+                (f"recall: share of real images the samples reach (real images: {r['real_recall']:.2f})",
+                 f"{r['text_recall']:.2f}", f"{r['text_cgan_recall']:.2f}"),
                 ("diversity within a class (real images = 1)", f"{r['text_diversity']:.2f}", f"{r['text_cgan_diversity']:.2f}"),
                 ("network evaluations per image", f"{r['text_network_evaluations']:g}" + redrawn_note(r), "1"),
                 ("milliseconds per image (CPU, batch sampling)", f"{r['text_ms_per_image']:.1f}", f"{r['text_cgan_ms_per_image']:.2f}")]
@@ -106,7 +110,40 @@ def comparison_table(dataset: str, path: Path | None = None) -> str:
     head = f"Measured by `make evaluate` on {r['text_n']} class-prompted samples of each model:\n\n"
     table = head + "| | diffusion (text-to-image) | conditional GAN |\n|---|---|---|\n" + "\n".join(
         f"| {a} | {b} | {c} |" for a, b, c in rows)
-    return table + latent_note(r)
+    return table + latent_note(r) + scoreboard(r)
+
+
+# every generator make evaluate measures: (name, key prefix, network evaluations per image as the page says them)
+GENERATORS = (("GAN", "gan", lambda r: "1"), ("conditional GAN", "cgan", lambda r: "1"),
+              ("VAE, N(0, I) codes", "vae", lambda r: "1"),
+              ("latent diffusion over the autoencoder", "latent_ae", lambda r: f"{r['latent_ae_evaluations']} + 1"),
+              ("latent diffusion over the VAE", "latent_vae", lambda r: f"{r['latent_vae_evaluations']} + 1"),
+              ("text-to-image diffusion (class prompts)", "text", lambda r: f"{r['text_network_evaluations']:g}"))
+
+
+def scoreboard(r: dict) -> str:
+    """Precision, recall and Frechet distance of every generator of the dataset, real images as the ceiling, and a
+    sentence saying which does best on each (the figures decide, not the textbook)."""
+    shown = [(name, key, calls(r)) for name, key, calls in GENERATORS if f"{key}_precision" in r]
+    if not shown or "real_precision" not in r:
+        return ""
+    rows = [f"| real training images (the ceiling) | {r['real_precision']:.2f} | {r['real_recall']:.2f} | "
+            f"{r['fd_floor_train_vs_test']:.1f} | - |"]
+    rows += [f"| {name} | {r[f'{key}_precision']:.2f} | {r[f'{key}_recall']:.2f} | {r[f'{key}_fd']:.1f} | {calls} |"
+             for name, key, calls in shown]
+    sharpest = max(shown, key=lambda s: r[f"{s[1]}_precision"])[0]
+    widest = max(shown, key=lambda s: r[f"{s[1]}_recall"])[0]
+    return ("\n\n**One scoreboard for every generator** (`make evaluate`; precision and recall on 1,000 samples "
+            "against 1,000 test images in the classifier's features, k = 3, Kynkäänniemi et al., 2019). Precision asks "
+            "*are the samples realistic?*, recall *do they cover everything real?*: a generator that collapses onto a "
+            "few images keeps its precision and loses its recall, a blurry one the other way round.\n\n"
+            "| generator | precision | recall | Frechet distance | network evaluations per image |\n"
+            "|---|---:|---:|---:|---:|\n" + "\n".join(rows)
+            + f"\n\nOn these figures the most realistic samples come from the **{sharpest}** and the widest "
+            f"coverage from the **{widest}**. The Frechet distances compare each generator's samples with the "
+            f"{r['n_test']:,} test images; the text-to-image pipeline's come from {r['text_n']:,} samples, and fewer "
+            f"samples give a larger distance: beside it, the conditional GAN on the same prompts gives "
+            f"{r['text_cgan_fd']:.1f}.")
 
 
 def latent_note(r: dict) -> str:
