@@ -266,7 +266,8 @@ def image_picker(dataset: str, prefix: str, *, label: str, image_id: str, galler
 
 
 @functools.cache
-def _test_split(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+def held_out_split(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """The test split's images uint8 (N, 28, 28) and labels (N,), loaded once per dataset."""
     images, labels = load_split(dataset, "test")
     return images.numpy(), labels.numpy()
 
@@ -275,7 +276,7 @@ def pick_test_image(dataset: str, class_name: str, index: float) -> np.ndarray:
     """Test image number ``index`` of one class, as the new input."""
     dataset = check_dataset(dataset)
     k = check_class(class_name, dataset)
-    images, labels = _test_split(dataset)
+    images, labels = held_out_split(dataset)
     of_class = np.flatnonzero(labels == k)
     index = check_int(index, "Index", 0, len(of_class) - 1)
     return display(images[of_class[index]])

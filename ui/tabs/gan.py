@@ -28,6 +28,7 @@ from ui.components import (
     seed_input,
     slider,
 )
+from ui.tabs import judge
 from ui.widgets.scrubber import scrubber, walk_frames
 
 EXPLAIN = r"""
@@ -168,3 +169,4 @@ def build(dataset: gr.Radio) -> None:
     (gallery.select(pick_sample, None, index, api_visibility="private")
             .success(nearest, *nearest_io, api_visibility="private"))
     clear_on_switch(dataset, neighbours, verdict, strip, gif, walk)
+    judge.build(dataset)
