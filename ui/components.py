@@ -6,6 +6,7 @@ import inspect
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,6 +180,21 @@ def picture(label: str, elem_id: str, *, titled: bool = False, **kwargs) -> gr.I
     (which would cover them) is hidden; the label still names the output in the API docs."""
     kwargs.setdefault("alt_text", label)  # what a screen reader says (and the name of the button around it)
     return gr.Image(label=label, format="png", interactive=False, show_label=not titled, elem_id=elem_id, **kwargs)
+
+
+def described(event, inputs: list, alt: Callable[..., str], *pictures: gr.Image) -> None:
+    """Once ``event`` has drawn ``pictures``, give them alt text that names what they show (the model, the seed,
+    the class), made by ``alt`` from the event's own settings ``inputs``.
+
+    A private event of its own, after the drawing one: an endpoint that returned its image as an update carrying
+    ``alt_text`` would hand API clients a dict instead of the image. A gallery needs none of this: Gradio uses
+    each caption as its image's alt text."""
+    def update(*values):
+        text = alt(*values)
+        updates = [gr.Image(alt_text=text)] + [gr.Image(alt_text=f"{text}, as an animation")] * (len(pictures) - 1)
+        return updates[0] if len(updates) == 1 else tuple(updates)
+
+    event.success(update, inputs, list(pictures), api_visibility="private", show_progress="hidden")
 
 
 def animation(elem_id: str, value: str | None = None) -> gr.Image:
