@@ -218,12 +218,12 @@ def test_every_generated_picture_names_its_model_and_seed(open_page):
         assert all(named in a and "%" in a for a in found), (tab, found)  # the model, the seed and the verdict
     page = open_page("?tab=gan")
     page.wait_for_function("() => document.querySelectorAll('#judge-gallery img').length === 8", timeout=TIMEOUT)
-    assert not any("real ·" in a or "generated ·" in a for a in alts(page, "#judge-gallery"))
+    assert not any("real: " in a or "generated: " in a for a in alts(page, "#judge-gallery"))
     page.locator("#judge-check").click()
     page.wait_for_function("() => document.querySelector('#judge-result').innerText.includes('You:')", timeout=TIMEOUT)
     revealed = alts(page, "#judge-gallery")
-    assert sum("real ·" in a for a in revealed) == 4 and all("%" in a for a in revealed), revealed
-    assert all("gan-fashion, seed 0" in a for a in revealed if "generated ·" in a), revealed
+    assert sum("real: " in a for a in revealed) == 4 and all("%" in a for a in revealed), revealed
+    assert all("gan-fashion, seed 0" in a for a in revealed if "generated: " in a), revealed
     for tab, button, picture, words in DRAWN:
         page = open_page(f"?tab={tab}")
         page.locator(button).click()

@@ -88,8 +88,8 @@ def test_check_recomputes_the_key_from_the_seed_and_scores_every_judge():
     gallery, text = judge_check((11, "mnist"), right)
     assert "**You: 100%**" in text and "stand-in judge" in text and text.count("\n| ") == 1 + 8  # the header, a row per image
     for (_, caption), real in zip(gallery, key):
-        assert caption.startswith("Image ") and ("real ·" in caption) == real and "%" in caption
-        assert ("(test image " in caption) if real else ("generated ·" in caption and "gan-mnist, seed 11" in caption)
+        assert "Image " in caption and caption.startswith("real: ") == real and "%" in caption
+        assert ("(test image " in caption) if real else ("generated: " in caption and "gan-mnist, seed 11" in caption)
     assert "**You: 0%**" in judge_check((11, "mnist"), [c for c in CHOICES if c not in right])[1]
     assert "**You: 50%**" in judge_check((11, "mnist"), CHOICES)[1]
     with pytest.raises(gr.Error, match="No round to check"):

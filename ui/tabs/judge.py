@@ -68,8 +68,8 @@ def _marked(marks) -> np.ndarray:
 def _reveal(r: judge.Round, i: int, dataset: str, verdict: str) -> str:
     """The truth first (what shows on screen), then the classifier's verdict and where the image came from."""
     if r.real[i]:
-        return f"Image {i + 1} real · {verdict} (test image {r.source[i]})"
-    return f"Image {i + 1} generated · {verdict} (gan-{dataset}, seed {r.seed}, sample #{r.source[i]})"
+        return f"real: Image {i + 1} · {verdict} (test image {r.source[i]})"
+    return f"generated: Image {i + 1} · {verdict} (gan-{dataset}, seed {r.seed}, sample #{r.source[i]})"
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
