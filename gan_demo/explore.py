@@ -17,6 +17,7 @@ from torch import nn
 
 from .data import DATASETS, load_split, to_model_range, to_uint8
 from .evaluation.metrics import bits_per_pixel, mse, psnr
+from .palettes import CLASS_COLORS
 from .sampling import generate, make_noise, model_device, slerp
 
 MAP_POINTS = 3000  # test images on the latent map
@@ -206,17 +207,23 @@ class MapPicture:
 
 @lru_cache(maxsize=8)
 def map_picture(autoencoder: nn.Module, dataset: str) -> MapPicture:
-    """The scatter plot of the test set, coloured by class, rendered once (matplotlib is slow)."""
-    import matplotlib  # noqa: PLC0415 - only needed for this picture
+    """The scatter plot of the test set, coloured by class (colour-blind-safe colours, gan_demo/palettes.py) and
+    with each class's name written at the median of its points, so colour is not the only cue; rendered once
+    (matplotlib is slow)."""
+    from matplotlib import patheffects  # noqa: PLC0415 - only needed for this picture
     from matplotlib.figure import Figure  # noqa: PLC0415 - a bare Figure renders with Agg, no pyplot state
 
     m, classes = latent_map(autoencoder, dataset), DATASETS[dataset].classes
     fig = Figure(figsize=(5.6, 4.6), dpi=100)
     ax = fig.add_axes((0.11, 0.1, 0.6, 0.84))
-    cmap = matplotlib.colormaps["tab10"]
     for k, name in enumerate(classes):
         p = m.points[m.labels == k]
-        ax.scatter(p[:, 0], p[:, 1], s=4, color=cmap(k), label=name, alpha=0.7, linewidths=0)
+        ax.scatter(p[:, 0], p[:, 1], s=4, color=CLASS_COLORS[k], label=name, alpha=0.7, linewidths=0)
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    present = [k for k in range(len(classes)) if (m.labels == k).any()]
+    middles = np.array([np.median(m.points[m.labels == k], axis=0) for k in present])  # (K, 2)
+    for k, (x, y) in zip(present, _apart(middles, m.xlim, m.ylim)):
+        ax.text(x, y, classes[k], fontsize=7, ha="center", va="center", color="black", path_effects=halo)
     ax.set(xlim=m.xlim, ylim=m.ylim, xlabel="map axis 1", ylabel="map axis 2")
     ax.set_title(f"{len(m.points)} test images in the latent map", fontsize=10)
     ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), markerscale=3, fontsize=8, frameon=False)
@@ -226,6 +233,18 @@ def map_picture(autoencoder: nn.Module, dataset: str) -> MapPicture:
     x0, y0, x1, y1 = ax.get_window_extent().extents  # matplotlib counts y from the bottom
     h = image.shape[0]
     return MapPicture(image, (x0, h - y1, x1, h - y0), m.xlim, m.ylim)
+
+
+def _apart(points: np.ndarray, xlim: tuple[float, float], ylim: tuple[float, float]) -> np.ndarray:
+    """Label positions (K, 2) moved down, one line at a time, until no two labels overlap (a label is taken as
+    a sixth of the width wide and a twentieth of the height tall); the first keeps its place."""
+    w, h = (xlim[1] - xlim[0]) / 6, (ylim[1] - ylim[0]) / 20
+    placed = []
+    for x, y in points:
+        while any(abs(x - px) < w and abs(y - py) < h for px, py in placed):
+            y -= h
+        placed.append((x, y))
+    return np.array(placed)
 
 
 def mark_point(picture: MapPicture, point: np.ndarray | None, label: str = "your image") -> np.ndarray:

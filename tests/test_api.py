@@ -90,12 +90,22 @@ def test_sample(client):
 
 def test_nearest(client):
     gallery, text = client.predict(7, 12, 3, 0.8, "mnist", api_name="/nearest")
-    assert len(gallery) == 9 and gallery[0]["caption"] == "sample #3" and "distance" in text
+    assert len(gallery) == 9 and gallery[0]["caption"].startswith("sample #3 ") and "distance" in text
+    assert "gan-mnist, seed 7" in gallery[0]["caption"]
 
 
 def test_interpolate_gan(client):
     strip, gif, walk = client.predict(1, 2, 5, 1.0, "mnist", api_name="/interpolate_gan")
     assert png(strip).width > 5 * 28 * 3 and Image.open(gif).n_frames == 8 and len(unpack_frames(walk)) == 5
+
+
+def test_be_the_discriminator_keeps_the_key_on_the_server(client):
+    """The round's pictures come without the answer; Check (the same client session) scores the marks."""
+    gallery, marks, text = client.predict(5, "mnist", api_name="/judge_round")
+    assert len(gallery) == 8 and not any("real: " in c or "generated: " in c for c in gallery_captions(gallery))
+    assert marks == [] and "4 real and 4 generated" in text
+    revealed, result = client.predict(["Image 1", "Image 2"], api_name="/judge_check")
+    assert sum("real: " in c for c in gallery_captions(revealed)) == 4 and "**You:" in result
 
 
 def test_sample_conditional(client):

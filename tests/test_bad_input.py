@@ -70,6 +70,8 @@ API_CASES = [
     ("/nearest", (1, 4, 4, 1.0, "fashion"), ["Sample index", "between 0 and 3", "got 4"]),
     ("/interpolate_gan", (1, 2, 1000, 1.0, "mnist"), ["Frames", "maximum value 32"]),
     ("/class_grid", (0, 0, "mnist"), ["Rows", "minimum value 1"]),
+    ("/judge_round", (-1, "fashion"), ["Round seed", "-1", "minimum value 0"]),
+    ("/judge_check", (["Image 9"],), ["The images I think are real", "Image 9"]),
     # unknown names
     ("/sample", (1, 4, 1.0, "cifar10"), ["Dataset", "cifar10", "fashion", "mnist"]),
     ("/sample_conditional", ("Unicorn", 4, 0, "fashion"), ["Unknown class 'Unicorn'", "Choose one of", "Sneaker"]),

@@ -195,6 +195,44 @@ def test_every_output_picture_says_what_it_shows(open_page):
         assert not missing, f"{tab}: pictures without alt text: {missing}"
 
 
+# Galleries of generated images: Gradio makes each caption its image's alt text, so the caption names the model and
+# the seed (after the classifier's verdict). The judge's round is named after Check only: before, it must not say.
+GALLERIES = {"gan": ("#gan-gallery", "gan-fashion, seed 0"), "cgan": ("#cgan-gallery", "cgan-fashion asked for"),
+             "next": ("#dalle-gallery", "text-fashion, seed 0")}
+# A picture drawn by a button gets alt text from the settings that made it: (tab, button, picture, words it names).
+DRAWN = [("gan", "#gan-interpolate", "#gan-strip", ("gan-fashion", "seed 0", "seed 1")),
+         ("cgan", "#cgan-interpolate", "#cgan-strip", ("cgan-fashion", "T-shirt/top", "Sneaker", "seed 0")),
+         ("ae", "#ae-interpolate", "#ae-strip", ("autoencoder-fashion",)),
+         ("next", "#dalle-versus", "#dalle-versus-image", ("cgan-fashion", "text-fashion", "Sneaker", "seed 0"))]
+
+
+def alts(page, selector: str) -> list[str]:
+    return page.eval_on_selector_all(f"{selector} img", "is => is.map(i => i.alt)")
+
+
+def test_every_generated_picture_names_its_model_and_seed(open_page):
+    for tab, (gallery, named) in GALLERIES.items():
+        page = open_page(f"?tab={tab}")
+        page.wait_for_function("s => document.querySelectorAll(s + ' img').length > 0", arg=gallery, timeout=TIMEOUT)
+        found = alts(page, gallery)
+        assert all(named in a and "%" in a for a in found), (tab, found)  # the model, the seed and the verdict
+    page = open_page("?tab=gan")
+    page.wait_for_function("() => document.querySelectorAll('#judge-gallery img').length === 8", timeout=TIMEOUT)
+    assert not any("real: " in a or "generated: " in a for a in alts(page, "#judge-gallery"))
+    page.locator("#judge-check").click()
+    page.wait_for_function("() => document.querySelector('#judge-result').innerText.includes('You:')", timeout=TIMEOUT)
+    revealed = alts(page, "#judge-gallery")
+    assert sum("real: " in a for a in revealed) == 4 and all("%" in a for a in revealed), revealed
+    assert all("gan-fashion, seed 0" in a for a in revealed if "generated: " in a), revealed
+    for tab, button, picture, words in DRAWN:
+        page = open_page(f"?tab={tab}")
+        page.locator(button).click()
+        page.wait_for_function("([s, w]) => (document.querySelector(s + ' img')?.alt || '').includes(w)",
+                               arg=[picture, words[0]], timeout=TIMEOUT)
+        alt = alts(page, picture)[0]
+        assert all(w in alt for w in words), (tab, alt)
+
+
 def test_a_view_s_pictures_download_as_captioned_pngs_twice_the_size(open_page):
     page = open_page("?tab=gan&seed=7&n=4")
     page.wait_for_function("() => document.querySelectorAll('#gan-gallery img').length === 4", timeout=TIMEOUT)

@@ -13,7 +13,7 @@ from gan_demo import live
 from gan_demo.data import toy
 from gan_demo.hub import load_saved
 from gan_demo.live import diffusion
-from gan_demo.live.pictures import KEY_HEIGHT, MAP_SIZE, d_image
+from gan_demo.live.pictures import FAKE_COLOR, FAKE_EDGE, KEY_HEIGHT, MAP_SIZE, colorize, d_image
 from gan_demo.live.views import ARROW_MAX, ToyViews
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -142,7 +142,39 @@ def test_maps_are_smooth_and_carry_a_key():
     row = picture[MAP_SIZE // 2, :, 0]
     assert len(np.unique(row)) > 150  # nearest-neighbour upscaling would give at most 64
     key = picture[MAP_SIZE:]
-    assert (key.min(axis=2) < 100).any() and (key[..., 2] > 150).any() and (key[..., 0] > 150).any()
+    assert (key.min(axis=2) < 100).any()  # the key's writing
+    ends = colorize(np.array([[0.0, 1.0]]))[0]  # D = 0 (fake) and D = 1 (real)
+    for end in ends:  # the colour bar goes from one end of the ramp to the other
+        assert (np.abs(key.astype(int) - end).max(axis=2) <= 3).any(), end
+
+
+# Machado, Oliveira and Fernandes (2009): how a dichromat sees linear RGB, at full severity.
+DICHROMATS = {
+    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                              [-0.011820, 0.042940, 0.968881]]),
+    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                            [-0.003882, -0.048116, 1.051998]]),
+}
+
+
+def seen_by(kind: str, rgb) -> np.ndarray:
+    """sRGB uint8 colours (..., 3) as a dichromat of ``kind`` sees them, in sRGB 0..255."""
+    c = np.asarray(rgb, float) / 255
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(linear @ DICHROMATS[kind].T, 0, 1)
+    return 255 * np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
+
+
+@pytest.mark.parametrize("kind", sorted(DICHROMATS))
+def test_the_map_s_ends_stay_apart_without_red_green_vision(kind):
+    """Fake (D = 0) and real (D = 1) are told apart by red-green colour-blind viewers too, and the generated points
+    (white rings) stand out from both ends: the old blue-to-red field with green points failed the second."""
+    fake, real = seen_by(kind, colorize(np.array([[0.0, 1.0]]))[0])
+    assert np.abs(fake - real).max() > 100, (fake, real)
+    for end in (fake, real):
+        assert np.abs(seen_by(kind, FAKE_COLOR) - end).max() > 100
+    middle = seen_by(kind, colorize(np.array([[0.5]]))[0, 0])
+    assert np.abs(seen_by(kind, FAKE_EDGE) - middle).max() > 200  # the rings' black edge on the pale middle
 
 
 def test_gradient_norm_is_recorded_and_plotted_on_a_log_scale():

@@ -63,7 +63,7 @@ def interpolate_gan(client, i: int, ds: str) -> None:
 
 def nearest(client, i: int, ds: str) -> None:
     gallery, text = client.predict(i, 4, i % 4, 1.0, ds, api_name="/nearest")
-    assert len(gallery) == 9 and gallery[0]["caption"] == f"sample #{i % 4}" and "distance" in text
+    assert len(gallery) == 9 and gallery[0]["caption"].startswith(f"sample #{i % 4} ") and "distance" in text
 
 
 def interpolate_classes(client, i: int, ds: str) -> None:

@@ -62,6 +62,18 @@ def picture_of(page, selector: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(body)).convert("RGB"))
 
 
+def orange(picture: np.ndarray) -> np.ndarray:
+    """Where an RGB map shows D near 1 ("real"): the orange end of its purple-white-orange ramp."""
+    r, g, b = (picture[..., i].astype(int) for i in range(3))
+    return (r > 200) & (b < 120) & (r - g > 60)
+
+
+def purple(picture: np.ndarray) -> np.ndarray:
+    """Where an RGB map shows D near 0 ("fake"): the purple end of the ramp."""
+    r, g, b = (picture[..., i].astype(int) for i in range(3))
+    return (b > 140) & (b - g > 30) & (b - r > 20)
+
+
 def test_the_tab_opens_on_step_0_of_the_default_run(page):
     """Before Start the tab already shows the data, G's first points, the untrained D and the optimal D*."""
     page.get_by_role("tab", name="Live training").click()
@@ -70,10 +82,10 @@ def test_the_tab_opens_on_step_0_of_the_default_run(page):
     assert "JSD ≈ 0.693" in status.inner_text()  # the default G starts away from the ring: disjoint supports
     heat, optimal = picture_of(page, "#live-heatmap"), picture_of(page, "#live-optimal")
     assert heat.shape == optimal.shape and heat.shape[0] > heat.shape[1]  # the map, with its key strip below
-    # D* is 1 (red) on the data and 0 (blue) on the generated points
-    red = (optimal[..., 0] > 150) & (optimal[..., 2] < 100)
-    blue = (optimal[..., 2] > 150) & (optimal[..., 0] < 100)
-    assert red.mean() > 0.05 and blue.mean() > 0.005
+    # D* is 1 (orange) on the data and 0 (purple) on the generated points (on the square map, not its key)
+    square = optimal[: optimal.shape[1]]
+    real, fake = orange(square), purple(square)
+    assert real.mean() > 0.05 and fake.mean() > 0.005, (real.mean(), fake.mean())
     # the plots open on the equilibrium lines (straight, two points each), not as empty boxes
     page.wait_for_function("[...document.querySelectorAll('#live-losses .mark-line path')]"
                            ".filter(e => e.getAttribute('d')).length >= 3", timeout=10_000)
@@ -198,11 +210,11 @@ def test_a_demonstration_preset_runs_and_draws_its_maps(page):
     assert maps.count() >= 2
     page.wait_for_timeout(500)
     shot(page, "disjoint_supports")
-    # the D(x) map as the page shows it: blue round the generated points, red over the data, and the key below
+    # the D(x) map as the page shows it: purple round the generated points, orange over the data, and the key below
     assert page.locator("#live-heatmap img[src*='picture_']").count() == 1  # the run's map, not the opening one
     picture = picture_of(page, "#live-heatmap")
     assert picture.shape[0] > picture.shape[1]  # the key strip under the square map
-    assert (picture[..., 2] > 150).any() and (picture[..., 0] > 150).any()
+    assert purple(picture).any() and orange(picture).any()
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ import inspect
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,6 +182,21 @@ def picture(label: str, elem_id: str, *, titled: bool = False, **kwargs) -> gr.I
     return gr.Image(label=label, format="png", interactive=False, show_label=not titled, elem_id=elem_id, **kwargs)
 
 
+def described(event, inputs: list, alt: Callable[..., str], *pictures: gr.Image) -> None:
+    """Once ``event`` has drawn ``pictures``, give them alt text that names what they show (the model, the seed,
+    the class), made by ``alt`` from the event's own settings ``inputs``.
+
+    A private event of its own, after the drawing one: an endpoint that returned its image as an update carrying
+    ``alt_text`` would hand API clients a dict instead of the image. A gallery needs none of this: Gradio uses
+    each caption as its image's alt text."""
+    def update(*values):
+        text = alt(*values)
+        updates = [gr.Image(alt_text=text)] + [gr.Image(alt_text=f"{text}, as an animation")] * (len(pictures) - 1)
+        return updates[0] if len(updates) == 1 else tuple(updates)
+
+    event.success(update, inputs, list(pictures), api_visibility="private", show_progress="hidden")
+
+
 def animation(elem_id: str, value: str | None = None) -> gr.Image:
     """A looping GIF (a file path, served as it is)."""
     return gr.Image(value, label="Animation (GIF)", type="filepath", interactive=False, height=140, elem_id=elem_id,
@@ -266,7 +282,8 @@ def image_picker(dataset: str, prefix: str, *, label: str, image_id: str, galler
 
 
 @functools.cache
-def _test_split(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+def held_out_split(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """The test split's images uint8 (N, 28, 28) and labels (N,), loaded once per dataset."""
     images, labels = load_split(dataset, "test")
     return images.numpy(), labels.numpy()
 
@@ -275,7 +292,7 @@ def pick_test_image(dataset: str, class_name: str, index: float) -> np.ndarray:
     """Test image number ``index`` of one class, as the new input."""
     dataset = check_dataset(dataset)
     k = check_class(class_name, dataset)
-    images, labels = _test_split(dataset)
+    images, labels = held_out_split(dataset)
     of_class = np.flatnonzero(labels == k)
     index = check_int(index, "Index", 0, len(of_class) - 1)
     return display(images[of_class[index]])

@@ -1,23 +1,29 @@
-"""The 2-D discriminator maps as pictures, in the spirit of GAN Lab: D(x) or D*(x) as a smooth blue (fake) to
-red (real) field, real and generated points, the generator's push on its points as arrows, and a key below the
-map that says what the colours, dots and arrows mean."""
+"""The 2-D discriminator maps as pictures, in the spirit of GAN Lab: D(x) or D*(x) as a smooth purple (fake) to
+orange (real) field, real points as black dots and generated ones as white rings, the generator's push on its
+points as arrows, and a key below the map that says what the colours, dots and arrows mean (colours:
+gan_demo/palettes.py)."""
 from __future__ import annotations
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-# A blue-white-red ramp: D(x) = 0 ("fake") is blue, 1/2 is white, 1 ("real") is red.
-_RAMP = np.array([[59, 76, 192], [245, 245, 245], [180, 4, 38]], dtype=np.float64)
-REAL_COLOR, FAKE_COLOR, ARROW_COLOR = (20, 20, 20), (0, 170, 60), (0, 90, 30)
+from ..palettes import D_RAMP
+
+# A purple-white-orange ramp: D(x) = 0 ("fake") is purple, 1/2 is near white, 1 ("real") is orange.
+_RAMP = np.array(D_RAMP, dtype=np.float64)
+# Real points are black dots, generated ones white rings with a black edge: told apart by fill, not by hue, and
+# seen on either end of the ramp and on its pale middle.
+REAL_COLOR, FAKE_COLOR, FAKE_EDGE, ARROW_COLOR = (20, 20, 20), (255, 255, 255), (0, 0, 0), (0, 0, 0)
 MAP_SIZE = 320  # pixels per side of the map
 KEY_HEIGHT = 50  # the key strip below it
 _FONT = ImageFont.load_default(size=12)
 
 
 def colorize(values: np.ndarray) -> np.ndarray:
-    """Values in [0, 1] (H, W) -> RGB uint8 (H, W, 3) on the blue-white-red ramp; NaN shows as white."""
-    v = np.clip(np.nan_to_num(values, nan=0.5), 0.0, 1.0)[..., None] * 2  # 0..2 along the ramp
-    lower = np.minimum(v.astype(int), 1)
+    """Values in [0, 1] (H, W) -> RGB uint8 (H, W, 3) on the purple-white-orange ramp; NaN shows as the middle."""
+    steps = len(_RAMP) - 1
+    v = np.clip(np.nan_to_num(values, nan=0.5), 0.0, 1.0)[..., None] * steps  # 0..steps along the ramp
+    lower = np.minimum(v.astype(int), steps - 1)
     t = v - lower
     rgb = _RAMP[lower[..., 0]] * (1 - t) + _RAMP[lower[..., 0] + 1] * t
     return rgb.round().astype(np.uint8)
@@ -37,11 +43,13 @@ def to_pixels(points: np.ndarray, lim: float, size: int) -> np.ndarray:
     return np.stack([cols, rows], axis=1)
 
 
-def draw_points(draw: ImageDraw.ImageDraw, points: np.ndarray, lim: float, size: int, color, radius: float) -> None:
+def draw_points(draw: ImageDraw.ImageDraw, points: np.ndarray, lim: float, size: int, color, radius: float,
+                edge=None) -> None:
+    """Dots of ``color``, with a one-pixel ``edge`` if given (a ring that shows on any background)."""
     points = points[np.isfinite(points).all(axis=1)]
     for c, r in to_pixels(points, lim, size):
         if -radius <= c <= size + radius and -radius <= r <= size + radius:
-            draw.ellipse((c - radius, r - radius, c + radius, r + radius), fill=color)
+            draw.ellipse((c - radius, r - radius, c + radius, r + radius), fill=color, outline=edge)
 
 
 def draw_arrows(draw: ImageDraw.ImageDraw, starts: np.ndarray, pushes: np.ndarray, lim: float, size: int) -> None:
@@ -73,7 +81,7 @@ def draw_key(draw: ImageDraw.ImageDraw, top: int, width: int, what: str, real: b
     draw.text((right, y), "1 real", fill=ink, font=_FONT, anchor="ra")
     x, row = width // 2 + 8, top + 4
     for label, color in (("real data", REAL_COLOR),) * real + (("generated G(z)", FAKE_COLOR),):
-        draw.ellipse((x, row + 4, x + 6, row + 10), fill=color)
+        draw.ellipse((x, row + 4, x + 6, row + 10), fill=color, outline=FAKE_EDGE if color == FAKE_COLOR else None)
         draw.text((x + 11, row), label, fill=ink, font=_FONT)
         row += 14
     if arrows:
@@ -94,7 +102,7 @@ def d_image(values: np.ndarray, lim: float, *, real: np.ndarray | None = None, f
     if real is not None:
         draw_points(draw, real, lim, size, REAL_COLOR, radius=1.4)
     if fake is not None:
-        draw_points(draw, fake, lim, size, FAKE_COLOR, radius=1.4)
+        draw_points(draw, fake, lim, size, FAKE_COLOR, radius=2.2, edge=FAKE_EDGE)
     if pushes is not None and fake is not None:
         draw_arrows(draw, fake[: len(pushes)], pushes, lim, size)
     draw_key(draw, size, size, what, real=real is not None, arrows=pushes is not None)

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from gan_demo import explore
+from gan_demo.data import DATASETS
 from gan_demo.device import gpu
 from gan_demo.images import error_heatmap, grid, labelled_grid, upscale
 from ui.common import check_dataset, check_float, check_int, get_model
@@ -13,6 +14,7 @@ from ui.components import (
     MAX_FRAMES,
     animation,
     clear_on_switch,
+    described,
     example_gallery,
     example_image,
     example_paths,
@@ -107,6 +109,34 @@ def interpolate_ae(image_a: str | None, image_b: str | None, frames: float,
     return strip, gif_file(images), walk_frames(images, "the straight line from the code of image A to image B's")
 
 
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
+def comparison_alt(image: str | None, noise: float, dataset: str) -> str:
+    """What the comparison shows, with the classifier's verdict on the reconstruction, for a screen reader."""
+    x = load_upload(image, dataset)
+    with torch.inference_mode():
+        r = explore.reconstruct(_autoencoder(dataset), x, noise)
+        labels, confidence = explore.classify(get_model(f"classifier-{dataset}"), np.stack([x, r.output]))
+    said = explore.verdicts(labels, confidence, DATASETS[dataset].classes)
+    noisy = f", the input with noise {noise:g}" if noise > 0 else ""
+    return (f"autoencoder-{dataset}: the input (classifier: {said[0]}){noisy}, its reconstruction (classifier: "
+            f"{said[1]}) and the error map: where the two differ")
+
+
+def map_alt(image, noise, dataset) -> str:
+    return (f"autoencoder-{dataset}'s latent map: {explore.MAP_POINTS} test images as dots coloured by class, "
+            + ("your image marked" if image else "no image marked"))
+
+
+def manifold_alt(image, noise, dataset) -> str:
+    size = explore.MANIFOLD_SIZE
+    return f"autoencoder-{dataset}: what its decoder draws at a {size} x {size} grid of points across the latent map"
+
+
+def walk_alt(image_a, image_b, frames, dataset) -> str:
+    return (f"autoencoder-{dataset}: input A, {int(frames)} decodes along the straight line from the code of A to "
+            "the code of B, input B")
+
+
 def on_dataset(dataset: str):
     """New gallery, input and interpolation ends when the dataset changes."""
     paths = [str(p) for p in example_paths(dataset)]
@@ -122,7 +152,11 @@ def _follow(event, inputs: list, outputs: list, vae_outputs: list, named: bool =
     ``named``: these are the API's /reconstruct ... /vae_latent_maps; otherwise private copies of them."""
     api = (lambda name: {"api_name": name}) if named else (lambda name: {"api_visibility": "private"})
     image, _, dataset = inputs
-    return (event.success(latent_map, inputs, outputs[2:], **api("latent_map"))
+    described(event, inputs, comparison_alt, outputs[0])
+    mapped = event.success(latent_map, inputs, outputs[2:], **api("latent_map"))
+    described(mapped, inputs, map_alt, outputs[2])
+    described(mapped, inputs, manifold_alt, outputs[3])
+    return (mapped
                  .success(vae.vae_elbo, [image, dataset], vae_outputs[:1], **api("vae_elbo"))
                  .success(vae.latent_maps, [image, dataset], vae_outputs[1:3], **api("vae_latent_maps")))
 
@@ -146,13 +180,16 @@ def build(dataset: gr.Radio) -> None:
                               info="standard deviation of the Gaussian noise added to the input (pixels 0..1)")
             run = gr.Button("Reconstruct", variant="primary", elem_id="ae-run")
             shown = initial(reconstruct, paths[0], noise.value, start) or (None, None)
-            comparison = picture("Input | reconstruction | error", "ae-comparison", titled=True, value=shown[0])
+            comparison = picture("Input | reconstruction | error", "ae-comparison", titled=True, value=shown[0],
+                                 alt_text=initial(comparison_alt, paths[0], noise.value, start)
+                                 or "Input | reconstruction | error")
             scores = gr.Markdown(shown[1], label="Scores", elem_id="ae-scores")
     shown = initial(latent_map, paths[0], noise.value, start) or (None, None)
     with gr.Row():
-        map_image = picture("Latent map (test images coloured by class)", "ae-map", titled=True, value=shown[0])
+        map_image = picture("Latent map (test images coloured by class)", "ae-map", titled=True, value=shown[0],
+                            alt_text=map_alt(paths[0], noise.value, start))
         manifold_image = picture("Decoded manifold: what the decoder draws across the map", "ae-manifold",
-                                 value=shown[1])
+                                 value=shown[1], alt_text=manifold_alt(paths[0], noise.value, start))
     map_explorer = explorer("ae-explorer", "The autoencoder's latent map: what the decoder draws at each point",
                             initial(autoencoder_explorer, start))
     gr.Markdown("### Walk from one image to another")
@@ -182,6 +219,8 @@ def build(dataset: gr.Radio) -> None:
     refill(switched, dataset, map_explorer, vae_outputs[3])
     pick_a.input(example_image, pick_a, image_a, api_visibility="private")
     pick_b.input(example_image, pick_b, image_b, api_visibility="private")
-    interp_btn.click(interpolate_ae, [image_a, image_b, frames, dataset], [strip, gif, walk], api_name="interpolate_ae")
+    walk_inputs = [image_a, image_b, frames, dataset]
+    described(interp_btn.click(interpolate_ae, walk_inputs, [strip, gif, walk], api_name="interpolate_ae"),
+              walk_inputs, walk_alt, strip, gif)
     clear_on_switch(dataset, strip, gif, walk)
     empty_on_switch(dataset, map_explorer)

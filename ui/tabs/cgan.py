@@ -18,6 +18,7 @@ from ui.components import (
     check_class,
     class_names,
     clear_on_switch,
+    described,
     explanation,
     gif_file,
     initial,
@@ -65,7 +66,8 @@ def sample_conditional(class_name: str, n: float, seed: float, dataset: str) -> 
     captions = explore.verdicts(labels, confidence, tuple(classes))
     agree = int((labels == k).sum())
     text = f"**Agreement:** the classifier sees *{classes[k]}* in **{agree} of {n}** samples ({agree / n:.0%})."
-    return [(display(x), c) for x, c in zip(images, captions)], text
+    made = f"cgan-{dataset} asked for {classes[k]}, seed {seed}"  # the caption is the alt text too
+    return [(display(x), f"#{i} {c} ({made})") for i, (x, c) in enumerate(zip(images, captions))], text
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
@@ -92,6 +94,18 @@ def interpolate_classes(class_a: str, class_b: str, seed: float, frames: float,
     titles = [class_a] + [""] * (frames - 2) + [class_b]
     return (labelled_grid([list(images)], col_labels=titles, scale=3), gif_file(images),
             walk_frames(images, f"the label blended from {class_a} to {class_b}, noise of seed {seed}"))
+
+
+def grid_alt(seed, rows, dataset) -> str:
+    """What the class x seed grid shows, for a screen reader."""
+    return (f"cgan-{dataset}: {int(rows)} rows, one noise vector each (seed {int(seed)}), by one column per class: "
+            + ", ".join(class_names(dataset)))
+
+
+def walk_alt(class_a, class_b, seed, frames, dataset) -> str:
+    """What the class walk's strip shows, for a screen reader."""
+    return (f"cgan-{dataset}: {int(frames)} samples with the label blended from {class_a} to {class_b}, "
+            f"the noise of seed {int(seed)} held fixed")
 
 
 def on_dataset(dataset: str):
@@ -125,7 +139,8 @@ def build(dataset: gr.Radio) -> None:
         rows = slider(1, MAX_ROWS, value=4, step=1, label="Rows (noise vectors)")
     grid_btn = gr.Button("Draw the grid", variant="primary", elem_id="cgan-grid-run")
     grid_image = picture("Rows: same noise z. Columns: the class label y", "cgan-grid", titled=True,
-                         value=initial(class_grid, grid_seed.value, rows.value, dataset.value))
+                         value=initial(class_grid, grid_seed.value, rows.value, dataset.value),
+                         alt_text=grid_alt(grid_seed.value, rows.value, dataset.value))
     gr.Markdown("### Walk from one class to another, noise held fixed")
     with gr.Row():
         class_a, class_b = _class_menu("Class A", classes, classes[0]), _class_menu("Class B", classes, classes[7])
@@ -140,10 +155,13 @@ def build(dataset: gr.Radio) -> None:
     run.click(sample_conditional, *sample_io, api_name="sample_conditional")
     dice.click(random_seed, None, seed, api_visibility="private").success(
         sample_conditional, *sample_io, api_visibility="private")
-    grid_btn.click(class_grid, [grid_seed, rows, dataset], grid_image, api_name="class_grid")
-    (dataset.change(on_dataset, dataset, [wanted, class_a, class_b], api_visibility="private")
-            .success(sample_conditional, *sample_io, api_visibility="private")
-            .success(class_grid, [grid_seed, rows, dataset], grid_image, api_visibility="private"))
-    walk_btn.click(interpolate_classes, [class_a, class_b, walk_seed, frames, dataset], [strip, gif, walk],
-                   api_name="interpolate_classes")
+    grid_inputs, walk_inputs = [grid_seed, rows, dataset], [class_a, class_b, walk_seed, frames, dataset]
+    described(grid_btn.click(class_grid, grid_inputs, grid_image, api_name="class_grid"), grid_inputs, grid_alt,
+              grid_image)
+    described(dataset.change(on_dataset, dataset, [wanted, class_a, class_b], api_visibility="private")
+              .success(sample_conditional, *sample_io, api_visibility="private")
+              .success(class_grid, grid_inputs, grid_image, api_visibility="private"), grid_inputs, grid_alt,
+              grid_image)
+    described(walk_btn.click(interpolate_classes, walk_inputs, [strip, gif, walk], api_name="interpolate_classes"),
+              walk_inputs, walk_alt, strip, gif)
     clear_on_switch(dataset, strip, gif, walk)

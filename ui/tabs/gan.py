@@ -19,6 +19,7 @@ from ui.components import (
     MAX_SAMPLES,
     animation,
     clear_on_switch,
+    described,
     explanation,
     gif_file,
     guarded,
@@ -28,6 +29,7 @@ from ui.components import (
     seed_input,
     slider,
 )
+from ui.tabs import judge
 from ui.widgets.scrubber import scrubber, walk_frames
 
 EXPLAIN = r"""
@@ -86,7 +88,8 @@ def sample(seed: float, n: float, truncation: float, dataset: str) -> tuple[list
     captions, labels = _verdicts(images, dataset)
     counts = Counter(DATASETS[dataset].classes[k] for k in labels).most_common()
     summary = "**The classifier sees:** " + ", ".join(f"{c} × {name}" for name, c in counts)
-    return [(display(x), f"#{i} {c}") for i, (x, c) in enumerate(zip(images, captions))], summary
+    made = f"gan-{dataset}, seed {seed}"  # the caption is the picture's alt text too: what made it, then the verdict
+    return [(display(x), f"#{i} {c} ({made})") for i, (x, c) in enumerate(zip(images, captions))], summary
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
@@ -99,7 +102,8 @@ def nearest(seed: float, n: float, index: float, truncation: float, dataset: str
     idx, dist = explore.nearest(dataset, image, NEAREST_K)
     found, labels = explore.training_images(dataset, idx)
     classes = DATASETS[dataset].classes
-    gallery = [(display(image), f"sample #{index}")]
+    verdict = _verdicts(image[None], dataset)[0][0]
+    gallery = [(display(image), f"sample #{index} {verdict} (gan-{dataset}, seed {seed})")]
     gallery += [(display(x), f"{d:.3f} · {classes[k]}") for x, d, k in zip(found, dist, labels)]
     typical = explore.typical_real_distance(dataset)
     verdict = "looks like a copy" if dist[0] < 0.25 * typical else "is not a copy of any training image"
@@ -122,6 +126,12 @@ def interpolate_gan(seed_a: float, seed_b: float, frames: float, truncation: flo
     titles = [f"seed {seed_a}"] + [""] * (frames - 2) + [f"seed {seed_b}"]
     return (labelled_grid([list(images)], col_labels=titles, scale=3), gif_file(images),
             walk_frames(images, f"the slerp from seed {seed_a} to seed {seed_b}"))
+
+
+def walk_alt(seed_a, seed_b, frames, truncation, dataset) -> str:
+    """What the walk's strip shows, for a screen reader."""
+    return (f"gan-{dataset}: {int(frames)} samples along the great circle from the noise of seed {int(seed_a)} "
+            f"to that of seed {int(seed_b)}, noise scale {truncation:g}")
 
 
 def pick_sample(evt: gr.SelectData) -> int:
@@ -162,9 +172,11 @@ def build(dataset: gr.Radio) -> None:
     # Public endpoints first: a private event registered earlier would take the function's name.
     gr.on([run.click, truncation.release, dataset.change], sample, *sample_io, api_name="sample")
     check.click(nearest, *nearest_io, api_name="nearest")
-    interp_btn.click(interpolate_gan, [seed_a, seed_b, frames, truncation, dataset], [strip, gif, walk],
-                     api_name="interpolate_gan")
+    walk_inputs = [seed_a, seed_b, frames, truncation, dataset]
+    described(interp_btn.click(interpolate_gan, walk_inputs, [strip, gif, walk], api_name="interpolate_gan"),
+              walk_inputs, walk_alt, strip, gif)
     dice.click(random_seed, None, seed, api_visibility="private").success(sample, *sample_io, api_visibility="private")
     (gallery.select(pick_sample, None, index, api_visibility="private")
             .success(nearest, *nearest_io, api_visibility="private"))
     clear_on_switch(dataset, neighbours, verdict, strip, gif, walk)
+    judge.build(dataset)

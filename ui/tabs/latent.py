@@ -13,7 +13,7 @@ from gan_demo.families.latent.flow import DEFAULT_GUIDANCE, DEFAULT_STEPS, netwo
 from gan_demo.images import labelled_grid
 from gan_demo.sampling import MAX_SEED
 from ui.common import check_dataset, check_float, check_int, get_model
-from ui.components import check_class, class_names, explanation, initial, picture, seed_input, slider
+from ui.components import check_class, class_names, described, explanation, initial, picture, seed_input, slider
 
 EXPLAIN = r"""
 ### Latent diffusion: Stable Diffusion's step, in miniature
@@ -76,6 +76,13 @@ def three_ways(seed: float, n: float, choice: str, steps: float, guidance: float
     return grid, maps[0], maps[1], status
 
 
+def grid_alt(seed, n, choice, steps, guidance, dataset) -> str:
+    """What the four rows show, for a screen reader."""
+    wanted = "no class" if choice == ANY else f"class {choice}"
+    return (f"{int(n)} noise vectors of seed {int(seed)}, four ways: decoded by autoencoder-{dataset} and "
+            f"vae-{dataset} as they are, then after each one's latent flow ({wanted}, {int(steps)} steps)")
+
+
 def build(dataset: gr.Radio) -> None:
     """Lay out the part under the VAE's, opening on the seed-0 codes."""
     explanation(EXPLAIN)
@@ -93,7 +100,8 @@ def build(dataset: gr.Radio) -> None:
         run = gr.Button("Draw random codes three ways", variant="primary", elem_id="latent-run")
     shown = initial(three_ways, seed.value, n.value, ANY, steps.value, guidance.value, start) or (None,) * 4
     grid = picture("The same noise: decoded as a code, or carried by the latent flow first", "latent-grid",
-                   titled=True, value=shown[0])
+                   titled=True, value=shown[0],
+                   alt_text=grid_alt(seed.value, n.value, ANY, steps.value, guidance.value, start))
     status = gr.Markdown(shown[3], elem_id="latent-status")
     with gr.Row():
         ae_map = picture("Autoencoder's map: where the random codes land among the test images' codes",
@@ -101,6 +109,7 @@ def build(dataset: gr.Radio) -> None:
         vae_map = picture("VAE's map: where the random codes land among the test images' codes", "latent-vae-map",
                           value=shown[2])
     inputs, outputs = [seed, n, choice, steps, guidance, dataset], [grid, ae_map, vae_map, status]
-    run.click(three_ways, inputs, outputs, api_name="latent_three_ways")
-    dataset.change(lambda d: gr.Dropdown(choices=[ANY, *class_names(d)], value=ANY), dataset, choice,
-                   api_visibility="private").then(three_ways, inputs, outputs, api_visibility="private")
+    described(run.click(three_ways, inputs, outputs, api_name="latent_three_ways"), inputs, grid_alt, grid)
+    described(dataset.change(lambda d: gr.Dropdown(choices=[ANY, *class_names(d)], value=ANY), dataset, choice,
+                             api_visibility="private").then(three_ways, inputs, outputs, api_visibility="private"),
+              inputs, grid_alt, grid)

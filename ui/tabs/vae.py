@@ -15,6 +15,7 @@ from ui.components import (
     MAX_FRAMES,
     animation,
     clear_on_switch,
+    described,
     explanation,
     gif_file,
     initial,
@@ -111,6 +112,17 @@ def traverse(image: str | None, rank: float, span: float, frames: float, dataset
     return strip, gif_file(images)
 
 
+def codes_alt(seed, n, dataset) -> str:
+    """What the random codes picture shows, for a screen reader."""
+    return (f"{int(n)} random codes of seed {int(seed)}, decoded by autoencoder-{dataset} (top row) and by "
+            f"vae-{dataset} (bottom row)")
+
+
+def traverse_alt(image, rank, span, frames, dataset) -> str:
+    return (f"vae-{dataset}: the input, then {int(frames)} decodes of its code with latent axis {int(rank)} swept "
+            f"from -{span:g} to +{span:g}")
+
+
 def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.Component]:
     """Lay out the part under the autoencoder's, opening on the results for the image file ``shown`` (the input's
     starting value); returns the outputs that follow the input image (ELBO, maps), then the VAE's map explorer."""
@@ -121,7 +133,7 @@ def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.
         run = gr.Button("Decode random codes", variant="primary", elem_id="vae-random-run")
     start = dataset.value
     codes = picture("The same random codes decoded by both models", "vae-random", titled=True,
-                    value=initial(random_codes, seed.value, n.value, start))
+                    value=initial(random_codes, seed.value, n.value, start), alt_text=codes_alt(seed.value, n.value, start))
     elbo = gr.Markdown(initial(vae_elbo, shown, start), label="The VAE's ELBO of the input image", elem_id="vae-elbo")
     maps = initial(latent_maps, shown, start) or (None, None)
     with gr.Row():
@@ -140,10 +152,13 @@ def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.
     with gr.Row():
         strip = picture("The input's code with one axis swept", "vae-traverse", titled=True, scale=4)
         gif = animation("vae-gif")
-    run.click(random_codes, [seed, n, dataset], codes, api_name="vae_random_codes")
-    dataset.change(random_codes, [seed, n, dataset], codes, api_visibility="private")  # no stale other-dataset codes
+    coded = [seed, n, dataset]
+    described(run.click(random_codes, coded, codes, api_name="vae_random_codes"), coded, codes_alt, codes)
+    described(dataset.change(random_codes, coded, codes, api_visibility="private"),  # no stale other-dataset codes
+              coded, codes_alt, codes)
     dataset.change(lambda d: gr.update(maximum=_latent_dim(d), value=1), dataset, rank, api_visibility="private")
-    go.click(traverse, [image, rank, span, frames, dataset], [strip, gif], api_name="vae_traverse")
+    swept = [image, rank, span, frames, dataset]
+    described(go.click(traverse, swept, [strip, gif], api_name="vae_traverse"), swept, traverse_alt, strip, gif)
     clear_on_switch(dataset, strip, gif)
     empty_on_switch(dataset, map_explorer)
     return [elbo, ae_map, vae_map, map_explorer]

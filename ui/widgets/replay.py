@@ -6,7 +6,7 @@ from gan_demo.live.replay import curves_picture
 
 from .scrubber import Chart, pack_frames
 
-PICTURES = {"2d": "D(x) with the real (black) and generated (green) points",
+PICTURES = {"2d": "D(x) with the real (black) and generated (white ring) points",
             "images": "the samples of the same fixed noise"}
 
 

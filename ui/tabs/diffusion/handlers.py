@@ -56,6 +56,11 @@ def verdicts(images: np.ndarray, dataset: str) -> list[str]:
     return explore.verdicts(labels, confidence, tuple(class_names(dataset)))
 
 
+def made_by(dataset: str, seed: int, prompt: str) -> str:
+    """Which model made an image, from what: for captions and alt text."""
+    return f'text-{dataset}, seed {seed}, prompt "{prompt}"'
+
+
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: float, dataset: str,
                   progress=gr.Progress()):
@@ -87,8 +92,10 @@ def text_to_image(prompt: str, n: float, seed: float, steps: float, guidance: fl
     images = pixels(made.images)
     story = labelled_grid([[s[1] for s in strip], [s[2] for s in strip]], col_labels=[f"t={s[0]}" for s in strip],
                           row_labels=["x_t", "x_0 guess"], scale=3)
-    gallery = [(display(img), caption + (" · redrawn" if new else ""))  # a redraw kept: unlike the denoising shown
-               for img, caption, new in zip(images, verdicts(images, dataset), made.redrawn.tolist())]
+    # the caption is the alt text too; "redrawn": a redraw was kept, unlike the denoising shown
+    said, redrawn = made_by(dataset, seed, prompt), made.redrawn.tolist()
+    gallery = [(display(img), f"#{i} {caption} ({said})" + (" · redrawn" if new else ""))
+               for i, (img, caption, new) in enumerate(zip(images, verdicts(images, dataset), redrawn))]
     calls = network_evaluations(steps, guidance)  # the decoder's, per image: two on a guided step
     yield dict(gallery=gallery, live=live, story=story, gif=gif_file(np.stack(frames)), status=(
         f"**{n} images** for *{prompt}*: {steps} DDIM steps, guidance w = {guidance:g}, {calls} decoder network "
@@ -178,7 +185,9 @@ def image_variations(image, n: float, seed: float, steps: float, guidance: float
     scrub = DenoisingFrames(lambda t: noise_level(model, t), what="variations")
     made = finished(_keeping(stream_variations(model, x, n, seed, steps, guidance), scrub))
     images = pixels(made.images)
-    return [(display(img), caption) for img, caption in zip(images, verdicts(images, dataset))], scrub.value()
+    said = f"a variation of the image by text-{dataset}, seed {seed}"  # the caption is the alt text too
+    captions = verdicts(images, dataset)
+    return [(display(img), f"#{i} {c} ({said})") for i, (img, c) in enumerate(zip(images, captions))], scrub.value()
 
 
 def _keeping(steps, scrub: DenoisingFrames):

@@ -12,6 +12,7 @@ from ui.components import (
     animation,
     class_names,
     clear_on_switch,
+    described,
     example_paths,
     explanation,
     image_picker,
@@ -23,6 +24,7 @@ from ui.components import (
 from ui.diagrams import pipeline_diagram
 from ui.widgets.scrubber import scrubber
 
+from .alts import denoising_alt, sweep_alt, versus_alt
 from .handlers import (
     RETRIEVAL_POOL,
     clip_retrieve,
@@ -64,13 +66,14 @@ def build(dataset: gr.Radio) -> None:
     run = gr.Button("Generate", variant="primary", elem_id="dalle-run")
     shown = initial(text_to_image, prompt.value, n.value, seed.value, steps.value, guidance.value, start) or {}
     status = gr.Markdown(shown.get("status"), elem_id="dalle-status")
+    opening = denoising_alt(prompt.value, n.value, seed.value, steps.value, guidance.value, start)
     live = picture("Denoising as it happens: x_t and the predicted x_0", "dalle-live", titled=True,
-                   value=shown.get("live"))
+                   value=shown.get("live"), alt_text=opening)
     gallery = gr.Gallery(shown.get("gallery"), label="Images, with the classifier's verdict", columns=8, height="auto",
                          format="png", allow_preview=False, elem_id="dalle-gallery")
     with gr.Row():
         story = picture("The first image's denoising, every few steps", "dalle-story", titled=True,
-                        value=shown.get("story"))
+                        value=shown.get("story"), alt_text=opening)
         gif = animation("dalle-gif", value=shown.get("gif"))
     frames = scrubber("dalle-scrub", "Sampling step", value=shown.get("frames"), width="672px",
                       note="Every step of every image: x_t above, the predicted x_0 below. Arrow keys step through.")
@@ -85,7 +88,8 @@ def build(dataset: gr.Radio) -> None:
     shown = initial(guidance_sweep, sweep_prompt.value, sweep_n.value, seed.value, steps.value, sweep_scales.value,
                     start) or {}
     sweep_image = picture("Rows: guidance scale; columns: the same noise", "dalle-sweep-image", titled=True,
-                          value=shown.get("image"))
+                          value=shown.get("image"), alt_text=sweep_alt(sweep_prompt.value, sweep_n.value, seed.value,
+                                                                       steps.value, sweep_scales.value, start))
     sweep_table = gr.Markdown(shown.get("table"), elem_id="dalle-sweep-table")
     sweep_frames = scrubber("dalle-sweep-scrub", "Guidance scale", value=shown.get("frames"), width="672px")
     swept = Outputs(image=sweep_image, table=sweep_table, frames=sweep_frames)
@@ -130,22 +134,26 @@ def build(dataset: gr.Radio) -> None:
     versus_btn = gr.Button("Compare", variant="primary", elem_id="dalle-versus")
     shown = initial(gan_vs_diffusion, wanted.value, versus_n.value, versus_seed.value, start) or {}
     versus_image = picture("Top: conditional GAN; bottom: diffusion", "dalle-versus-image", titled=True,
-                           value=shown.get("image"))
+                           value=shown.get("image"), alt_text=versus_alt(wanted.value, versus_n.value,
+                                                                         versus_seed.value, start))
     versus_table = gr.Markdown(comparison_table(start), elem_id="dalle-versus-table")
     versus = Outputs(image=versus_image, table=versus_table)
 
     sampling = dict(concurrency_id=CONCURRENCY, concurrency_limit=1)
-    run.click(made.filling(text_to_image), [prompt, n, seed, steps, guidance, dataset], made.components(),
-              api_name="text_to_image", **sampling)
-    sweep_btn.click(swept.filling(guidance_sweep), [sweep_prompt, sweep_n, seed, steps, sweep_scales, dataset],
-                    swept.components(), api_name="guidance_sweep", **sampling)
+    asked = [prompt, n, seed, steps, guidance, dataset]
+    described(run.click(made.filling(text_to_image), asked, made.components(), api_name="text_to_image",
+                        **sampling), asked, denoising_alt, live, story, gif)
+    sweep_inputs = [sweep_prompt, sweep_n, seed, steps, sweep_scales, dataset]
+    described(sweep_btn.click(swept.filling(guidance_sweep), sweep_inputs, swept.components(),
+                              api_name="guidance_sweep", **sampling), sweep_inputs, sweep_alt, sweep_image)
     score_btn.click(clip_scores, [image, prompts, dataset], scores, api_name="clip_scores")
     retrieve_btn.click(clip_retrieve, [query, k, dataset], found, api_name="clip_retrieve")
     var_btn.click(image_variations, [image, n, seed, steps, guidance, dataset], [varied, varied_frames],
                   api_name="variations",
                   **sampling)
-    versus_btn.click(versus.filling(gan_vs_diffusion), [wanted, versus_n, versus_seed, dataset], versus.components(),
-                     api_name="gan_vs_diffusion", **sampling)
+    versus_inputs = [wanted, versus_n, versus_seed, dataset]
+    described(versus_btn.click(versus.filling(gan_vs_diffusion), versus_inputs, versus.components(),
+                               api_name="gan_vs_diffusion", **sampling), versus_inputs, versus_alt, versus_image)
     # a new image (picked, drawn, uploaded, or the other dataset's first example): its CLIP scores at once, and
     # the variations of the previous image cleared
     rescored = Outputs(scores=scores, varied=varied, varied_frames=varied_frames)

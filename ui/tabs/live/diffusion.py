@@ -168,7 +168,7 @@ def race_results() -> RaceOutputs:
         modes = plot("Modes covered against wall time", "modes", "race-modes", x="seconds",
                      x_title="seconds of training")
     with gr.Row():
-        gan_map = gr.Image(None, label="GAN: D(x) with real (black) and generated (green) points", format="png",
+        gan_map = gr.Image(None, label="GAN: D(x) with real (black) and generated (white ring) points", format="png",
                            interactive=False, height=340, elem_id="race-gan")
         flow_paths = gr.Image(None, label="Flow matching: sample paths", format="png", interactive=False,
                               height=340, elem_id="race-flow")

@@ -138,9 +138,10 @@ def results(first: live.Frame | None = None, plots: tuple = (None, None, None)
                                 label="G gradient", show_label=False, elem_id="live-grad")
         gr.Markdown(GRAD_CAPTION, latex_delimiters=LATEX, elem_id="live-grad-caption")
     with gr.Row(visible=True) as toy_row:
-        heat = gr.Image(first and first.heatmap, label="D(x) with real (black) and generated (green) points",
+        heat = gr.Image(first and first.heatmap, label="D(x) with real (black) and generated (white ring) points",
                         format="png", interactive=False, height=340, elem_id="live-heatmap",
-                        alt_text="Map of the discriminator's D(x) over the plane, real points black, generated green")
+                        alt_text="Map of the discriminator's D(x) over the plane: purple where D says fake, "
+                                 "orange where it says real; real points black dots, generated ones white rings")
         optimal = gr.Image(first and first.optimal, label="Optimal D*(x) = p_r / (p_r + p_g) with generated points",
                            format="png", interactive=False, height=340, elem_id="live-optimal",
                            alt_text="Map of the optimal discriminator D*(x) with the generated points")
