@@ -117,10 +117,34 @@ def test_autoencoder_walk_scrubber(page):
     shot(page, "ae-walk-scrub")
 
 
+OPENING = ("dalle-scrub", "dalle-variations-scrub")  # filled with the opening example's frames when the tab opens
+
+
+def open_what_came_next(page) -> None:
+    """Open the What came next tab and wait for its opening example's frames, so that they cannot land after a
+    test has pressed a button and be taken for that button's frames."""
+    page.get_by_role("tab", name="What came next").click()
+    for elem_id in OPENING:
+        page.wait_for_function(f"document.getElementById('{elem_id}')?.dataset.frame !== undefined", timeout=TIMEOUT)
+
+
+def test_the_opening_example_s_scrubbers_fill_when_their_tab_opens(page):
+    """Not with the page (0.7 MB a visit): the first opening of the tab sends the frames of the example it shows."""
+    for elem_id in OPENING:
+        assert page.get_attribute(f"#{elem_id}", "data-frame") is None
+    open_what_came_next(page)
+    for elem_id in OPENING:
+        count = int(page.get_attribute(f"#{elem_id}-range", "max")) + 1
+        assert count == 25, (elem_id, count)  # the opening example's 25 sampling steps
+        page.locator(f"#{elem_id}").scroll_into_view_if_needed()
+        settle(page)
+        scrub(page, elem_id, None, count=count)
+
+
 def test_denoising_scrubber_and_its_play_button(page):
     """After Generate: a frame per sampling step, the top row of each the package's x_t for that step; Play walks
     through the steps by itself, still without a request."""
-    page.get_by_role("tab", name="What came next").click()
+    open_what_came_next(page)
     page.locator("#dalle-prompt textarea").fill("a photo of a dark sneaker")
     page.locator("#dalle-seed input").fill("4")
     fill_and_wait(page, "#dalle-run", "dalle-scrub")
@@ -141,7 +165,7 @@ def test_denoising_scrubber_and_its_play_button(page):
 
 
 def test_guidance_sweep_scrubber(page):
-    page.get_by_role("tab", name="What came next").click()
+    open_what_came_next(page)
     page.locator("#dalle-seed input").fill("6")  # not the opening example's seed: a new value, new frames
     fill_and_wait(page, "#dalle-sweep", "dalle-sweep-scrub")
     assert painted(page, "dalle-sweep-scrub")[2].startswith("Guidance scale w = 0")

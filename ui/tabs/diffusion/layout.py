@@ -41,7 +41,8 @@ from .texts import EXPLAIN, comparison_table, known_words, self_checks, tuned_sc
 CONCURRENCY = "diffusion"  # the sampling events share one queue slot per worker: others keep being served
 
 
-def build(dataset: gr.Radio) -> None:
+def build(dataset: gr.Radio, tab: gr.Tab) -> None:
+    """Lay out the tab (``tab``, whose first opening fills the opening example's scrubbers) and wire its events."""
     start = dataset.value
     explanation(EXPLAIN.replace("{tuned}", tuned_scales()).replace("{redraws}", self_checks()))
     gr.Image(pipeline_diagram(), label="DALL-E 2's pipeline, as built here", show_label=True, interactive=False,
@@ -72,7 +73,8 @@ def build(dataset: gr.Radio) -> None:
         story = picture("The first image's denoising, every few steps", "dalle-story", titled=True,
                         value=shown.get("story"))
         gif = animation("dalle-gif", value=shown.get("gif"))
-    frames = scrubber("dalle-scrub", "Sampling step", value=shown.get("frames"), width="672px",
+    opening = {"frames": shown.get("frames")}  # sent when the tab is first opened (see opening_frames below)
+    frames = scrubber("dalle-scrub", "Sampling step", width="672px",
                       note="Every step of every image: x_t above, the predicted x_0 below. Arrow keys step through.")
     made = Outputs(gallery=gallery, live=live, story=story, gif=gif, status=status, frames=frames)  # API order
 
@@ -118,7 +120,8 @@ def build(dataset: gr.Radio) -> None:
     varied = gr.Gallery(shown[0],
                         label="Variations, with the classifier's verdict", columns=8, height="auto", format="png",
                         allow_preview=False, elem_id="dalle-varied")
-    varied_frames = scrubber("dalle-variations-scrub", "Sampling step", value=shown[1], width="672px",
+    opening["varied_frames"] = shown[1]
+    varied_frames = scrubber("dalle-variations-scrub", "Sampling step", width="672px",
                              note="The variations' denoising: x_t above, the predicted x_0 below.")
 
     gr.Markdown("### GANs vs diffusion, on the same class")
@@ -160,3 +163,21 @@ def build(dataset: gr.Radio) -> None:
                    api_visibility="private").success(**new_image)
     clear_on_switch(dataset, gallery, live, story, gif, frames, sweep_image, sweep_table, sweep_frames, found,
                     versus_image)
+    opening_frames(tab, dataset, Outputs(frames=frames, varied_frames=varied_frames), opening)
+
+
+def opening_frames(tab: gr.Tab, dataset: gr.Radio, scrubbers: Outputs, opening: dict) -> None:
+    """The opening example's denoising and variations frames (0.32 and 0.35 MB), sent when the tab is first opened
+    rather than with the page, which every visitor downloads whether or not they come to this tab. On that first
+    opening, not after a run: the tab shows the example's gallery, story and GIF, and a learner expects the slider
+    under them to scrub those. Not after the dataset has changed: the switch emptied the example's results."""
+    pending = gr.State(True)  # this session has not opened the tab yet, and the example is still the one shown
+
+    def fill(waiting: bool, data: str) -> dict:
+        if not waiting or data != dataset.value:
+            return {pending: False}
+        return {**scrubbers.fill(opening), pending: False}
+
+    tab.select(fill, [pending, dataset], [*scrubbers.components(), pending], api_visibility="private",
+               show_progress="hidden")
+    dataset.change(lambda: False, None, pending, api_visibility="private")
