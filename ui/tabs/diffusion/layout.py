@@ -89,7 +89,8 @@ def build(dataset: gr.Radio, tab: gr.Tab) -> None:
     sweep_image = picture("Rows: guidance scale; columns: the same noise", "dalle-sweep-image", titled=True,
                           value=shown.get("image"))
     sweep_table = gr.Markdown(shown.get("table"), elem_id="dalle-sweep-table")
-    sweep_frames = scrubber("dalle-sweep-scrub", "Guidance scale", value=shown.get("frames"), width="672px")
+    opening["sweep_frames"] = shown.get("frames")
+    sweep_frames = scrubber("dalle-sweep-scrub", "Guidance scale", width="672px")
     swept = Outputs(image=sweep_image, table=sweep_table, frames=sweep_frames)
 
     gr.Markdown("### CLIP: an image against prompts, and prompts against images")
@@ -163,15 +164,17 @@ def build(dataset: gr.Radio, tab: gr.Tab) -> None:
                    api_visibility="private").success(**new_image)
     clear_on_switch(dataset, gallery, live, story, gif, frames, sweep_image, sweep_table, sweep_frames, found,
                     versus_image)
-    opening_frames(tab, dataset, Outputs(frames=frames, varied_frames=varied_frames), opening)
+    opening_frames(tab, dataset, Outputs(frames=frames, sweep_frames=sweep_frames, varied_frames=varied_frames),
+                   opening)
 
 
 def opening_frames(tab: gr.Tab, dataset: gr.Radio, scrubbers: Outputs, opening: dict) -> None:
-    """The opening example's denoising and variations frames (0.32 and 0.35 MB), sent when the tab is first opened
-    rather than with the page, which every visitor downloads whether or not they come to this tab. On that first
-    opening, not after a run: the tab shows the example's gallery, story and GIF, and a learner expects the slider
-    under them to scrub those. Not after the dataset has changed: the switch emptied the example's results."""
-    pending = gr.State(True)  # this session has not opened the tab yet, and the example is still the one shown
+    """The opening examples' frames (denoising 0.32 MB, guidance sweep 0.02 MB, variations 0.35 MB), sent when the
+    tab is first opened rather than with the page, which every visitor downloads whether or not they come to this
+    tab. On that first
+    opening, not after a run: the tab shows the examples' galleries and pictures, and a learner expects the sliders
+    under them to scrub those. Not after the dataset has changed: the switch emptied the examples' results."""
+    pending = gr.State(True)  # this session has not opened the tab yet, and the examples are still shown
 
     def fill(waiting: bool, data: str) -> dict:
         if not waiting or data != dataset.value:
