@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -21,12 +20,12 @@ from gan_demo.data import DATASETS, load_split
 from gan_demo.images import grid
 from ui.common import check_dataset, get_model
 
-from .scrubber import attribute_text, data_url
+from .scrubber import attribute_text, data_url, script
 
 SIZE = 16  # decodes per side of the grid the pointer moves over (20 cost the page 0.3 MB more per explorer)
 NEIGHBOURS = 3  # test images shown for a clicked point
 THUMB_COLUMNS = 32  # test images per row of their sprite sheet
-JS = (Path(__file__).with_name("explorer.js")).read_text()
+JS = script("explorer.js")
 
 CSS = """
 .explorer { display: flex; gap: 1rem; flex-wrap: wrap; align-items: flex-start; }
