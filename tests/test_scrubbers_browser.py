@@ -117,7 +117,8 @@ def test_autoencoder_walk_scrubber(page):
     shot(page, "ae-walk-scrub")
 
 
-OPENING = ("dalle-scrub", "dalle-variations-scrub")  # filled with the opening example's frames when the tab opens
+# filled with the opening examples' frames when their tab opens: how many frames each (25 steps, 4 scales)
+OPENING = {"dalle-scrub": 25, "dalle-sweep-scrub": 4, "dalle-variations-scrub": 25}
 
 
 def open_what_came_next(page) -> None:
@@ -129,16 +130,17 @@ def open_what_came_next(page) -> None:
 
 
 def test_the_opening_example_s_scrubbers_fill_when_their_tab_opens(page):
-    """Not with the page (0.7 MB a visit): the first opening of the tab sends the frames of the example it shows."""
-    for elem_id in OPENING:
-        assert page.get_attribute(f"#{elem_id}", "data-frame") is None
+    """Not with the page (0.7 MB a visit): the first opening of the tab sends the frames of the examples it shows."""
+    for elem_id in OPENING:  # the tab not yet opened: nothing to show (its blocks are drawn when it opens)
+        assert page.evaluate(f"document.getElementById('{elem_id}')?.dataset.frame") is None
     open_what_came_next(page)
-    for elem_id in OPENING:
+    for elem_id, want in OPENING.items():
         count = int(page.get_attribute(f"#{elem_id}-range", "max")) + 1
-        assert count == 25, (elem_id, count)  # the opening example's 25 sampling steps
+        assert count == want, (elem_id, count)
+    for elem_id in ("dalle-scrub", "dalle-variations-scrub"):  # (their alt texts number the steps: scrub checks it)
         page.locator(f"#{elem_id}").scroll_into_view_if_needed()
         settle(page)
-        scrub(page, elem_id, None, count=count)
+        scrub(page, elem_id, None, count=OPENING[elem_id])
 
 
 def test_denoising_scrubber_and_its_play_button(page):
