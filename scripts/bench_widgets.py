@@ -3,17 +3,21 @@ widget's value takes; and what preparing the frames costs the server, against th
 
     python scripts/bench_widgets.py                 # 60 events per widget, 3 repeats of each handler
     python scripts/bench_widgets.py --events 200 --json artifacts/benchmarks/widgets.json
+    python scripts/bench_widgets.py --page-only      # only the page's first load, in bytes (a few minutes)
 
 1. Latency: the real app in this process, Debian's Chromium driven by Playwright. Each widget is filled by its
-   button (the explorers open filled), then driven by real input: arrow keys on a scrubber's range input, pointer
-   moves over an explorer's map. A listener on the page takes each event's timestamp and the time after the next
-   paint (requestAnimationFrame, then a task: the frame has been drawn, its picture decoded during the paint if it
-   was not already); median and p95 per widget. The
-   requests the page sends meanwhile are counted (they must be none).
+   button (the explorers by opening their accordion), then driven by real input: arrow keys on a scrubber's range
+   input, pointer moves over an explorer's map. A listener on the page takes each event's timestamp and the time
+   after the next paint (requestAnimationFrame, then a task: the frame has been drawn, its picture decoded during
+   the paint if it was not already); median and p95 per widget. The requests the page sends meanwhile are counted
+   (they must be none).
 2. Bytes: the length of each widget's value (a JSON string) for the page's default inputs.
 3. Server cost: each handler as the page calls it, with its frames, against the same handler with the frame
    preparation replaced by a stub that returns nothing, run alternately (median of --repeats each). The live
    replay is made once at the end of a run: its cost is set against the run (300 steps, the page's 2-D settings).
+4. The page's first load: the config (GET /config, the JSON the page's HTML also carries inline) and the HTML page
+   of the app launched with its own settings, opening examples computed, in bytes and gzipped (the widgets filled on
+   demand must not be in it: the explorers, the What came next scrubbers).
 """
 from __future__ import annotations
 
@@ -43,11 +47,11 @@ LISTEN = """([id, kind]) => {
     requestAnimationFrame(() => setTimeout(() => window.latencies.push(performance.now() - event.timeStamp), 0));
   });
 }"""
-# (elem_id, kind, the tab, the button that fills it or None: filled when the page opens)
+# (elem_id, kind, the tab, what to click to fill it: a button, or an explorer's accordion)
 WIDGETS = [
     ("ae-walk-scrub", "scrubber", "Autoencoder", "#ae-interpolate"),
-    ("ae-explorer", "explorer", "Autoencoder", None),
-    ("vae-explorer", "explorer", "Autoencoder", None),
+    ("ae-explorer", "explorer", "Autoencoder", "#ae-explorer-accordion .label-wrap"),
+    ("vae-explorer", "explorer", "Autoencoder", "#vae-explorer-accordion .label-wrap"),
     ("gan-walk-scrub", "scrubber", "GAN", "#gan-interpolate"),
     ("cgan-walk-scrub", "scrubber", "Conditional GAN", "#cgan-interpolate"),
     ("dalle-scrub", "scrubber", "What came next", "#dalle-run"),
@@ -111,6 +115,9 @@ def latency(events: int, only: list[str] | None = None) -> dict:
                     continue
                 page.get_by_role("tab", name=tab, exact=True).click()
                 attribute = "cell" if kind == "explorer" else "frame"
+                if tab == "What came next":  # the opening example's frames, sent as the tab opens, have landed
+                    page.wait_for_function("document.getElementById('dalle-scrub')?.dataset.frame !== undefined",
+                                           timeout=180_000)
                 if button:  # its value must change to be painted again: the frames of new inputs, data-frame unset
                     page.evaluate(f"document.getElementById('{elem_id}').removeAttribute('data-{attribute}')")
                     if tab == "What came next":  # not the opening examples' seed
@@ -131,6 +138,27 @@ def latency(events: int, only: list[str] | None = None) -> dict:
     finally:
         app.demo.close()
     return results
+
+
+def page_weight() -> dict:
+    """The bytes a visitor's first load gets before any event: the config and the HTML (which carries it inline)."""
+    import gzip  # noqa: PLC0415
+
+    import httpx  # noqa: PLC0415
+
+    import app  # noqa: PLC0415 - building the page computes the opening examples
+
+    kwargs = {k: v for k, v in app.launch_kwargs().items() if k not in ("server_name", "server_port", "share")}
+    _, url, _ = app.demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None,
+                                **kwargs)
+    try:
+        config, page = httpx.get(url + "config", timeout=60).content, httpx.get(url, timeout=60).content
+    finally:
+        app.demo.close()
+    out = dict(config_bytes=len(config), config_gzip_bytes=len(gzip.compress(config)), html_bytes=len(page),
+               html_gzip_bytes=len(gzip.compress(page)))
+    print(f"page: {out}", flush=True)
+    return out
 
 
 @contextmanager
@@ -258,8 +286,12 @@ def main(argv=None) -> None:
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument("--widgets", nargs="+", help="only these widgets' latency (elem_ids)")
     p.add_argument("--skip-server", action="store_true", help="only the latency")
+    p.add_argument("--page-only", action="store_true", help="only the page's first load, in bytes")
     args = p.parse_args(argv)
-    results = {"load_average": os.getloadavg()[0], "cores": os.cpu_count()}
+    results = {"load_average": os.getloadavg()[0], "cores": os.cpu_count(), "page": page_weight()}
+    if args.page_only:
+        print(json.dumps(results, indent=1))
+        return
     if not args.skip_server:
         results["server"] = server_cost(args.repeats)
     if not args.skip_browser:
