@@ -49,9 +49,9 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("Live training", id="train"):
                 rows["train"] = deeplink.link_row("train")
                 live.build(demo)
-            with gr.Tab("What came next", id="next"):
+            with gr.Tab("What came next", id="next") as next_tab:
                 rows["next"] = deeplink.link_row("next")
-                diffusion.build(dataset)
+                diffusion.build(dataset, next_tab)
         deeplink.wire(demo, tabs, dataset, projector, notice, rows)  # ?tab=gan&seed=7 ... (see ui/deeplink.py)
         downloads.wire(demo, dataset, rows)  # each tab's pictures as captioned PNGs
     patches.install(demo)  # atomic picture cache, calmer queue poll (see ui/patches.py)

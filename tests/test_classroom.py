@@ -18,6 +18,7 @@ import torch
 from conftest import ARTIFACTS
 from PIL import Image
 
+from gan_demo.data.captions import vocabulary
 from gan_demo.sampling import sample
 from ui.common import display, get_model
 from ui.deeplink import TABS
@@ -77,6 +78,20 @@ def test_a_link_opens_its_view_with_the_package_s_own_pictures(open_page):
     shown = gallery_pictures(page, "#gan-gallery")
     assert len(shown) == 4 and all(np.array_equal(a, b) for a, b in zip(shown, expected))
     assert not page.locator("#link-notice").is_visible()
+
+
+def test_a_link_to_what_came_next_scrubs_its_example_on_the_example_s_dataset_only(open_page):
+    """The tab's opening example's frames come when the tab opens, a link's opening included; a link to the other
+    dataset empties the example's results, and its frames must not come back over the empty gallery."""
+    frame = "document.getElementById('dalle-scrub')?.dataset.frame"
+    page = open_page("?tab=next")
+    page.wait_for_function(f"{frame} !== undefined", timeout=TIMEOUT)
+    page = open_page("?tab=next&dataset=mnist")
+    prompt = f"a photo of a dark {vocabulary('mnist').nouns[7][0]}"  # the tab's opening prompt for MNIST
+    page.wait_for_function("p => document.querySelector('#dalle-prompt textarea')?.value === p", arg=prompt,
+                           timeout=TIMEOUT)
+    page.wait_for_timeout(3000)  # the switch's other events
+    assert page.evaluate(frame) is None
 
 
 def test_a_class_from_a_link_survives_the_dataset_s_reload(open_page):

@@ -1,5 +1,7 @@
 """Headless Chromium explores both latent maps with the mouse and the keyboard: the decode shown for a point is the
 package's decode there, a click shows that point's nearest test images, and no request leaves the page meanwhile.
+Each explorer opens empty, in a closed accordion: opening it fills it, and a switch of dataset while it is open
+fills it again with the other dataset's map.
 
 Screenshots go to artifacts/screenshots/.
 """
@@ -23,7 +25,8 @@ from ui.widgets.explorer import NEIGHBOURS, SIZE, map_explorer
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow]
 
 TIMEOUT = 60_000  # ms: the other dataset's models and maps load on the switch
-DATASET = "mnist"  # the test switches to it: the switch must fill the explorers with its maps
+DATASET = "mnist"  # the test switches to it: the switch must fill the open explorer with its map
+MIDDLE = f"{SIZE // 2},{SIZE // 2}"  # the cell an explorer shows when it is filled
 
 
 def shown_decode(page, elem_id: str) -> np.ndarray:
@@ -50,9 +53,14 @@ def settle(page, quiet_s: float = 2.0, timeout_s: float = 60) -> None:
 @pytest.mark.parametrize("family", ["autoencoder", "vae"])
 def test_latent_map_explorer(page, family):
     elem_id = {"autoencoder": "ae-explorer", "vae": "vae-explorer"}[family]
-    page.get_by_role("radio", name="MNIST digits").check()
-    page.wait_for_function(f"document.getElementById('{elem_id}')?.dataset.cell === '{SIZE // 2},{SIZE // 2}'",
-                           timeout=TIMEOUT)
+    cell = f"document.getElementById('{elem_id}')?.dataset.cell"
+    assert page.evaluate(cell) is None  # the page opens without the explorer's data
+    page.locator(f"#{elem_id}-accordion .label-wrap").first.click()
+    page.wait_for_function(f"{cell} === '{MIDDLE}'", timeout=TIMEOUT)
+    opened = page.get_attribute(f"#{elem_id} .explorer-picture", "src")
+    page.get_by_role("radio", name="MNIST digits").check()  # open: emptied, then filled with the other map
+    page.wait_for_function(f"([id, before]) => {cell} === '{MIDDLE}' && document.querySelector("
+                           "`#${id} .explorer-picture`).src !== before", arg=[elem_id, opened], timeout=TIMEOUT)
     model = get_model(f"{family}-{DATASET}")
     decodes = explore.manifold(model, DATASET, SIZE)
     neighbours = explore.grid_neighbours(model, DATASET, SIZE, NEIGHBOURS)

@@ -117,10 +117,36 @@ def test_autoencoder_walk_scrubber(page):
     shot(page, "ae-walk-scrub")
 
 
+# filled with the opening examples' frames when their tab opens: how many frames each (25 steps, 4 scales)
+OPENING = {"dalle-scrub": 25, "dalle-sweep-scrub": 4, "dalle-variations-scrub": 25}
+
+
+def open_what_came_next(page) -> None:
+    """Open the What came next tab and wait for its opening example's frames, so that they cannot land after a
+    test has pressed a button and be taken for that button's frames."""
+    page.get_by_role("tab", name="What came next").click()
+    for elem_id in OPENING:
+        page.wait_for_function(f"document.getElementById('{elem_id}')?.dataset.frame !== undefined", timeout=TIMEOUT)
+
+
+def test_the_opening_example_s_scrubbers_fill_when_their_tab_opens(page):
+    """Not with the page (0.7 MB a visit): the first opening of the tab sends the frames of the examples it shows."""
+    for elem_id in OPENING:  # the tab not yet opened: nothing to show (its blocks are drawn when it opens)
+        assert page.evaluate(f"document.getElementById('{elem_id}')?.dataset.frame") is None
+    open_what_came_next(page)
+    for elem_id, want in OPENING.items():
+        count = int(page.get_attribute(f"#{elem_id}-range", "max")) + 1
+        assert count == want, (elem_id, count)
+    for elem_id in ("dalle-scrub", "dalle-variations-scrub"):  # (their alt texts number the steps: scrub checks it)
+        page.locator(f"#{elem_id}").scroll_into_view_if_needed()
+        settle(page)
+        scrub(page, elem_id, None, count=OPENING[elem_id])
+
+
 def test_denoising_scrubber_and_its_play_button(page):
     """After Generate: a frame per sampling step, the top row of each the package's x_t for that step; Play walks
     through the steps by itself, still without a request."""
-    page.get_by_role("tab", name="What came next").click()
+    open_what_came_next(page)
     page.locator("#dalle-prompt textarea").fill("a photo of a dark sneaker")
     page.locator("#dalle-seed input").fill("4")
     fill_and_wait(page, "#dalle-run", "dalle-scrub")
@@ -141,7 +167,7 @@ def test_denoising_scrubber_and_its_play_button(page):
 
 
 def test_guidance_sweep_scrubber(page):
-    page.get_by_role("tab", name="What came next").click()
+    open_what_came_next(page)
     page.locator("#dalle-seed input").fill("6")  # not the opening example's seed: a new value, new frames
     fill_and_wait(page, "#dalle-sweep", "dalle-sweep-scrub")
     assert painted(page, "dalle-sweep-scrub")[2].startswith("Guidance scale w = 0")

@@ -5,13 +5,14 @@ import base64
 import io
 import json
 
+import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image
 
 from gan_demo import explore
 from ui.common import get_model
-from ui.widgets.explorer import pack_explorer
+from ui.widgets.explorer import OnDemand, pack_explorer
 from ui.widgets.scrubber import pack_frames, scrubber, unpack_frames, walk_frames
 
 
@@ -74,6 +75,24 @@ def test_the_explorer_value_holds_each_grid_points_decode_and_neighbours():
     t = data["near"][0][1][1]  # grid point (0, 1)'s second neighbour: test image 9
     np.testing.assert_array_equal(thumbs[:, t * 28:(t + 1) * 28], images[9])
     assert data["near_classes"][t] == "odd"
+
+
+def test_an_explorer_on_demand_is_sent_once_per_dataset_and_refilled_only_while_open():
+    made = []
+
+    def make(dataset: str) -> str:
+        made.append(dataset)
+        return f"the {dataset} explorer"
+
+    with gr.Blocks():
+        dataset = gr.Radio(["fashion", "mnist"], value="fashion")
+        shown = OnDemand(dataset, "demo-explorer", "The map", "Explore the map", make)
+    assert not shown.widget.value and not shown.accordion.open and made == []  # nothing with the page
+    assert shown._fill("fashion", None) == ("the fashion explorer", "fashion", True)  # opened: sent
+    assert shown._fill("fashion", "fashion") == (gr.skip(), gr.skip(), True)  # opened again: not sent again
+    assert shown._refill("mnist", False, None) == (gr.skip(), gr.skip())  # a switch while closed: stays empty
+    assert shown._refill("mnist", True, None) == ("the mnist explorer", "mnist")  # while open: the new map
+    assert made == ["fashion", "mnist"]
 
 
 def test_grid_neighbours_are_the_nearest_test_images_on_the_map():

@@ -28,7 +28,7 @@ from ui.components import (
     slider,
 )
 from ui.tabs import latent, vae
-from ui.widgets.explorer import autoencoder_explorer, empty_on_switch, explorer, refill
+from ui.widgets.explorer import OnDemand, autoencoder_explorer
 from ui.widgets.scrubber import scrubber, walk_frames
 
 EXPLAIN = r"""
@@ -190,8 +190,8 @@ def build(dataset: gr.Radio) -> None:
                             alt_text=map_alt(paths[0], noise.value, start))
         manifold_image = picture("Decoded manifold: what the decoder draws across the map", "ae-manifold",
                                  value=shown[1], alt_text=manifold_alt(paths[0], noise.value, start))
-    map_explorer = explorer("ae-explorer", "The autoencoder's latent map: what the decoder draws at each point",
-                            initial(autoencoder_explorer, start))
+    map_explorer = OnDemand(dataset, "ae-explorer", "The autoencoder's latent map: what the decoder draws at each point",
+                            "Explore the autoencoder's latent map: point at it, see the decode", autoencoder_explorer)
     gr.Markdown("### Walk from one image to another")
     choices = [(caption, path) for path, caption in example_gallery(start)]
     with gr.Row():
@@ -216,11 +216,10 @@ def build(dataset: gr.Radio) -> None:
     switched = _refresh(dataset.change(on_dataset, [dataset], [gallery, image, pick_a, pick_b, image_a, image_b],
                                         api_visibility="private"),
                         inputs, outputs, vae_outputs)
-    refill(switched, dataset, map_explorer, vae_outputs[3])
+    vae_outputs[3].refill_after(map_explorer.refill_after(switched))
     pick_a.input(example_image, pick_a, image_a, api_visibility="private")
     pick_b.input(example_image, pick_b, image_b, api_visibility="private")
     walk_inputs = [image_a, image_b, frames, dataset]
     described(interp_btn.click(interpolate_ae, walk_inputs, [strip, gif, walk], api_name="interpolate_ae"),
               walk_inputs, walk_alt, strip, gif)
     clear_on_switch(dataset, strip, gif, walk)
-    empty_on_switch(dataset, map_explorer)

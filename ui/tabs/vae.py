@@ -24,7 +24,7 @@ from ui.components import (
     seed_input,
     slider,
 )
-from ui.widgets.explorer import empty_on_switch, explorer, vae_explorer
+from ui.widgets.explorer import OnDemand, vae_explorer
 
 EXPLAIN = r"""
 ### Autoencoder vs VAE: from compressing to generating
@@ -123,9 +123,10 @@ def traverse_alt(image, rank, span, frames, dataset) -> str:
             f"from -{span:g} to +{span:g}")
 
 
-def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.Component]:
+def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list:
     """Lay out the part under the autoencoder's, opening on the results for the image file ``shown`` (the input's
-    starting value); returns the outputs that follow the input image (ELBO, maps), then the VAE's map explorer."""
+    starting value); returns the outputs that follow the input image (ELBO, maps), then the VAE's map explorer
+    (an :class:`OnDemand`, refilled after a switch of dataset)."""
     explanation(EXPLAIN)
     with gr.Row():
         seed = seed_input("Seed of the codes", 0, "vae-seed")
@@ -139,8 +140,8 @@ def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.
     with gr.Row():
         ae_map = picture("Autoencoder: latent map of the test images", "vae-ae-map", value=maps[0])
         vae_map = picture("VAE: latent map of the test images (posterior means)", "vae-map", value=maps[1])
-    map_explorer = explorer("vae-explorer", "The VAE's latent map: what the decoder draws at each point",
-                            initial(vae_explorer, start))
+    map_explorer = OnDemand(dataset, "vae-explorer", "The VAE's latent map: what the decoder draws at each point",
+                            "Explore the VAE's latent map: point at it, see the decode", vae_explorer)
     gr.Markdown("**Latent traversal**: keep the input's code and sweep one axis. Axis 1 is the one the VAE uses "
                 "most (largest average KL over test images); axes it does not use change nothing.")
     with gr.Row():
@@ -160,5 +161,4 @@ def build(dataset: gr.Radio, image: gr.Image, shown: str) -> list[gr.components.
     swept = [image, rank, span, frames, dataset]
     described(go.click(traverse, swept, [strip, gif], api_name="vae_traverse"), swept, traverse_alt, strip, gif)
     clear_on_switch(dataset, strip, gif)
-    empty_on_switch(dataset, map_explorer)
     return [elbo, ae_map, vae_map, map_explorer]

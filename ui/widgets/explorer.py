@@ -1,12 +1,15 @@
 """The latent map explorer: point at the map, see at once what the decoder draws there; click for the nearest test
 images. Everything is computed once per model and dataset and sent with the widget's value; the page swaps cells of
 two sprite sheets (``explorer.js``), with no request to the server.
+
+An explorer's value is about 0.5 MB, so the page does not open with it: each explorer sits in a closed accordion and
+its value is sent when the accordion is first opened (:class:`OnDemand`).
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -17,12 +20,12 @@ from gan_demo.data import DATASETS, load_split
 from gan_demo.images import grid
 from ui.common import check_dataset, get_model
 
-from .scrubber import attribute_text, data_url
+from .scrubber import attribute_text, data_url, script
 
 SIZE = 16  # decodes per side of the grid the pointer moves over (20 cost the page 0.3 MB more per explorer)
 NEIGHBOURS = 3  # test images shown for a clicked point
 THUMB_COLUMNS = 32  # test images per row of their sprite sheet
-JS = (Path(__file__).with_name("explorer.js")).read_text()
+JS = script("explorer.js")
 
 CSS = """
 .explorer { display: flex; gap: 1rem; flex-wrap: wrap; align-items: flex-start; }
@@ -91,16 +94,40 @@ def vae_explorer(dataset: str) -> str:
     return map_explorer("vae", check_dataset(dataset))
 
 
-def empty_on_switch(dataset: gr.Radio, widget: gr.HTML) -> None:
-    """The other dataset empties ``widget`` at once: it shows this dataset's model (see ``refill``)."""
-    dataset.change(lambda: None, None, widget, api_visibility="private")
+class OnDemand:
+    """An explorer in a closed accordion, laid out where it is made, and filled when the accordion is opened, not
+    with the page: each explorer's value (about 0.5 MB) would otherwise be in every visit's first download.
 
+    Two per-session states: the dataset whose explorer the page holds (opening it again sends nothing) and whether
+    the accordion is open. A switch of dataset empties the explorer at once; :meth:`refill_after` fills it again for
+    the new dataset, only if it is open."""
 
-def refill(event, dataset: gr.Radio, autoencoder: gr.HTML, vae: gr.HTML) -> None:
-    """After ``event`` (the switch's latent maps, drawn: the explorers start from the same cached map, so it is not
-    drawn twice at once), both explorers for the new dataset."""
-    (event.then(autoencoder_explorer, dataset, autoencoder, api_visibility="private")
-          .then(vae_explorer, dataset, vae, api_visibility="private"))
+    def __init__(self, dataset: gr.Radio, elem_id: str, title: str, label: str, make: Callable[[str], str]):
+        with gr.Accordion(label, open=False, elem_id=f"{elem_id}-accordion") as self.accordion:
+            self.widget = explorer(elem_id, title)
+        self.dataset, self.make = dataset, make
+        self.held = gr.State(None)  # the dataset of the explorer the page holds, None when empty
+        self.opened = gr.State(False)
+        self.accordion.expand(self._fill, [dataset, self.held], [self.widget, self.held, self.opened],
+                              api_visibility="private")
+        self.accordion.collapse(lambda: False, None, self.opened, api_visibility="private")
+        dataset.change(lambda: (None, None), None, [self.widget, self.held], api_visibility="private")
+
+    def refill_after(self, event):
+        """After ``event`` (the switch's latent maps, drawn: an explorer starts from the same cached map, so it is
+        not drawn twice at once), the explorer for the new dataset if the accordion is open; the new event."""
+        return event.then(self._refill, [self.dataset, self.opened, self.held], [self.widget, self.held],
+                          api_visibility="private")
+
+    def _fill(self, dataset: str, held: str | None):
+        if held == dataset:  # already on the page: nothing to send again
+            return gr.skip(), gr.skip(), True
+        return self.make(dataset), dataset, True
+
+    def _refill(self, dataset: str, opened: bool, held: str | None):
+        if not opened or held == dataset:
+            return gr.skip(), gr.skip()
+        return self.make(dataset), dataset
 
 
 def explorer(elem_id: str, title: str, value: str | None = None) -> gr.HTML:

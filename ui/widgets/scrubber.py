@@ -18,8 +18,16 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+
+def script(name: str) -> str:
+    """The widget script ``name`` (beside this file) as the page gets it: without its comment lines, which would
+    travel in the page's config once per widget (7 scrubbers: 5 kB)."""
+    lines = (Path(__file__).with_name(name)).read_text().splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("//"))
+
+
 MAX_BYTES = 2_000_000  # one widget's value at most: frames beyond it are thinned, evenly, and the caption says so
-JS = (Path(__file__).with_name("scrubber.js")).read_text()
+JS = script("scrubber.js")
 
 CSS = """
 .scrub-frames { flex: 0 1 var(--scrub-width); min-height: 2rem; display: grid; }

@@ -43,7 +43,8 @@ from .texts import EXPLAIN, comparison_table, known_words, self_checks, tuned_sc
 CONCURRENCY = "diffusion"  # the sampling events share one queue slot per worker: others keep being served
 
 
-def build(dataset: gr.Radio) -> None:
+def build(dataset: gr.Radio, tab: gr.Tab) -> None:
+    """Lay out the tab (``tab``, whose first opening fills the opening example's scrubbers) and wire its events."""
     start = dataset.value
     explanation(EXPLAIN.replace("{tuned}", tuned_scales()).replace("{redraws}", self_checks()))
     gr.Image(pipeline_diagram(), label="DALL-E 2's pipeline, as built here", show_label=True, interactive=False,
@@ -75,7 +76,8 @@ def build(dataset: gr.Radio) -> None:
         story = picture("The first image's denoising, every few steps", "dalle-story", titled=True,
                         value=shown.get("story"), alt_text=opening)
         gif = animation("dalle-gif", value=shown.get("gif"))
-    frames = scrubber("dalle-scrub", "Sampling step", value=shown.get("frames"), width="672px",
+    opening = {"frames": shown.get("frames")}  # sent when the tab is first opened (see opening_frames below)
+    frames = scrubber("dalle-scrub", "Sampling step", width="672px",
                       note="Every step of every image: x_t above, the predicted x_0 below. Arrow keys step through.")
     made = Outputs(gallery=gallery, live=live, story=story, gif=gif, status=status, frames=frames)  # API order
 
@@ -91,7 +93,8 @@ def build(dataset: gr.Radio) -> None:
                           value=shown.get("image"), alt_text=sweep_alt(sweep_prompt.value, sweep_n.value, seed.value,
                                                                        steps.value, sweep_scales.value, start))
     sweep_table = gr.Markdown(shown.get("table"), elem_id="dalle-sweep-table")
-    sweep_frames = scrubber("dalle-sweep-scrub", "Guidance scale", value=shown.get("frames"), width="672px")
+    opening["sweep_frames"] = shown.get("frames")
+    sweep_frames = scrubber("dalle-sweep-scrub", "Guidance scale", width="672px")
     swept = Outputs(image=sweep_image, table=sweep_table, frames=sweep_frames)
 
     gr.Markdown("### CLIP: an image against prompts, and prompts against images")
@@ -122,7 +125,8 @@ def build(dataset: gr.Radio) -> None:
     varied = gr.Gallery(shown[0],
                         label="Variations, with the classifier's verdict", columns=8, height="auto", format="png",
                         allow_preview=False, elem_id="dalle-varied")
-    varied_frames = scrubber("dalle-variations-scrub", "Sampling step", value=shown[1], width="672px",
+    opening["varied_frames"] = shown[1]
+    varied_frames = scrubber("dalle-variations-scrub", "Sampling step", width="672px",
                              note="The variations' denoising: x_t above, the predicted x_0 below.")
 
     gr.Markdown("### GANs vs diffusion, on the same class")
@@ -168,3 +172,23 @@ def build(dataset: gr.Radio) -> None:
                    api_visibility="private").success(**new_image)
     clear_on_switch(dataset, gallery, live, story, gif, frames, sweep_image, sweep_table, sweep_frames, found,
                     versus_image)
+    opening_frames(tab, dataset, Outputs(frames=frames, sweep_frames=sweep_frames, varied_frames=varied_frames),
+                   opening)
+
+
+def opening_frames(tab: gr.Tab, dataset: gr.Radio, scrubbers: Outputs, opening: dict) -> None:
+    """The opening examples' frames (denoising 0.32 MB, guidance sweep 0.02 MB, variations 0.35 MB), sent when the
+    tab is first opened rather than with the page, which every visitor downloads whether or not they come to this
+    tab. On that first
+    opening, not after a run: the tab shows the examples' galleries and pictures, and a learner expects the sliders
+    under them to scrub those. Not after the dataset has changed: the switch emptied the examples' results."""
+    pending = gr.State(True)  # this session has not opened the tab yet, and the examples are still shown
+
+    def fill(waiting: bool, data: str) -> dict:
+        if not waiting or data != dataset.value:
+            return {pending: False}
+        return {**scrubbers.fill(opening), pending: False}
+
+    tab.select(fill, [pending, dataset], [*scrubbers.components(), pending], api_visibility="private",
+               show_progress="hidden")
+    dataset.change(lambda: False, None, pending, api_visibility="private")
