@@ -140,7 +140,8 @@ def latency(events: int, only: list[str] | None = None) -> dict:
                     page.wait_for_function("document.getElementById('dalle-scrub')?.dataset.frame !== undefined",
                                            timeout=180_000)
                 if button:  # its value must change to be painted again: the frames of new inputs, data-frame unset
-                    page.evaluate(f"document.getElementById('{elem_id}').removeAttribute('data-{attribute}')")
+                    page.evaluate(f"document.getElementById('{elem_id}')?.removeAttribute('data-{attribute}')")  # a closed
+                    # accordion's explorer is not on the page yet
                     if tab == "What came next":  # not the opening examples' seed
                         page.locator("#dalle-seed input").fill("7")
                     if elem_id == "live-replay":
