@@ -20,7 +20,7 @@ train() { # name, then flags; CPU time per run goes to runs/times.txt, the outpu
   train gan-mnist --steps 6000 --width 64 --batch-size 128 --mbstd-group 4
   train vae-mnist --steps 4000 --latent-dim 8
   # the latent flows learn the codes of the autoencoder and VAE trained before them in this lane (copied in)
-  train latent-ae-mnist --steps 8000
+  train latent-ae-mnist --steps 16000 --width 384
   train latent-vae-mnist --steps 8000
   train clip-fashion --steps 3000
   # the text-to-image pipeline copies (and freezes) the CLIP trained just before it
