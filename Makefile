@@ -21,13 +21,13 @@ test: setup-test
 	$(PYTEST) -m "$(FAST_TIER)" $(PYTEST_ARGS)
 
 # every test, on $(WORKERS) pytest-xdist workers at once: one worker's waits (servers, the browser) overlap the other's
-# compute. The longest tests go first, one at a time from a shared queue (tests/conftest.py orders them; loadgroup
-# keeps the tests of one module-scoped fixture together), so the workers finish together. No test asserts a timing,
-# so none needs the machine to itself.
-WORKERS ?= 2
+# compute. The longest tests go first, one at a time from a shared queue (tests/conftest.py orders them), so the
+# workers finish together. Three workers on two cores: the browser tests and servers wait on each other often
+# enough that a third keeps both cores busy. No test asserts a wall-clock timing, so none needs the machine to itself.
+WORKERS ?= 3
 test-all: setup-test
 	$(VENV)/bin/ruff check .
-	$(PYTEST) -n $(WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
+	$(PYTEST) -n $(WORKERS) --dist load --maxschedchunk 1 $(PYTEST_ARGS)
 
 setup: system-deps $(VENV)/.installed-app
 setup-test: system-deps-test $(VENV)/.installed-test

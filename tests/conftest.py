@@ -49,20 +49,12 @@ def _order(item: pytest.Item) -> int:
     return 0 if "slow" in names and "browser" not in names else 1 if names & set(TIER_MARKERS) else 2
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test-all`): the longest tests first, so the two workers end together on short
-    ones instead of one finishing a 4-minute test alone; and the tests that share a module-scoped fixture (the
-    quick benchmark's run, a password-protected server) in one group, so `--dist loadgroup` gives them to one
-    worker and the fixture is made once. A plain run keeps the files' order."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return
-    for item in items:
-        defs = getattr(item, "_fixtureinfo", None)
-        shared = defs and any(d.scope == "module" for ds in defs.name2fixturedefs.values() for d in ds)
-        if shared and not any(item.iter_markers("xdist_group")):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-    items.sort(key=_order)  # stable: within a tier, the files' order
+    """Under pytest-xdist (`make test-all`): the longest tests first, handed out one at a time (`--dist load
+    --maxschedchunk 1`), so the workers end together on short ones instead of one finishing a 4-minute test alone.
+    A plain run keeps the files' order."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=_order)  # stable: within a tier, the files' order
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -18,17 +18,13 @@ def positive(x) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x) and x > 0
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory) -> tuple[dict, str]:
-    out = tmp_path_factory.mktemp("bench")
-    done = subprocess.run([sys.executable, "scripts/benchmark.py", "--quick", "--out-dir", str(out)], cwd=ROOT,
+def test_quick_run_writes_every_section_as_json_and_markdown_without_machine_paths(tmp_path):
+    """One test for one run (a module fixture shared by two tests ran twice when pytest-xdist gave them to two
+    workers)."""
+    done = subprocess.run([sys.executable, "scripts/benchmark.py", "--quick", "--out-dir", str(tmp_path)], cwd=ROOT,
                           timeout=600, capture_output=True, text=True)
     assert done.returncode == 0, f"benchmark.py --quick failed ({done.returncode}):\n{done.stderr[-3000:]}"
-    return json.loads((out / "results.json").read_text()), (out / "results.md").read_text()
-
-
-def test_json_has_every_section(results):
-    r, _ = results
+    r, md = json.loads((tmp_path / "results.json").read_text()), (tmp_path / "results.md").read_text()
     assert r["mode"] == "quick" and r["command"] == "python scripts/benchmark.py --quick"
     assert r["machine"]["cpu"] and r["machine"]["cores"] >= 1 and r["machine"]["torch"]
     actions = [s["action"] for s in r["server_time"]]
@@ -43,10 +39,6 @@ def test_json_has_every_section(results):
     assert [t["mode"] for t in r["training"]] == ["2-D (ring, MLP)", "images (MNIST, MLP)", "images (MNIST, DCGAN)"]
     assert all(positive(t["bare_steps_per_s"]) and positive(t["app_steps_per_s"]) for t in r["training"])
     assert 0 < r["cold_start"]["listening_s"] <= r["cold_start"]["first_answer_s"]
-
-
-def test_markdown_has_the_tables_and_no_machine_paths(results):
-    r, md = results
     for heading in ("Server time against the bare forward pass", "End-to-end latency", "Live training", "Cold start"):
         assert heading in md
     assert r["machine"]["cpu"] in md and "python scripts/benchmark.py --quick" in md

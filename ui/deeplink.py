@@ -214,11 +214,13 @@ FULL_URL = """(query) => { const url = location.origin + location.pathname + que
     return url; }"""
 # Waits until no event is running: a dataset from the link reloads every tab (the class menus and prompts go back
 # to the new dataset's defaults), and a setting applied before that would be overwritten. Gradio shows a status
-# tracker (.wrap, without .hide) on every output while its event runs.
+# tracker (.wrap, without .hide) on every output while its event runs; between two chained events (or while one
+# waits in a busy server's queue) there is a moment with none, so the page must stay quiet for half a second.
 SETTLE = """async () => { const pause = ms => new Promise(done => setTimeout(done, ms));
     const busy = () => [...document.querySelectorAll('.wrap')].some(w => !w.classList.contains('hide')
         && (w.classList.contains('default') || w.classList.contains('translucent')));
-    await pause(150); for (let i = 0; i < 600 && busy(); i++) await pause(100); return []; }"""
+    await pause(150); let quiet = 0;
+    for (let i = 0; i < 600 && quiet < 5; i++) { quiet = busy() ? 0 : quiet + 1; await pause(100); } return []; }"""
 PROJECTOR = "(on) => { document.documentElement.classList.toggle('projector', !!on); return []; }"
 
 
