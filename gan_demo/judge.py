@@ -15,10 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from .evaluation.context import CONFIDENT  # the confidence the model cards count as a sure verdict
 from .sampling import sample
 
 ROUND_SIZE = 8
-CONFIDENT = 0.9  # the classifier's confidence the model cards count as a sure verdict
 
 
 @dataclass(frozen=True)

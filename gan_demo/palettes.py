@@ -16,7 +16,3 @@ D_RAMP = ((94, 60, 153), (178, 171, 210), (247, 247, 247), (253, 184, 99), (230,
 # written on the map, at the middle of its points.
 CLASS_COLORS = ("#332288", "#88ccee", "#44aa99", "#117733", "#999933", "#ddcc77", "#cc6677", "#882255", "#aa4499",
                 "#bbbbbb")
-
-
-def hex_to_rgb(color: str) -> tuple[int, int, int]:
-    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
