@@ -40,11 +40,21 @@ def tail(frames, share: float = 0.2):
     (dict(sampling_steps=float("nan")), ["sampling_steps=nan", "between 1 and 200"]),
     (dict(seed=-1), ["seed=-1", "2147483647"]),
     (dict(seed=True), ["seed=True", "whole number"]),
+    (dict(sampler="rk4"), ["sampler='rk4'", "ancestral, euler, heun"]),
+    (dict(objective="ddpm", sampler="heun"), ["sampler='heun'", "ddpm samples with one of ancestral"]),
 ])
 def test_bad_settings_name_the_value_and_what_is_allowed(change, words):
     with pytest.raises(ValueError) as err:
         dl.DiffusionSettings(**change)
     assert all(w in str(err.value) for w in words), str(err.value)
+
+
+def test_the_sampler_defaults_to_the_objectives_first_and_heun_costs_two_evaluations_a_step():
+    assert dl.DiffusionSettings().sampler == "euler" and dl.DiffusionSettings(objective="ddpm").sampler == "ancestral"
+    euler, heun = (list(dl.stream(dl.DiffusionSettings(steps=20, sampling_steps=4, sampler=s), frame_seconds=0.0))
+                   for s in ("euler", "heun"))
+    assert euler[-1].evaluations == 4 and heun[-1].evaluations == 8
+    assert not np.array_equal(euler[-1].trajectories, heun[-1].trajectories)
 
 
 def test_a_slider_sends_floats_and_gets_whole_numbers():

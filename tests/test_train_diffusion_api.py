@@ -55,6 +55,8 @@ def test_stop_ends_the_run_at_its_next_frame_with_the_csv(tab):
 def test_handler_turns_a_bad_setting_into_a_gr_error(tab):
     with pytest.raises(gr.Error, match="objective='gan' is not allowed: choose one of flow-matching, ddpm"):
         next(tab.train_diffusion(**{**SHORT, "objective": "gan"}))
+    with pytest.raises(gr.Error, match="sampler='heun' is not allowed: ddpm samples with one of ancestral"):
+        next(tab.train_diffusion(**{**SHORT, "objective": "ddpm", "sampler": "heun"}))
     with pytest.raises(gr.Error, match="seconds=600 is not allowed: a number between 5 and 60"):
         next(tab.race(seconds=600))
 

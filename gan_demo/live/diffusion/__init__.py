@@ -14,10 +14,10 @@ from .frame import DiffusionFrame
 from .paths import OBJECTIVES
 from .race import FLOW, GAN, RUNS, RaceFrame, race, tail_median
 from .run import field_name, redraw_field, stream
-from .sampler import evaluations, sample
+from .sampler import SAMPLERS, evaluations, sample
 from .settings import DATASETS, MAX_SAMPLING_STEPS, MAX_STEPS, SEED_MAX, DiffusionSettings
 
-__all__ = ["DATASETS", "FLOW", "GAN", "MAX_SAMPLING_STEPS", "MAX_STEPS", "OBJECTIVES", "RUNS", "SEED_MAX",
+__all__ = ["DATASETS", "FLOW", "GAN", "MAX_SAMPLING_STEPS", "MAX_STEPS", "OBJECTIVES", "RUNS", "SAMPLERS", "SEED_MAX",
            "DiffusionFrame",
            "DiffusionSettings", "RaceFrame", "evaluations", "field_name", "history_csv", "race", "redraw_field",
            "sample", "stream", "tail_median"]

@@ -67,7 +67,8 @@ def sample_path(s: DiffusionSettings, model: torch.nn.Module, noise: torch.Tenso
     """The fixed noise's paths (steps + 1, N, 2) on the CPU; DDPM's step noise is seeded the same every frame."""
     device = next(model.parameters()).device
     generator = torch.Generator().manual_seed(s.seed + 4)
-    return sampler.sample(s.objective, model, noise.to(device), s.sampling_steps, generator=generator).cpu()
+    return sampler.sample(s.objective, model, noise.to(device), s.sampling_steps, sampler=s.sampler,
+                          generator=generator).cpu()
 
 
 class DiffusionRun:
@@ -84,7 +85,7 @@ class DiffusionRun:
         self.views = ToyViews(self.dist, settings.seed)  # the GAN run's JSD estimate, its floor and its real points
         self.noise = fixed_noise(settings.seed)
         self.view_time = view_time if callable(view_time) else (lambda: float(view_time))
-        self.evaluations = sampler.evaluations(settings.objective, settings.sampling_steps)
+        self.evaluations = sampler.evaluations(settings.objective, settings.sampling_steps, settings.sampler)
         self.step, self.last_step = 0, settings.steps
         self.pacer, self.started = Pacer(frame_seconds), time.monotonic()
         self.max_seconds = default_max_seconds() if max_seconds is None else max_seconds

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from ..settings import DATASETS as MODE_DATASETS
 from ..settings import _bad, _number, _one_of, is_drawn
 from .paths import OBJECTIVES
+from .sampler import SAMPLERS
 
 MAX_STEPS = 10_000
 MAX_SAMPLING_STEPS = 200
@@ -22,17 +23,23 @@ HIDDEN, LAYERS, BATCH_SIZE, LR = 128, 3, 512, 2e-3
 
 @dataclass
 class DiffusionSettings:
-    """One run: which data, which objective, how long to train, how many steps one sample takes, the seed."""
+    """One run: which data, which objective, how long to train, how many steps one sample takes, the seed, and the
+    sampler (None: the objective's first, Euler for flow matching; Heun is flow matching's other)."""
 
     dataset: str = "ring"
     objective: str = "flow-matching"
     steps: int = 2000
     sampling_steps: int = 32
     seed: int = 0
+    sampler: str | None = None
 
     def __post_init__(self):
         for f in fields(self):  # in the API's order, so the first bad value is the one reported
             setattr(self, f.name, check(f.name, getattr(self, f.name)))
+        if self.sampler is None:
+            self.sampler = SAMPLERS[self.objective][0]
+        elif self.sampler not in SAMPLERS[self.objective]:
+            raise _bad("sampler", self.sampler, f"{self.objective} samples with " + _one_of(SAMPLERS[self.objective]))
 
 
 def whole(name: str, value, low: int, high: int) -> int:
@@ -47,6 +54,11 @@ def check(name: str, value):
         if value not in DATASETS and not is_drawn(value):
             raise _bad(name, value, "choose a 2-D dataset, " + _one_of(DATASETS) + " or a registered drawing "
                        "(drawn-...)")
+        return value
+    if name == "sampler":
+        samplers = sorted({s for names in SAMPLERS.values() for s in names})
+        if value is not None and value not in samplers:
+            raise _bad(name, value, "choose " + _one_of(samplers))
         return value
     if name == "objective":
         if value not in OBJECTIVES:

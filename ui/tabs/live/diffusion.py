@@ -47,7 +47,11 @@ RACE_EXPLAIN = ("**Side by side.** Trains the Balanced GAN and a flow-matching r
                 "same wall time each (they take turns on one CPU thread; each run's clock counts only its own "
                 "turns) and plots both runs' JSD and modes covered against that time.")
 OBJECTIVE_CHOICES = [("Flow matching", "flow-matching"), ("DDPM (noise prediction)", "ddpm")]
-CONTROL_NAMES = ("dataset", "objective", "steps", "sampling_steps", "seed")  # /train_diffusion's arguments
+SAMPLER_CHOICES = [("the objective's own: Euler, or DDPM's ancestral step", "default"),
+                   ("Euler (flow matching; 1 evaluation a step)", "euler"),
+                   ("Heun (flow matching; 2 a step, second order)", "heun"),
+                   ("ancestral (DDPM; 1 a step)", "ancestral")]
+CONTROL_NAMES = ("dataset", "objective", "steps", "sampling_steps", "seed", "sampler")  # /train_diffusion's arguments
 RACE_SECONDS = (5, 60)
 
 # Stop requests of the runs in progress, and the time t each session's slider asks the field picture for, by
@@ -136,6 +140,8 @@ def controls() -> dict[str, gr.components.Component]:
                                         label="sampling_steps", info="Steps (network calls) per sample.")
         c["seed"] = gr.Number(d.seed, precision=0, label="seed", minimum=0, maximum=dl.SEED_MAX,
                               info="Same seed, same run.")
+        c["sampler"] = gr.Radio(SAMPLER_CHOICES, value="default", label="sampler",
+                                info="How a sample is carried from noise to data.")
     for component in c.values():
         guarded(component)
     return c
@@ -196,6 +202,7 @@ def build() -> DiffusionTab:
     train.click(tab.train_diffusion, [c[n] for n in CONTROL_NAMES], out.components(),
                 api_name="train_diffusion", show_progress_on=[out.status], **limits)
     stop.click(tab.request_stop, None, None, api_visibility="private")
+    c["objective"].change(lambda: "default", None, c["sampler"], api_visibility="private")
     view_time.change(tab.redraw, [view_time, out.run], out.field, api_visibility="private")
     race.click(tab.race, [c["dataset"], seconds, c["sampling_steps"], c["seed"]], race_out.components(),
                api_name="race_gan_flow", show_progress_on=[race_out.status], **limits)
@@ -211,13 +218,14 @@ class DiffusionTab:
     view_time: gr.Slider
 
     def train_diffusion(self, dataset="ring", objective="flow-matching", steps=2000, sampling_steps=32, seed=0,
-                        progress=gr.Progress(), request: gr.Request = None):
+                        sampler="default", progress=gr.Progress(), request: gr.Request = None):
         """Train a small denoiser from scratch on 2-D data with flow matching or DDPM, streaming its loss, the
         JSD and modes covered (measured as for the GAN), the learned field at t and sample paths; the last
         yield has the CSV (step, loss, jsd, modes)."""
         with as_gr_error():
             settings = dl.DiffusionSettings(dataset=dataset, objective=objective, steps=steps,
-                                            sampling_steps=sampling_steps, seed=seed)
+                                            sampling_steps=sampling_steps, seed=seed,
+                                            sampler=None if sampler == "default" else sampler)
         session = request.session_hash if request else None
         stop = threading.Event()
         if session:
