@@ -52,6 +52,16 @@ def test_stop_ends_the_run_at_its_next_frame_with_the_csv(tab):
     assert "stop-test" not in tab_module._STOPS
 
 
+def test_stop_ends_the_race_at_its_next_frame(tab):
+    request = SimpleNamespace(session_hash="race-stop-test")
+    race = tab.race(seconds=60, sampling_steps=4, request=request)
+    next(race)
+    tab.request_stop(request)
+    rest = list(race)
+    assert len(rest) == 1 and "Stopped after" in rest[0][tab.race_outputs.status]
+    assert "race-stop-test" not in tab_module._STOPS
+
+
 def test_handler_turns_a_bad_setting_into_a_gr_error(tab):
     with pytest.raises(gr.Error, match="objective='gan' is not allowed: choose one of flow-matching, ddpm"):
         next(tab.train_diffusion(**{**SHORT, "objective": "gan"}))

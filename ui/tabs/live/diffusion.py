@@ -196,6 +196,7 @@ def build() -> DiffusionTab:
         seconds = guarded(gr.Slider(*RACE_SECONDS, value=20, step=1, label="seconds", elem_id="race-seconds",
                                     info="Wall time of each run."))
         race = gr.Button("Train the GAN and the flow side by side", elem_id="race-start")
+        race_stop = gr.Button("Stop", variant="stop", elem_id="race-stop")
     race_out = race_results()
     tab = DiffusionTab(c, out, race_out, view_time)
     limits = dict(concurrency_limit=train_concurrency(), concurrency_id="live_training")
@@ -206,6 +207,7 @@ def build() -> DiffusionTab:
     view_time.change(tab.redraw, [view_time, out.run], out.field, api_visibility="private")
     race.click(tab.race, [c["dataset"], seconds, c["sampling_steps"], c["seed"]], race_out.components(),
                api_name="race_gan_flow", show_progress_on=[race_out.status], **limits)
+    race_stop.click(tab.request_stop, None, None, api_visibility="private")
     return tab
 
 
@@ -275,22 +277,39 @@ class DiffusionTab:
             return gr.update()
         return dl.redraw_field(dl.DiffusionSettings(**run["settings"]), run["state"], float(t))
 
-    def race(self, dataset="ring", seconds=20, sampling_steps=32, seed=0, progress=gr.Progress()):
+    def race(self, dataset="ring", seconds=20, sampling_steps=32, seed=0, progress=gr.Progress(),
+             request: gr.Request = None):
         """Train the Balanced GAN and a flow-matching run on the same data for the same wall time each and
-        stream both runs' JSD and modes covered against their own wall time, and the cost of one sample."""
+        stream both runs' JSD and modes covered against their own wall time, and the cost of one sample. Stop ends
+        it at its next frame, the figures so far kept."""
         with as_gr_error():
             settings = dl.DiffusionSettings(dataset=dataset, sampling_steps=sampling_steps, seed=seed)
         low, high = RACE_SECONDS
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not low <= seconds <= high:
             raise gr.Error(f"seconds={seconds!r} is not allowed: a number between {low} and {high}.")
-        for frame in dl.race(settings.dataset, float(seconds), settings.seed, settings.sampling_steps,
-                             threads=live_threads()):
-            elapsed = min(sum(max((p["seconds"] for p in frame.points if p["run"] == r), default=0.0)
-                              for r in dl.RUNS), 2 * seconds)
-            progress((elapsed, 2 * seconds), desc="racing", unit="s")
-            yield self.race_outputs.fill(status=race_text(frame, seconds), jsd_plot=race_table(frame.points, "jsd"),
-                                         modes_plot=race_table(frame.points, "modes"),
-                                         gan_map=frame.pictures.get(dl.GAN), flow_paths=frame.pictures.get(dl.FLOW))
+        session = request.session_hash if request else None
+        stop = threading.Event()
+        if session:
+            _STOPS[session] = stop
+        try:
+            frames = dl.race(settings.dataset, float(seconds), settings.seed, settings.sampling_steps,
+                             threads=live_threads())
+            for frame in frames:
+                elapsed = min(sum(max((p["seconds"] for p in frame.points if p["run"] == r), default=0.0)
+                                  for r in dl.RUNS), 2 * seconds)
+                progress((elapsed, 2 * seconds), desc="racing", unit="s")
+                status, stopped = race_text(frame, seconds), stop.is_set() and not frame.done
+                if stopped:
+                    frames.close()
+                    status += f"\n\nStopped after {elapsed:.1f} s of the {2 * seconds:g}."
+                yield self.race_outputs.fill(status=status, jsd_plot=race_table(frame.points, "jsd"),
+                                             modes_plot=race_table(frame.points, "modes"),
+                                             gan_map=frame.pictures.get(dl.GAN), flow_paths=frame.pictures.get(dl.FLOW))
+                if stopped:
+                    return
+        finally:
+            if session and _STOPS.get(session) is stop:
+                del _STOPS[session]
 
 
 def export(run: dict) -> str | None:
