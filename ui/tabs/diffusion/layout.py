@@ -22,6 +22,7 @@ from ui.components import (
     slider,
 )
 from ui.diagrams import pipeline_diagram
+from ui.lessons import lesson
 from ui.widgets.scrubber import scrubber
 
 from .alts import denoising_alt, sweep_alt, versus_alt
@@ -47,6 +48,7 @@ def build(dataset: gr.Radio, tab: gr.Tab) -> None:
     """Lay out the tab (``tab``, whose first opening fills the opening example's scrubbers) and wire its events."""
     start = dataset.value
     explanation(EXPLAIN.replace("{tuned}", tuned_scales()).replace("{redraws}", self_checks()))
+    lesson("next", dataset)
     gr.Image(pipeline_diagram(), label="DALL-E 2's pipeline, as built here", show_label=True, interactive=False,
              alt_text="Diagram: prompt, CLIP text encoder, prior, image embedding, diffusion decoder, 28x28 image",
              format="png", elem_id="dalle-diagram", height=260)
