@@ -130,6 +130,7 @@ def _roughness(images: np.ndarray) -> float:
 
 # -- Autoencoder ----------------------------------------------------------------------------------------------
 def ae_random_code(dataset: str, seed: int, load: Load) -> Outcome:
+    """64 codes z ~ N(0, I) decoded by the autoencoder: does the classifier recognise them, of how many classes?"""
     images = explore.decode_random_codes([load(f"autoencoder-{dataset}")], 64, seed)[0]  # (64, 28, 28)
     sure, classes = _recognised(load, dataset, images)
     rough = _roughness(images) / _roughness(load_split(dataset, "test")[0][:64].numpy())
@@ -144,6 +145,7 @@ def ae_random_code(dataset: str, seed: int, load: Load) -> Outcome:
 
 
 def ae_denoise(dataset: str, seed: int, load: Load) -> Outcome:
+    """16 test images from ``seed`` (mod 100) on, with noise 0.3 (explore's fixed noise), rebuilt."""
     clean = load_split(dataset, "test")[0][seed % 100:seed % 100 + 16].numpy()
     made = [explore.reconstruct(load(f"autoencoder-{dataset}"), x, 0.3) for x in clean]
     gain = float(np.mean([r.psnr - r.noisy_psnr for r in made]))
@@ -159,6 +161,8 @@ def ae_denoise(dataset: str, seed: int, load: Load) -> Outcome:
 
 
 def ae_three_ways(dataset: str, seed: int, load: Load) -> Outcome:
+    """The same 64 noise vectors decoded by the autoencoder, the VAE and (after the latent flow) the autoencoder:
+    the Frechet distance of each from real test images."""
     ae, vae = load(f"autoencoder-{dataset}"), load(f"vae-{dataset}")
     as_ae, as_vae = explore.decode_random_codes([ae, vae], 64, seed)
     flowed = prior_hole.codes_of(load(f"latent-ae-{dataset}"), 64, seed, steps=DEFAULT_STEPS,
@@ -175,6 +179,7 @@ def ae_three_ways(dataset: str, seed: int, load: Load) -> Outcome:
 
 # -- GAN ------------------------------------------------------------------------------------------------------
 def gan_copy(dataset: str, seed: int, load: Load) -> Outcome:
+    """8 samples' distance to their nearest training image, against a real test image's."""
     images = sample(load(f"gan-{dataset}"), 8, seed).numpy()
     found = [explore.nearest(dataset, x, 1) for x in images]
     distance = float(np.median([d[0] for _, d in found]))
@@ -191,6 +196,7 @@ def gan_copy(dataset: str, seed: int, load: Load) -> Outcome:
 
 
 def gan_lerp(dataset: str, seed: int, load: Load) -> Outcome:
+    """How long the straight line's midpoint between two noise vectors is, over 64 pairs; its decodes beside slerp's."""
     g = load(f"gan-{dataset}")
     a, b = make_noise(64, g.latent_dim, seed), make_noise(64, g.latent_dim, seed + 1)
     middle = (a + b) / 2
@@ -207,6 +213,7 @@ def gan_lerp(dataset: str, seed: int, load: Load) -> Outcome:
 
 
 def gan_modes(dataset: str, seed: int, load: Load) -> Outcome:
+    """The classes the classifier sees in 200 samples."""
     images = sample(load(f"gan-{dataset}"), 200, seed).numpy()
     labels, _ = _judge(load, dataset, images)
     share = np.bincount(labels, minlength=10) / len(labels)
@@ -225,6 +232,7 @@ ASKED = 7  # Sneaker / 7
 
 
 def cgan_unconditional(dataset: str, seed: int, load: Load) -> Outcome:
+    """The plain GAN's share of class ASKED in 200 samples."""
     images = sample(load(f"gan-{dataset}"), 200, seed).numpy()
     labels, _ = _judge(load, dataset, images)
     share = float((labels == ASKED).mean())
@@ -239,6 +247,7 @@ def cgan_unconditional(dataset: str, seed: int, load: Load) -> Outcome:
 
 
 def cgan_ask(dataset: str, seed: int, load: Load) -> Outcome:
+    """The classifier's agreement with 32 samples of the conditional GAN asked for class ASKED."""
     images = sample(load(f"cgan-{dataset}"), 32, seed, labels=[ASKED] * 32).numpy()
     labels, _ = _judge(load, dataset, images)
     agree = float((labels == ASKED).mean())
@@ -251,6 +260,7 @@ def cgan_ask(dataset: str, seed: int, load: Load) -> Outcome:
 
 
 def cgan_style(dataset: str, seed: int, load: Load) -> Outcome:
+    """Three noise vectors across the ten labels: does the classifier see the asked class in each column?"""
     cells = explore.class_grid(load(f"cgan-{dataset}"), seed, 3)  # (3, K, 28, 28)
     labels, _ = _judge(load, dataset, cells.reshape(-1, 28, 28))
     agree = float((labels.reshape(3, -1) == np.arange(cells.shape[1])).mean())
@@ -265,6 +275,8 @@ def cgan_style(dataset: str, seed: int, load: Load) -> Outcome:
 
 
 # -- Live training (2-D, no shipped models) -------------------------------------------------------------------
+# Steps of each run: 2 to 6 s on one busy CPU core (a live step is ~15 ms on the ring, 28 ms with 5 D steps)
+SETTLE_STEPS, MODES_STEPS, PUSH_STEPS = 400, 300, 40
 def _live(preset: str, steps: int, seed: int, **values):
     from .live import PRESETS, make_settings, stream  # noqa: PLC0415 - the live package is only needed here
 
@@ -283,30 +295,34 @@ def _beside(*pictures: np.ndarray) -> np.ndarray:
 
 
 def live_settle(dataset: str, seed: int, load: Load) -> Outcome:
-    last, records = _live("balanced", 400, seed)
-    tail = records[-len(records) // 5:]
+    """D(x) and D(G(z)) over the first and the last fifth of a short Balanced run on the ring."""
+    last, records = _live("balanced", SETTLE_STEPS, seed)
+    fifth = len(records) // 5
+    tail = records[-fifth:]
     d_real, d_fake = (float(np.mean([r[k] for r in tail])) for k in ("d_real", "d_fake"))
-    head = records[: len(records) // 5]
-    gap_then = float(np.mean([r["d_real"] - r["d_fake"] for r in head]))
+    gap_then = float(np.mean([r["d_real"] - r["d_fake"] for r in records[:fifth]]))
+    trend = "closing in on 1/2" if d_real - d_fake < gap_then else "no closer to 1/2 yet"
     targets = ((1.0, 0.0), (0.5, 0.5), (1.0, 1.0))
     observed = int(np.argmin([np.hypot(d_real - a, d_fake - b) for a, b in targets]))
     return Outcome(dict(d_real=d_real, d_fake=d_fake, gap_start=gap_then), observed,
-                   f"Over the last 80 of 400 steps D(x) = {d_real:.2f} and D(G(z)) = {d_fake:.2f} (the gap was "
-                   f"{gap_then:.2f} over the first 80): closing in on 1/2. Where G matches the data, D cannot do better "
-                   "than a coin; press Start above for the full run.",
-                   last.heatmap, "D(x) over the plane after 400 steps, real points black, generated white rings")
+                   f"Over the last {fifth} of {SETTLE_STEPS} steps D(x) = {d_real:.2f} and D(G(z)) = {d_fake:.2f} (the "
+                   f"gap was {gap_then:.2f} over the first {fifth}): {trend}. Where G matches the data, D cannot do "
+                   "better than a coin; press Start below for the full run.",
+                   last.heatmap, f"D(x) over the plane after {SETTLE_STEPS} steps, real points black, generated white "
+                   "rings")
 
 
 def live_modes(dataset: str, seed: int, load: Load) -> Outcome:
+    """Modes of the ring covered by a Mode collapse GAN and by a flow-matching model after as many steps."""
     from .live import diffusion  # noqa: PLC0415
 
-    gan, _ = _live("mode-collapse", 300, seed)
-    flow = list(diffusion.stream(diffusion.DiffusionSettings(dataset="ring", steps=300, seed=seed),
+    gan, _ = _live("mode-collapse", MODES_STEPS, seed)
+    flow = list(diffusion.stream(diffusion.DiffusionSettings(dataset="ring", steps=MODES_STEPS, seed=seed),
                                  frame_seconds=1e9, max_seconds=1e9))[-1]
     g, f = gan.modes[0], flow.modes[0]
     observed = 2 if g == f == 8 else 0 if g == 8 else 1 if f == 8 else 3
     return Outcome(dict(gan_modes=g, flow_modes=f), observed,
-                   f"After 300 steps each the GAN covers {g} of 8 modes, the flow model {f}. The flow is a regression "
+                   f"After {MODES_STEPS} steps each the GAN covers {g} of 8 modes, the flow model {f}. The flow is a regression "
                    "onto every data point, so nothing rewards it for dropping a mode; a G that outruns its D can pile "
                    "onto the few that fool it.",
                    _beside(gan.heatmap, flow.trajectories),
@@ -314,20 +330,22 @@ def live_modes(dataset: str, seed: int, load: Load) -> Outcome:
 
 
 def live_vanishing(dataset: str, seed: int, load: Load) -> Outcome:
-    runs = {loss: _live("disjoint-supports", 40, seed, g_loss=loss) for loss in ("minimax", "non-saturating")}
+    """G's gradient norm with G started far from the data, with the minimax and the non-saturating loss."""
+    runs = {loss: _live("disjoint-supports", PUSH_STEPS, seed, g_loss=loss) for loss in ("minimax", "non-saturating")}
     push = {loss: float(np.median([r["grad_g"] for r in records])) for loss, (_, records) in runs.items()}
     ratio = push["non-saturating"] / push["minimax"]
     observed = 2 if ratio > 10 else 1 if ratio < 0.1 else 0
     return Outcome(dict(minimax=push["minimax"], non_saturating=push["non-saturating"], ratio=ratio), observed,
-                   f"Median gradient norm over 40 steps: minimax {push['minimax']:.4f}, non-saturating "
+                   f"Median gradient norm over {PUSH_STEPS} steps: minimax {push['minimax']:.4f}, non-saturating "
                    f"{push['non-saturating']:.3f} ({ratio:.0f}x). D rejects the fakes with confidence, where "
                    "log(1 - D) is flat; -log D is steep there, so G still gets a push.",
                    _beside(runs["minimax"][0].heatmap, runs["non-saturating"][0].heatmap),
-                   "D(x) maps after 40 steps: left minimax, right non-saturating")
+                   f"D(x) maps after {PUSH_STEPS} steps: left minimax, right non-saturating")
 
 
 # -- What came next -------------------------------------------------------------------------------------------
 def next_clip(dataset: str, seed: int, load: Load) -> Outcome:
+    """CLIP's zero-shot accuracy on 200 test images (one prompt per class)."""
     images, labels = load_split(dataset, "test")
     start = seed % 100
     x, y = images[start:start + 200], labels[start:start + 200]
@@ -347,6 +365,7 @@ GUIDED = (0.0, 3.0)
 
 
 def next_guidance(dataset: str, seed: int, load: Load) -> Outcome:
+    """The classifier's agreement with 8 images of the class-ASKED prompt at guidance 0 and 3, the same noise."""
     prompt = vocabulary(dataset).class_prompt(ASKED)
     model = load(f"text-{dataset}")
     rows, agree = [], []
@@ -362,6 +381,7 @@ def next_guidance(dataset: str, seed: int, load: Load) -> Outcome:
 
 
 def next_cost(dataset: str, seed: int, load: Load) -> Outcome:
+    """Network evaluations of one image (25 DDIM steps, guidance 2), and milliseconds against the cGAN's."""
     prompt, steps, w = vocabulary(dataset).class_prompt(ASKED), 25, 2.0
     began = time.perf_counter()
     images = to_uint8(text_generate(load(f"text-{dataset}"), [prompt] * 4, seed, steps, w).images).numpy()
@@ -422,11 +442,11 @@ LESSONS = {
               "Ten unrelated images"), 1, "x = G(z, y): y carries the content, z the style", cgan_style),
     )),
     "train": Lesson("train", (
-        Step("D settles", "Train the Balanced GAN on the ring (400 steps). Where do D(x) and D(G(z)) head?",
+        Step("D settles", f"Train the Balanced GAN on the ring ({SETTLE_STEPS} steps). Where do D(x) and D(G(z)) head?",
              ("D(x) to 1, D(G(z)) to 0: D keeps winning", "Both to 1/2: D cannot tell them apart", "Both to 1"), 1,
              "D*(x) = p_r / (p_r + p_g) = 1/2 where p_g = p_r; V(D*, G) = 2 JSD - 2 log 2", live_settle),
         Step("Eight modes", "A GAN whose G learns 5x faster than its D (Mode collapse preset) and a flow-matching "
-             "model, 300 steps each on the ring. Which covers all eight modes?",
+             f"model, {MODES_STEPS} steps each on the ring. Which covers all eight modes?",
              ("The GAN", "The flow model", "Both", "Neither"), 1,
              "flow matching: min E ||v(x_t, t) - (x_1 - x_0)||^2, a regression on every data point", live_modes),
         Step("Vanishing push", "G starts in one spot far from the data. Which loss gives G the larger gradient: "

@@ -15,7 +15,11 @@ def load(name: str):
     return cached_pretrained(name, "cpu")
 
 
-MODEL_STEPS = [(tab, i, dataset) for tab, lesson in lessons.LESSONS.items() if tab != "train"
+# Fashion-MNIST in the fast tier (about 10 s for the twelve); MNIST's and the live tab's short training runs (2 to
+# 6 s each on an idle core, twice that beside other work) in the slow one
+MODEL_STEPS = [pytest.param(tab, i, dataset, id=f"{tab}-{i}-{dataset}",
+                            marks=[pytest.mark.slow] if dataset == "mnist" else [])
+               for tab, lesson in lessons.LESSONS.items() if tab != "train"
                for i in range(len(lesson.steps)) for dataset in ("fashion", "mnist")]
 
 
@@ -28,19 +32,20 @@ def check_outcome(step: lessons.Step, outcome: lessons.Outcome) -> None:
     assert verdict.startswith("**Right.**") and step.math in verdict
 
 
-@pytest.mark.parametrize(("tab", "index", "dataset"), MODEL_STEPS,
-                         ids=[f"{t}-{i}-{d}" for t, i, d in MODEL_STEPS])
+@pytest.mark.parametrize(("tab", "index", "dataset"), MODEL_STEPS)
 def test_each_model_step_s_run_agrees_with_its_answer(tab, index, dataset, one_torch_thread):
     step = lessons.LESSONS[tab].steps[index]
     check_outcome(step, step.run(dataset, 0, load))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(1, len(lessons.LESSONS["train"].steps)))  # 0: the test below
 def test_each_live_step_s_short_run_agrees_with_its_answer(index, one_torch_thread):
     step = lessons.LESSONS["train"].steps[index]
     check_outcome(step, step.run("ring", 0, load))
 
 
+@pytest.mark.slow
 def test_the_balanced_run_s_discriminator_heads_for_one_half(one_torch_thread):
     step = lessons.LESSONS["train"].steps[0]
     outcome = step.run("ring", 0, load)
