@@ -1,14 +1,17 @@
 """Headless Chromium takes the GAN tab's guided lesson: it opens empty in a closed accordion, opening it shows the
 steps, Run without a prediction says to pick one, a picked answer and Run reveal the verdict with the run's own
-figures, and Next, Back and the step list (whose steps already passed are buttons) move between the steps, by mouse or
-keyboard.
+figures (and no serious accessibility violation of the app's own), and Next, Back and the step list (whose steps
+already passed are buttons) move between the steps, by mouse or keyboard.
 
 Screenshots go to artifacts/screenshots/.
 """
 from __future__ import annotations
 
+import tarfile
+
 import pytest
 from conftest import ARTIFACTS
+from test_classroom import AXE, WCAG, _upstream
 
 from gan_demo import lessons
 from ui.common import get_model
@@ -40,6 +43,7 @@ def test_the_gan_lesson_reveals_the_run_s_answer(page):
     assert f"{facts['distance']:.3f}" in reveal.inner_text()  # the figure of the run, as the package measures it
     page.locator("#gan-lesson-picture-0 img").wait_for(timeout=TIMEOUT)
     page.screenshot(path=str(ARTIFACTS / "screenshots" / "lesson_gan_step1.png"))
+    assert not own_accessibility_violations(page, "#gan-lesson")
 
     page.locator("#gan-lesson").get_by_role("button", name="Next").first.focus()  # the keyboard moves on
     page.keyboard.press("Enter")
@@ -53,3 +57,16 @@ def test_the_gan_lesson_reveals_the_run_s_answer(page):
     steps.nth(0).focus()  # a step already passed is a button in the step list: the keyboard goes back to it
     page.keyboard.press("Enter")
     page.locator("#gan-lesson-reveal-0").get_by_text("Right.").wait_for(timeout=TIMEOUT)
+
+
+def own_accessibility_violations(page, selector: str) -> list:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations under ``selector`` that are not inside Gradio's own
+    components (test_classroom's list); none checked without axe-core, which `make setup-test` fetches."""
+    if not AXE.exists():
+        return []
+    with tarfile.open(AXE) as package:
+        page.add_script_tag(content=package.extractfile("package/axe.min.js").read().decode())
+    result = page.evaluate("([s, tags]) => axe.run(document.querySelector(s), {runOnly: {type: 'tag', values: tags},"
+                           " resultTypes: ['violations']})", [selector, WCAG])
+    return [(v["id"], n["target"]) for v in result["violations"] if v["impact"] in ("serious", "critical")
+            for n in v["nodes"] if not _upstream(v["id"], n)]
