@@ -1,7 +1,8 @@
 """Headless Chromium takes the GAN tab's guided lesson: it opens empty in a closed accordion, opening it shows the
 steps, Run without a prediction says to pick one, a picked answer and Run reveal the verdict with the run's own
 figures (and no serious accessibility violation of the app's own), and Next, Back and the step list (whose steps
-already passed are buttons) move between the steps, by mouse or keyboard.
+already passed are buttons) move between the steps, by mouse or keyboard; a switch of dataset clears the
+results.
 
 Screenshots go to artifacts/screenshots/.
 """
@@ -57,6 +58,8 @@ def test_the_gan_lesson_reveals_the_run_s_answer(page):
     steps.nth(0).focus()  # a step already passed is a button in the step list: the keyboard goes back to it
     page.keyboard.press("Enter")
     page.locator("#gan-lesson-reveal-0").get_by_text("Right.").wait_for(timeout=TIMEOUT)
+    page.get_by_role("radio", name="MNIST digits").check()  # the other dataset's models: the result goes
+    page.wait_for_function("() => !document.querySelector('#gan-lesson-reveal-0').innerText.trim()", timeout=TIMEOUT)
 
 
 def own_accessibility_violations(page, selector: str) -> list:

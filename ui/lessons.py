@@ -39,6 +39,7 @@ def _move(to: int):
 
 def _steps(tab: str, dataset: gr.Radio | None) -> None:
     steps = lessons.LESSONS[tab].steps
+    shown_all = []
     with gr.Walkthrough(selected=0, elem_id=f"{tab}-lesson-steps", key=f"{tab}-walk") as walk:
         for i, step in enumerate(steps):
             with gr.Step(step.title, id=i, key=f"{tab}-step-{i}"):
@@ -50,6 +51,7 @@ def _steps(tab: str, dataset: gr.Radio | None) -> None:
                 shown = gr.Image(None, label="What the run shows", interactive=False, format="png", height=260,
                                  key=f"{tab}-shown-{i}", elem_id=f"{tab}-lesson-picture-{i}")
                 said = gr.Markdown(key=f"{tab}-said-{i}", elem_id=f"{tab}-lesson-reveal-{i}")
+                shown_all += [shown, said]
                 with gr.Row():
                     if i > 0:
                         gr.Button("Back", size="sm", key=f"{tab}-back-{i}").click(
@@ -62,6 +64,8 @@ def _steps(tab: str, dataset: gr.Radio | None) -> None:
                 else:
                     run.click(lambda p, d, i=i: _run_on_models(tab, i, p, d), [guess, dataset], [shown, said],
                               api_visibility="private")
+    if dataset is not None:  # results of the other dataset's models go; registered with the steps, not the page
+        dataset.change(lambda: [None, ""] * len(steps), None, shown_all, api_visibility="private")
 
 
 def lesson(tab: str, dataset: gr.Radio | None = None) -> gr.Accordion:
