@@ -74,6 +74,8 @@ def test_the_page_opens_on_finished_examples(page):
     assert_pictures(page, "#cgan-grid", min_side=200)
     page.get_by_role("tab", name="What came next").click()
     assert "8 images" in text_of(page, "#dalle-status")
+    # the retrieval example comes with the tab's first opening (as its scrubbers' frames), not with the page
+    page.wait_for_function("() => document.querySelectorAll('#dalle-found img').length >= 16", timeout=TIMEOUT)
     for selector, count in (("#dalle-gallery", 8), ("#dalle-live", 1), ("#dalle-story", 1), ("#dalle-gif", 1),
                             ("#dalle-sweep-image", 1), ("#dalle-found", 16), ("#dalle-varied", 8),
                             ("#dalle-versus-image", 1)):

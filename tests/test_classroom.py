@@ -81,11 +81,13 @@ def test_a_link_opens_its_view_with_the_package_s_own_pictures(open_page):
 
 
 def test_a_link_to_what_came_next_scrubs_its_example_on_the_example_s_dataset_only(open_page):
-    """The tab's opening example's frames come when the tab opens, a link's opening included; a link to the other
-    dataset empties the example's results, and its frames must not come back over the empty gallery."""
+    """The tab's opening example's frames (and retrieved images) come when the tab opens, a link's opening included;
+    a link to the other dataset empties the example's results, and its frames must not come back over the empty
+    gallery."""
     frame = "document.getElementById('dalle-scrub')?.dataset.frame"
     page = open_page("?tab=next")
     page.wait_for_function(f"{frame} !== undefined", timeout=TIMEOUT)
+    page.wait_for_function("() => document.querySelectorAll('#dalle-found img').length === 16", timeout=TIMEOUT)
     page = open_page("?tab=next&dataset=mnist")
     prompt = f"a photo of a dark {vocabulary('mnist').nouns[7][0]}"  # the tab's opening prompt for MNIST
     page.wait_for_function("p => document.querySelector('#dalle-prompt textarea')?.value === p", arg=prompt,

@@ -27,6 +27,7 @@ from ui.components import (
     picture,
     slider,
 )
+from ui.lessons import lesson
 from ui.tabs import latent, vae
 from ui.widgets.explorer import OnDemand, autoencoder_explorer
 from ui.widgets.scrubber import scrubber, walk_frames
@@ -168,6 +169,7 @@ def _refresh(event, inputs: list, outputs: list, vae_outputs: list):
 
 def build(dataset: gr.Radio) -> None:
     explanation(EXPLAIN)
+    lesson("ae", dataset)
     start = dataset.value
     paths = [str(p) for p in example_paths(start)]
     with gr.Row():

@@ -27,6 +27,7 @@ from ui.components import (
     seed_input,
     slider,
 )
+from ui.lessons import lesson
 from ui.widgets.scrubber import scrubber, walk_frames
 
 EXPLAIN = r"""
@@ -122,6 +123,7 @@ def _class_menu(label: str, classes: list[str], value: str, elem_id: str | None 
 
 def build(dataset: gr.Radio) -> None:
     explanation(EXPLAIN)
+    lesson("cgan", dataset)
     classes = class_names(dataset.value)
     with gr.Row():
         wanted = _class_menu("Class", classes, classes[7], "cgan-class")

@@ -29,6 +29,7 @@ from ui.components import (
     seed_input,
     slider,
 )
+from ui.lessons import lesson
 from ui.tabs import judge
 from ui.widgets.scrubber import scrubber, walk_frames
 
@@ -140,6 +141,7 @@ def pick_sample(evt: gr.SelectData) -> int:
 
 def build(dataset: gr.Radio) -> None:
     explanation(EXPLAIN)
+    lesson("gan", dataset)
     with gr.Row():
         seed = seed_input(elem_id="gan-seed")
         dice = gr.Button("🎲 New seed", scale=0, min_width=120, elem_id="gan-dice")

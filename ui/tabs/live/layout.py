@@ -10,6 +10,7 @@ import gradio as gr
 
 from gan_demo import live
 from ui.components import LATEX, guarded, initial
+from ui.lessons import lesson
 from ui.widgets.scrubber import scrubber
 
 from . import diffusion, drawing
@@ -163,6 +164,7 @@ def results(first: live.Frame | None = None, plots: tuple = (None, None, None)
 def build(demo: gr.Blocks) -> LiveTab:
     """Lay out the tab inside the caller's gr.Tab and wire its events; returns the tab's handlers."""
     gr.Markdown(EXPLAIN, latex_delimiters=LATEX)
+    lesson("train")
     with gr.Accordion("Why practice does not reach −2 log 2", open=False):
         gr.Markdown(PRACTICE, latex_delimiters=LATEX, elem_id="live-practice")
     c = controls()
