@@ -17,6 +17,7 @@ from ui import deeplink, downloads, patches
 from ui.common import DATASET_CHOICES, DEFAULT_DATASET, theme
 from ui.components import guarded
 from ui.tabs import autoencoder, cgan, diffusion, gan, live
+from ui.widgets import library as widgets
 
 INTRO = """
 # Autoencoders, GANs and what came next, hands on
@@ -30,6 +31,7 @@ MAX_UPLOAD = "5mb"
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(INTRO)
+        widgets.library()  # the scrubbers' and explorers' script and style, once for the page (ui/widgets/library.py)
         with gr.Row(elem_id="page-options"):
             dataset = guarded(gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset", scale=3, min_width=300,
                                        info="Switches the models of every tab but the live training (which picks its own data)."))

@@ -20,14 +20,15 @@ from gan_demo.data import DATASETS, load_split
 from gan_demo.images import grid
 from ui.common import check_dataset, get_model
 
-from .scrubber import attribute_text, data_url, script
+from .library import loader
+from .scrubber import attribute_text, data_url
 
 SIZE = 16  # decodes per side of the grid the pointer moves over (20 cost the page 0.3 MB more per explorer)
 NEIGHBOURS = 3  # test images shown for a clicked point
 THUMB_COLUMNS = 32  # test images per row of their sprite sheet
-JS = script("explorer.js")
+JS = loader("explorer")  # explorer.js, sent once per page by the widget library (library.py)
 
-CSS = """
+CSS = """  /* in the page once, with the widget library */
 .explorer { display: flex; gap: 1rem; flex-wrap: wrap; align-items: flex-start; }
 .explorer-map { position: relative; flex: 0 1 560px; cursor: crosshair; outline-offset: 2px; }
 .explorer-map img { display: block; width: 100%; height: auto; }
@@ -149,5 +150,5 @@ def explorer(elem_id: str, title: str, value: str | None = None) -> gr.HTML:
       test images.</p>
   </div>
 </div>"""
-    return gr.HTML(value, html_template=template, css_template=CSS, js_on_load=JS, elem_id=elem_id,
+    return gr.HTML(value, html_template=template, js_on_load=JS, elem_id=elem_id,
                    label=title, widget_id=elem_id)

@@ -12,24 +12,17 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import gradio as gr
 import numpy as np
 from PIL import Image
 
-
-def script(name: str) -> str:
-    """The widget script ``name`` (beside this file) as the page gets it: without its comment lines, which would
-    travel in the page's config once per widget (7 scrubbers: 5 kB)."""
-    lines = (Path(__file__).with_name(name)).read_text().splitlines()
-    return "\n".join(line for line in lines if not line.lstrip().startswith("//"))
-
+from .library import loader
 
 MAX_BYTES = 2_000_000  # one widget's value at most: frames beyond it are thinned, evenly, and the caption says so
-JS = script("scrubber.js")
+JS = loader("scrubber")  # scrubber.js, sent once per page by the widget library (library.py)
 
-CSS = """
+CSS = """  /* in the page once, with the widget library */
 .scrub-frames { flex: 0 1 var(--scrub-width); min-height: 2rem; display: grid; }
 .scrub-frames img { grid-area: 1 / 1; display: block; width: 100%;
   image-rendering: var(--scrub-rendering); visibility: hidden; }
@@ -130,7 +123,7 @@ def scrubber(elem_id: str, label: str, *, note: str = "", value: str | None = No
   </div>
   {f'<p class="scrub-note">{attribute_text(note)}</p>' if note else ''}
 </div>"""
-    return gr.HTML(value, html_template=template, css_template=CSS, js_on_load=JS, elem_id=elem_id,
+    return gr.HTML(value, html_template=template, js_on_load=JS, elem_id=elem_id,
                    label=label, widget_id=elem_id)
 
 
