@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Train all eighteen shipped models into weights/, exactly as they were made (see docs/training.md).
+# Train all nineteen shipped models into weights/, exactly as they were made (see docs/training.md).
 # Two lanes of one CPU thread each run side by side; every run resumes from checkpoints/ if interrupted.
 # Each run uses the best device there is (cuda, mps, cpu): gan-fashion, gan-mnist and autoencoder-fashion
 # were trained on a GPU and take about 5, 5 and 2.3 hours on one CPU core (see docs/training.md).
@@ -25,6 +25,8 @@ train() { # name, then flags; CPU time per run goes to runs/times.txt, the outpu
   train clip-fashion --steps 3000
   # the text-to-image pipeline copies (and freezes) the CLIP trained just before it
   train text-fashion --steps 25000 --prior-steps 20000 --guidance 2 --prior-guidance 2
+  # a flow-matching decoder under that pipeline's CLIP and prior (--prior-from weights/text-fashion, the default)
+  train text-flow-fashion --steps 5000
 ) &
 (
   train classifier-mnist --steps 1500

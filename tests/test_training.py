@@ -141,18 +141,24 @@ def test_cli_dry_run_of_every_family(kind, fake_fashion):
     out = fake_fashion / "weights" / kind
     extra = {"cgan-aux": ["--aux-weight", "1"], "gan-mbstd": ["--mbstd-group", "4"],
              "text": ["--channels", "8", "16", "--prior-width", "16", "--prior-steps", "1"]}.get(kind, [])
-    if kind == "text":  # the pipeline builds on a trained CLIP: make a tiny one first
+    if kind in ("text", "text-flow"):  # the pipeline builds on a trained CLIP: make a tiny one first
         clip = fake_fashion / "weights" / "clip"
         train_main(["clip", "--dataset", "fashion", "--steps", "2", "--batch-size", "8", "--width", "8", "--out", str(clip),
                     "--checkpoint-dir", str(fake_fashion / "ck" / "clip")])
         extra += ["--clip", str(clip)]
+    if kind == "text-flow":  # and the flow decoder on a finished pipeline's CLIP and prior
+        first = fake_fashion / "weights" / "first"
+        train_main(["text", "--dataset", "fashion", "--steps", "2", "--batch-size", "8", "--channels", "8", "16",
+                    "--prior-width", "16", "--clip", str(clip), "--out", str(first),
+                    "--checkpoint-dir", str(fake_fashion / "ck" / "first")])
+        extra = ["--channels", "8", "16", "--prior-from", str(first)]
     kind = kind.removesuffix("-aux").removesuffix("-mbstd")
     train_main([kind, "--dataset", "fashion", "--steps", "3", "--batch-size", "8", "--width", "4", *extra,
                 "--out", str(out), "--checkpoint-dir", str(fake_fashion / "ck" / kind), "--preview-every", "3"])
     assert (out / "config.json").is_file() and (out / "model.safetensors").is_file()
     checkpoint = load_checkpoint(fake_fashion / "ck" / kind / "checkpoint.safetensors")
     loaded = load_folder(get_family(kind).model_class, out)  # what was saved is what the family loads, strictly
-    saved = checkpoint["joint"]["model"] if kind == "text" else checkpoint.get("G_ema", checkpoint.get("model"))
+    saved = checkpoint["joint"]["model"] if kind.startswith("text") else checkpoint.get("G_ema", checkpoint.get("model"))
     assert loaded.state_dict().keys() == saved.keys()
     if isinstance(get_family(kind).recipe, GANRecipe):  # GAN runs draw their fixed noise batch as they go
         assert (fake_fashion / "ck" / kind / "preview_000003.png").is_file()
@@ -208,6 +214,33 @@ def test_a_finished_decoder_goes_on_training_with_the_caption_from_where_it_stoo
                          (["--decoder-from", str(weights / "first")], "give one of them")]:
         with pytest.raises(SystemExit) as exit_:
             train_main(["text", "--dataset", "fashion", "--finetune-decoder", str(weights / "first"), *flags])
+        assert exit_.value.code == 2 and words in capsys.readouterr().err
+
+
+def test_a_flow_matching_decoder_under_a_finished_prior(fake_fashion, capsys):
+    """text-flow (or text --prior-from --objective flow-matching): CLIP, prior and the prior's settings are the
+    finished pipeline's, bit for bit; a new decoder learns the velocity and the pipeline samples with its solver."""
+    weights, ck = fake_fashion / "weights", fake_fashion / "ck"
+    train_main(["clip", "--dataset", "fashion", "--steps", "2", "--batch-size", "8", "--width", "8",
+                "--out", str(weights / "clip"), "--checkpoint-dir", str(ck / "clip")])
+    tiny = ["--dataset", "fashion", "--batch-size", "8", "--channels", "8", "16"]
+    train_main(["text", *tiny, "--steps", "2", "--prior-width", "16", "--prior-guidance", "1.5", "--clip",
+                str(weights / "clip"), "--out", str(weights / "first"), "--checkpoint-dir", str(ck / "first")])
+    train_main(["text-flow", *tiny, "--steps", "3", "--prior-from", str(weights / "first"), "--solver", "heun",
+                "--guidance", "3", "--out", str(weights / "flow"), "--checkpoint-dir", str(ck / "flow")])
+    first, flow = (load_folder(TextToImage, weights / name) for name in ("first", "flow"))
+    assert (flow.objective, flow.solver, flow.guidance, flow.prior_guidance) == ("flow-matching", "heun", 3, 1.5)
+    assert first.objective == "ddpm"  # the default, as in the pipelines trained before flow matching
+    same = {key: torch.equal(value, flow.state_dict()[key]) for key, value in first.state_dict().items()}
+    assert all(same[key] for key in same if not key.startswith("decoder."))
+    assert not same["decoder.unet.conv_in.weight"]
+    images = generate(flow, ["a sneaker", "a dark top"], seed=3, steps=2).images
+    assert images.shape == (2, 1, 28, 28) and torch.equal(images, generate(flow, ["a sneaker", "a dark top"], 3, 2).images)
+    for flags, words in [(["--objective", "ddpm"], "leave out --objective"),
+                         (["--decoder-from", str(weights / "first")], "use --prior-from"),
+                         (["--prior-from", str(weights / "nowhere")], "no config.json there")]:
+        with pytest.raises(SystemExit) as exit_:
+            train_main(["text-flow", "--dataset", "fashion", *flags])
         assert exit_.value.code == 2 and words in capsys.readouterr().err
 
 

@@ -134,6 +134,18 @@ FAMILY_CARDS = {
         "from embedding to image), guidance, and the cost of many network evaluations per image.",
         "The vocabulary of its CLIP only; 28x28 grey images; tens of network evaluations per image against the "
         "GANs' one."),
+    "text-flow": FamilyCard(
+        "text to image with a flow-matching decoder: the text pipeline's CLIP and prior, a decoder trained by flow "
+        "matching",
+        lambda r: (f"the prompted class {100 * r['text_flow_agreement']:.1f}% (DDPM decoder "
+                   f"{100 * r['text_agreement']:.1f}%); Frechet distance {r['text_flow_fd']:.1f} "
+                   f"(DDPM decoder {r['text_fd']:.1f})"),
+        "text-to-image", ("text-to-image", "flow-matching", "rectified-flow", "unclip", "generative-model"),
+        "Teaching: flow matching against DDPM with everything else equal (the same CLIP, prior, data and training "
+        "steps), and what each costs in network evaluations: the speed-against-quality sweep in its card and in the "
+        "app's What came next tab.",
+        "Fashion-MNIST only; the vocabulary of its CLIP; 28x28 grey images; its prior still takes its own steps "
+        "before the decoder's."),
 }
 
 

@@ -91,17 +91,20 @@ def network_evaluations(steps: int, guidance: float, interval: Interval = None) 
 
 @torch.inference_mode()
 def ddim_steps(model: nn.Module, x: torch.Tensor, cond: torch.Tensor, null: torch.Tensor, noising: DDPMScheduler,
-               *, steps: int, guidance: float, interval: Interval = None
+               *, steps: int, guidance: float, interval: Interval = None, spacing: str | None = None
                ) -> Iterator[tuple[int, int, torch.Tensor, torch.Tensor]]:
     """Denoise ``x`` (pure noise x_T) in ``steps`` DDIM steps with guidance scale ``guidance`` (on the timesteps
     of ``interval`` only, if given), yielding (i, t, x_t after the step, predicted x_0) after each step; the last
     x_t is the sample.
 
     Deterministic (eta = 0): the same starting noise gives the same result. On a guided step the conditional and
-    unconditional outputs come from one doubled batch.
+    unconditional outputs come from one doubled batch. ``spacing`` overrides the schedule's timestep spacing:
+    the shipped pipelines use diffusers' default, "leading" (25 steps visit t = 960, 920, ..., 0), which at one step
+    visits only t = 0 and asks the network to denoise pure noise as if it were clean; "trailing" (999, 959, ...,
+    39) starts from pure noise at any step count (Lin et al., 2024), so the speed-against-quality sweep uses it.
     """
     check_interval(interval)
-    sampler = DDIMScheduler.from_config(noising.config)
+    sampler = DDIMScheduler.from_config(noising.config, **({"timestep_spacing": spacing} if spacing else {}))
     sampler.set_timesteps(steps, device=x.device)
     nulls = null.expand_as(cond)
     for i, t in enumerate(sampler.timesteps):

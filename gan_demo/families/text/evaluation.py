@@ -18,7 +18,9 @@ from ...data.captions import MEASURES, vocabulary, with_article
 from ...hub import load_pretrained
 from ..cgan.family import sample as cgan_sample
 from .diffusion import network_evaluations
+from .flow import network_evaluations as flow_evaluations
 from .generate import class_prompts, generate, sample
+from .sweep import guidance_points, side_by_side_ms, sweep
 
 N_CLASS = 1000  # class-prompted samples (100 per class)
 N_WORD = 50  # samples per group or attribute prompt (the same seeds for both words of a pair)
@@ -45,13 +47,38 @@ def word_prompts(dataset: str, words: tuple[str, ...]) -> dict[str, str]:
     return {w: with_article(vocab.group_template.replace("{group}", w).replace("{attrs}", "")) for w in words}
 
 
+def evaluations(model: nn.Module, steps: int, guidance: float) -> int:
+    """The decoder's network evaluations per image at the pipeline's settings (DDIM's or the flow solver's)."""
+    if model.objective == "flow-matching":
+        return flow_evaluations(steps, model.solver, guidance)
+    return network_evaluations(steps, guidance)
+
+
+def class_prompted(ctx, model: nn.Module, prefix: str, wanted: torch.Tensor) -> tuple[dict, object]:
+    """The pipeline on the class prompts of ``wanted`` (seed 0): the judge's verdicts, Frechet distance, precision
+    and recall, diversity and cost, keys prefixed ``prefix``; and the judged samples."""
+    k, n = len(ctx.classes), len(wanted)
+    made, ms = timed(lambda: generate(model, class_prompts(model, wanted), 0))
+    judged = ctx.judged(ctx.generated(to_uint8(made.images)))
+    # a redrawn stray (model.redraw_below) costs its decoder passes again: counted, not assumed
+    decoder_calls = round(evaluations(model, model.steps, model.guidance) * made.decodes.float().mean().item(), 1)
+    prior_calls = network_evaluations(model.steps, model.prior_guidance, model.prior_guidance_interval)
+    return {f"{prefix}_agreement": (judged.predicted == wanted).float().mean().item(),
+            f"{prefix}_agreement_per_class": [(judged.predicted[wanted == c] == c).float().mean().item()
+                                              for c in range(k)],
+            f"{prefix}_fd": ctx.frechet_distance(judged), f"{prefix}_confident": judged.confident,
+            f"{prefix}_diversity": diversity(ctx, judged, wanted), f"{prefix}_ms_per_image": ms / n,
+            f"{prefix}_network_evaluations": round(decoder_calls + prior_calls, 1),
+            f"{prefix}_decoder_evaluations": decoder_calls,
+            f"{prefix}_redrawn": (made.decodes > 1).float().mean().item(), f"{prefix}_n": n,
+            **ctx.precision_recall(judged, prefix)}, judged
+
+
 def measure(ctx, model: nn.Module) -> dict:
     k, n_class = len(ctx.classes), min(N_CLASS, ctx.n)
     n_word = N_WORD if ctx.n >= N_CLASS else 5
     wanted = torch.arange(n_class) % k
-    made, ms = timed(lambda: generate(model, class_prompts(model, wanted), 0))
-    images, decodes = to_uint8(made.images), made.decodes
-    judged = ctx.judged(ctx.generated(images))
+    prompted, _ = class_prompted(ctx, model, "text", wanted)
     cgan = load_pretrained(f"cgan-{ctx.dataset}", ctx.device)
     gan_images, gan_ms = timed(lambda: cgan_sample(cgan, n_class, 0, wanted))
     gan_judged = ctx.judged(ctx.generated(gan_images))
@@ -69,21 +96,21 @@ def measure(ctx, model: nn.Module) -> dict:
                     for w in (low, high)]
             values.append([MEASURES[low](x).mean().item() for x in pair])
         moved[f"{low}/{high}"] = values
-    # a redrawn stray (model.redraw_below) costs its decoder passes again: counted, not assumed
-    decoder_calls = round(network_evaluations(model.steps, model.guidance) * decodes.float().mean().item(), 1)
-    prior_calls = network_evaluations(model.steps, model.prior_guidance, model.prior_guidance_interval)
-    return {"text_agreement": (judged.predicted == wanted).float().mean().item(),
-            "text_agreement_per_class": [(judged.predicted[wanted == c] == c).float().mean().item() for c in range(k)],
-            "text_fd": ctx.frechet_distance(judged), "text_confident": judged.confident,
-            "text_diversity": diversity(ctx, judged, wanted), "text_ms_per_image": ms / n_class,
-            "text_network_evaluations": round(decoder_calls + prior_calls, 1), "text_decoder_evaluations": decoder_calls,
-            "text_redrawn": (decodes > 1).float().mean().item(),
-            "text_groups": groups, "text_attributes": moved, "text_n": n_class, "text_n_word": n_word,
+    return {**prompted, "text_groups": groups, "text_attributes": moved, "text_n_word": n_word,
             "text_cgan_fd": ctx.frechet_distance(gan_judged),
             "text_cgan_agreement": (gan_judged.predicted == wanted).float().mean().item(),
             "text_cgan_confident": gan_judged.confident, "text_cgan_diversity": diversity(ctx, gan_judged, wanted),
-            "text_cgan_ms_per_image": gan_ms / n_class, **ctx.precision_recall(judged, "text"),
-            **ctx.precision_recall(gan_judged, "text_cgan")}
+            "text_cgan_ms_per_image": gan_ms / n_class, **ctx.precision_recall(gan_judged, "text_cgan"),
+            **sweep(ctx, model, "text"), **guidance_points(ctx, model, "text")}
+
+
+def measure_flow(ctx, model: nn.Module) -> dict:
+    """A pipeline with the flow-matching decoder (the text-flow family): the class prompts and the sweep; its CLIP and
+    prior are the DDPM pipeline's, so the words' measures would repeat that pipeline's."""
+    wanted = torch.arange(min(N_CLASS, ctx.n)) % len(ctx.classes)
+    ddpm = load_pretrained(f"text-{ctx.dataset}", ctx.device)
+    return {**class_prompted(ctx, model, "text_flow", wanted)[0], **sweep(ctx, model, "text_flow"),
+            **side_by_side_ms(ctx, [ddpm, model], "text_flow")}
 
 
 def redrawn_note(r: dict) -> str:

@@ -16,10 +16,12 @@ from ..clip import CLIP
 from ..layers import HUB_CARD
 from .decoder import Decoder
 from .diffusion import check_interval, ddim_sample, ddim_steps, schedule
+from .flow import check_solver, flow_steps
 from .prior import Prior
 
 DEFAULT_STEPS = 25
 DEFAULT_GUIDANCE = 2.0
+OBJECTIVES = ("ddpm", "flow-matching")  # how the decoder was trained, so how it samples: diffusion.py, flow.py
 
 
 def check_redraw_below(value: float | None, name: str) -> None:
@@ -34,8 +36,14 @@ class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
     def __init__(self, clip: dict, decoder: dict | None = None, prior: dict | None = None,
                  steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, prior_guidance: float = DEFAULT_GUIDANCE,
                  prediction: str = "epsilon", prior_guidance_interval: list[int] | None = None,
-                 redraw_below: float | None = None):
+                 redraw_below: float | None = None, objective: str = "ddpm", solver: str = "euler"):
         super().__init__()
+        if objective not in OBJECTIVES:
+            raise ValueError(f"unknown decoder objective {objective!r}; choose one of {list(OBJECTIVES)}")
+        check_solver(solver)
+        # the decoder's objective: "ddpm" denoises with DDIM, "flow-matching" integrates its velocity with ``solver``
+        # (the prior is always the DDPM one)
+        self.objective, self.solver = objective, solver
         check_interval(prior_guidance_interval)  # (low t, high t) where the prior is guided; None: every step
         check_redraw_below(redraw_below, "redraw_below")
         # the decoder's self-check (generate.redraw_strays): images whose CLIP embedding is further than this cosine
@@ -86,17 +94,19 @@ class TextToImage(nn.Module, PyTorchModelHubMixin, **HUB_CARD):
                guidance: float | None = None, text: torch.Tensor | None = None) -> torch.Tensor:
         """The decoder: images (B, 1, 28, 28) in [-1, 1] for unit image embeddings (and the prompts' text embeddings,
         which only a decoder trained with captions uses), from ``noise`` x_T."""
-        return ddim_sample(self.decoder, noise, self.condition(embedding, text), self.decoder.null, self.image_noising,
-                           steps=steps or self.steps, guidance=self.guidance if guidance is None else guidance
-                           ).clamp(-1, 1)
+        *_, (_, _, x, _) = self.decode_steps(embedding, noise, steps, guidance, text)
+        return x.clamp(-1, 1)
 
     def decode_steps(self, embedding: torch.Tensor, noise: torch.Tensor, steps: int | None = None,
-                     guidance: float | None = None, text: torch.Tensor | None = None):
-        """The decoder step by step: yields (i, t, x_t, predicted x_0) after each DDIM step; the last x_t, clamped to
-        [-1, 1], is :meth:`decode`'s image (``generate.stream`` walks the pipeline this way)."""
-        yield from ddim_steps(self.decoder, noise, self.condition(embedding, text), self.decoder.null,
-                              self.image_noising, steps=steps or self.steps,
-                              guidance=self.guidance if guidance is None else guidance)
+                     guidance: float | None = None, text: torch.Tensor | None = None, solver: str | None = None):
+        """The decoder step by step: yields (i, t, x_t, predicted x_0) after each step (DDIM's, or the flow
+        solver's: ``solver``, default the model's); the last x_t, clamped to [-1, 1], is :meth:`decode`'s image
+        (``generate.stream`` walks the pipeline this way)."""
+        settings = dict(steps=steps or self.steps, guidance=self.guidance if guidance is None else guidance)
+        condition = self.condition(embedding, text)
+        if self.objective == "flow-matching":
+            return flow_steps(self.decoder, noise, condition, self.decoder.null, solver=solver or self.solver, **settings)
+        return ddim_steps(self.decoder, noise, condition, self.decoder.null, self.image_noising, **settings)
 
     def forward(self, image_noise: torch.Tensor, prior_noise: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         text = self.clip.encode_text(ids)

@@ -18,6 +18,7 @@ from ...data.captions import Captioner
 from ...training import SupervisedTrainer
 from ...training.supervised import anneal_over
 from .diffusion import diffusion_loss, drop_condition
+from .flow import flow_loss
 from .model import TextToImage
 
 P_UNCONDITIONAL = 0.1  # share of training steps with the condition dropped (classifier-free guidance)
@@ -48,7 +49,11 @@ def pipeline_loss(captioner: Captioner):
     prior (a decoder fine-tuned under a finished prior) is left out."""
     def loss_fn(model: nn.Module, x: torch.Tensor, y: torch.Tensor, rng: torch.Generator):
         image, text = embeddings(model, captioner, x, y, rng)
-        decoder = diffusion_loss(model.decoder, x, decoder_condition(model, image, text, rng), model.image_noising, rng)
+        condition = decoder_condition(model, image, text, rng)
+        if model.objective == "flow-matching":
+            decoder = flow_loss(model.decoder, x, condition, rng)
+        else:
+            decoder = diffusion_loss(model.decoder, x, condition, model.image_noising, rng)
         if not model.prior.null.requires_grad:
             return decoder, {"decoder": decoder.item()}
         prior = prior_loss(model, image, text, rng)
