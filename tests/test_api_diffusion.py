@@ -56,6 +56,15 @@ def test_variations_of_an_image(client):
     assert len(varied) == 4 and len(json.loads(frames)["frames"]) == 8
 
 
+def test_every_decoder_side_by_side_at_the_chosen_steps(client):
+    picture, table = client.predict("a photo of a sneaker", 3, 0, 2, "fashion", api_name="/compare_decoders")
+    assert png(picture).height > 3 * 28 * 3  # a row per decoder and sampler: DDIM, Euler, Heun
+    assert all(row in table for row in ("DDPM decoder, DDIM | 4 |", "flow-matching decoder, Euler | 4 |",
+                                        "flow-matching decoder, Heun | 8 |"))
+    _, digits = client.predict("a photo of a 7", 3, 0, 2, "mnist", api_name="/compare_decoders")
+    assert "DDPM decoder, DDIM | 2 |" in digits and "Only Fashion-MNIST has a flow-matching decoder" in digits
+
+
 def test_gan_vs_diffusion_side_by_side(client):
     picture, table = client.predict("Sneaker", 4, 1, "fashion", api_name="/gan_vs_diffusion")
     assert png(picture).width > 4 * 28 * 3 and "conditional GAN" in table and "Frechet" in table

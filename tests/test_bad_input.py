@@ -104,6 +104,7 @@ API_CASES = [
     ("/clip_retrieve", ("a bag", 100, "fashion"), ["Images", "maximum value 32"]),
     ("/variations", (upload("one_pixel.png"), 4, 0, 10, 3.0, "fashion"), ["1x1 pixels", "at least 8x8"]),
     ("/gan_vs_diffusion", ("Unicorn", 4, 0, "fashion"), ["Unknown class 'Unicorn'"]),
+    ("/compare_decoders", ("a sneaker", 4, 0, 51, "fashion"), ["Sampling steps", "maximum value 50"]),
     # the live tab's race of the GAN and the flow: its own setting (the others are the diffusion run's, below)
     ("/race_gan_flow", ("ring", 600, 8, 0), ["seconds", "600", "maximum value 60"]),
     # the live tab's canvas: nothing drawn, an unknown GAN mode
@@ -134,6 +135,7 @@ DIFFUSION_CASES = [  # one bad value per /train_diffusion argument
     (dict(steps=20000), ["steps", "20000", "maximum value 10000"]),
     (dict(sampling_steps=0), ["sampling_steps", "minimum value 1"]),
     (dict(seed=-1), ["seed", "-1", "minimum value 0"]),
+    (dict(objective="ddpm", sampler="heun"), ["sampler", "'heun'", "ddpm samples with one of ancestral"]),
 ]
 
 # Hand-written JSON: what a script or curl can send (positional, in the endpoint's input order).
@@ -148,7 +150,7 @@ RAW_CASES = [
     ("text_to_image", "[\"a sneaker\", 4, 0, Infinity, 3.0, \"fashion\"]", ["Sampling steps", "inf"]),
     ("train", "[" + TRAIN_ORDER.format(lr_d="NaN", steps=5) + "]", ["lr_d", "nan", "between 1e-05 and 10"]),
     ("train", "[" + TRAIN_ORDER.format(lr_d=0.001, steps="Infinity") + "]", ["steps", "inf", "5000"]),
-    ("train_diffusion", '["ring", "flow-matching", NaN, 8, 0]', ["steps", "nan", "10000"]),
+    ("train_diffusion", '["ring", "flow-matching", NaN, 8, 0, "default"]', ["steps", "nan", "10000"]),
 ]
 
 

@@ -326,3 +326,37 @@ def test_the_scoreboard_shows_every_generator_s_measured_precision_and_recall(da
     best = max(GENERATORS, key=lambda g: r[f"{g[1]}_precision"])[0]
     assert f"the most realistic samples come from the **{best}**" in text
     assert f"| {r['text_precision']:.2f} | {r['text_cgan_precision']:.2f} |" in text  # the diffusion-vs-cGAN table
+
+
+@pytest.mark.parametrize("dataset", ["fashion", "mnist"])
+def test_the_scoreboard_shows_guidance_trading_variety_for_adherence(dataset):
+    """The decoder's guidance scales' precision and recall, as make evaluate measured them, and the sentence from them."""
+    import json  # noqa: PLC0415
+
+    from gan_demo.hub import weights_dir  # noqa: PLC0415
+
+    r = next(x for x in json.loads((weights_dir() / "evaluation.json").read_text()) if x["dataset"] == dataset)
+    text = diffusion.comparison_table(dataset)
+    for g in r["text_guidance"]:
+        assert (f"| text-to-image, decoder guidance w = {g['guidance']:g} | {g['precision']:.2f} | {g['recall']:.2f} | "
+                f"{g['fd']:.1f} |") in text
+    low, high = r["text_guidance"][0], r["text_guidance"][-1]
+    assert f"recall {low['recall']:.2f} → {high['recall']:.2f}" in text
+
+
+def test_speed_against_quality_shows_every_point_of_the_sweep():
+    """What came next's chart and table of make evaluate's decoder sweep: every point, the cGAN beside them, and a
+    verdict computed from the figures."""
+    from ui.diagrams import speed_quality_chart  # noqa: PLC0415
+    from ui.tabs.diffusion.texts import evaluation_results, speed_table  # noqa: PLC0415
+
+    results = evaluation_results()
+    table = speed_table(results)
+    for r in results:
+        for points in {**r["text_sweep"], **r.get("text_flow_sweep", {})}.values():
+            for p in points:
+                assert f"| {p['steps']} | {p['evaluations']} | {p['agreement']:.1%} | {p['fd']:.1f} |" in table
+    assert "flow matching, Heun" in table and "within 10% of its best Frechet distance" in table
+    chart = speed_quality_chart(results)
+    assert chart.ndim == 3 and chart.shape[1] > chart.shape[0]  # a column per dataset
+    assert speed_quality_chart([]) is None and "run `make evaluate`" in speed_table([])

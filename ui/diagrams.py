@@ -47,3 +47,56 @@ def pipeline_diagram() -> np.ndarray:
     image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
     plt.close(fig)
     return image
+
+
+# the sweep's series: (evaluation key, legend, line style, marker); colours from palettes.CLASS_COLORS (Tol muted)
+SWEEP_SERIES = (("ddim", "DDPM decoder, DDIM", "-", "o"), ("euler", "flow-matching decoder, Euler", "--", "s"),
+                ("heun", "flow-matching decoder, Heun", ":", "^"), ("cgan", "conditional GAN", "", "*"))
+
+
+def speed_quality_chart(results: list[dict], prefixes: tuple[str, ...] = ("text", "text_flow")) -> np.ndarray | None:
+    """The speed-against-quality sweep of ``make evaluate`` (``<prefix>_sweep`` in each dataset's result): the
+    prompted-class share and the Frechet distance against network evaluations per image (log scale), one column per
+    dataset, each series told apart by line style, marker and a label at its end, not by colour alone. None when no
+    result has a sweep."""
+    from gan_demo.data import dataset_info  # noqa: PLC0415
+    from gan_demo.palettes import CLASS_COLORS  # noqa: PLC0415
+
+    swept = [r for r in results if any(f"{p}_sweep" in r for p in prefixes)]
+    if not swept:
+        return None
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    fig, axes = plt.subplots(2, len(swept), figsize=(6 * len(swept), 7), dpi=100, squeeze=False)
+    for col, r in enumerate(swept):
+        series = {}
+        for prefix in prefixes:
+            series |= r.get(f"{prefix}_sweep", {})
+        for row, (key, label) in enumerate((("agreement", "samples judged the prompted class (%)"),
+                                            ("fd", "Frechet distance to test images (lower is better)"))):
+            ax = axes[row][col]
+            for i, (name, legend, style, marker) in enumerate(SWEEP_SERIES):
+                if name not in series:
+                    continue
+                xs = [p["evaluations"] for p in series[name]]
+                ys = [100 * p[key] if key == "agreement" else p[key] for p in series[name]]
+                ax.plot(xs, ys, linestyle=style or "none", marker=marker, markersize=12 if marker == "*" else 7,
+                        linewidth=2.5, color=CLASS_COLORS[[0, 6, 3, 7][i]], label=legend)
+                ax.annotate(legend.split(",")[-1].strip(), (xs[-1], ys[-1]), textcoords="offset points",
+                            xytext=(6, 4), fontsize=10)
+            ax.set_xscale("log", base=2)
+            ax.set_xlabel("network evaluations per image (log scale)", fontsize=11)
+            ax.set_ylabel(label, fontsize=11)
+            ax.grid(True, alpha=0.3)
+            if row == 0:
+                ax.set_title(f"{dataset_info(r['dataset']).title}: {r.get('text_sweep_n', '')} class-prompted "
+                             "images per point", fontsize=12)
+        axes[0][col].legend(fontsize=9, loc="lower right")
+    fig.tight_layout()
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    plt.close(fig)
+    return image

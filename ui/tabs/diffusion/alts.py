@@ -22,3 +22,8 @@ def versus_alt(class_name, n, seed, dataset) -> str:
     prompt = vocabulary(dataset).class_prompt(class_names(dataset).index(class_name))
     return (f"Top row: {int(n)} images of cgan-{dataset} asked for {class_name}; bottom row: {int(n)} of "
             f'text-{dataset} for "{prompt}"; both seed {int(seed)}')
+
+
+def decoders_alt(prompt, n, seed, steps, dataset) -> str:
+    return (f'"{prompt}" decoded by each decoder and sampler of text-{dataset} (and text-flow-{dataset} where it '
+            f"ships) at {int(steps)} steps: a row of {int(n)} images each, seed {int(seed)}")

@@ -20,6 +20,8 @@ from gan_demo.device import gpu
 from gan_demo.families.clip import scoring
 from gan_demo.families.text.diffusion import network_evaluations
 from gan_demo.families.text.generate import Step, finished, generate, noise_level, stream, stream_variations
+from gan_demo.families.text.sweep import compare
+from gan_demo.families.text.sweep import evaluations as sweep_evaluations
 from gan_demo.images import grid, labelled_grid
 from gan_demo.sampling import MAX_SEED
 from gan_demo.sampling import sample as gan_sample
@@ -29,6 +31,7 @@ from ui.widgets.denoising import DenoisingFrames
 from ui.widgets.scrubber import pack_frames
 
 from .inputs import (
+    DECODER_STEPS,
     GUIDANCE,
     MAX_RETRIEVE,
     MAX_WORK,
@@ -36,6 +39,7 @@ from .inputs import (
     check_prompt,
     check_sampling,
     clip_image,
+    flow_pipeline,
     pipeline,
     prompt_lines,
     scale_value,
@@ -212,12 +216,41 @@ def gan_vs_diffusion(class_name: str, n: float, seed: float, dataset: str) -> di
                 table=comparison_table(dataset))
 
 
+SAMPLERS = {"ddim": "DDPM decoder, DDIM", "euler": "flow-matching decoder, Euler",
+            "heun": "flow-matching decoder, Heun"}
+
+
+@gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
+def compare_decoders(prompt: str, n: float, seed: float, steps: float, dataset: str) -> dict:
+    """One prompt's image embeddings decoded by every decoder and sampler of the dataset at ``steps`` steps, from
+    the same noise: ``image`` (a row each) and ``table`` (evaluations, measured ms, the classifier's confidence)."""
+    dataset = check_dataset(dataset)
+    prompt = check_prompt(prompt, dataset)
+    n, seed = check_int(n, "Number of images", 1, 8), check_int(seed, "Seed", 0, MAX_SEED)
+    steps = check_int(steps, "Sampling steps", *DECODER_STEPS)
+    flow = flow_pipeline(dataset)
+    rows = compare([pipeline(dataset)] + ([flow] if flow is not None else []), prompt, n, seed, steps)
+    pictures, lines = [], []
+    for solver, images, ms in rows:
+        images = pixels(images)
+        _, confidence = explore.classify(get_model(f"classifier-{dataset}"), images)
+        pictures.append(list(images))
+        calls = sweep_evaluations(solver, steps, pipeline(dataset).guidance)
+        lines.append(f"| {SAMPLERS[solver]} | {calls} | {ms:.1f} | {(confidence >= 0.9).mean():.0%} |")
+    note = ("" if flow is not None else "\n\nOnly Fashion-MNIST has a flow-matching decoder here: switch the dataset "
+            "to set the two side by side.")
+    table = (f"*{prompt}*, seed {seed}, {steps} step{'s' if steps > 1 else ''} each (the same image embeddings and "
+             "noise for every row):\n\n| decoder, sampler | network evaluations per image | ms per image (measured "
+             "now) | classifier ≥ 90% sure |\n|---|---:|---:|---:|\n" + "\n".join(lines) + note)
+    return dict(image=labelled_grid(pictures, row_labels=[SAMPLERS[r[0]] for r in rows], scale=3), table=table)
+
+
 def on_dataset(dataset: str) -> dict:
     """The other dataset's words, prompts, classes, examples, table and guidance; the results wait for Generate."""
     classes = class_names(dataset)
     vocab = vocabulary(dataset)
     prompt = f"a photo of a dark {vocab.nouns[7][0]}"
-    return dict(words=known_words(dataset), prompt=prompt, sweep_prompt=prompt,
+    return dict(words=known_words(dataset), prompt=prompt, sweep_prompt=prompt, decoders_prompt=prompt,
                 prompts="\n".join(scoring.class_prompts(dataset)),
                 wanted=gr.Dropdown(choices=classes, value=classes[7]), examples=example_gallery(dataset),
                 image=example_image(example_paths(dataset)[0]), versus_table=comparison_table(dataset),

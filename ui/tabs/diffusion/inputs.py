@@ -10,6 +10,7 @@ import torch
 
 from gan_demo.data import to_model_range
 from gan_demo.families.text.generate import GUIDANCE, STEPS
+from gan_demo.registry import pretrained_names
 from gan_demo.sampling import MAX_SEED
 from ui.common import check_float, check_int, get_model
 from ui.components import load_upload
@@ -18,11 +19,18 @@ MAX_IMAGES = 16
 MAX_WORK = MAX_IMAGES * 50  # images x steps per request: keeps one request within a few seconds of CPU
 SWEEP_SCALES = ("0", "1", "2", "3", "5", "8")
 MAX_RETRIEVE = 32
+DECODER_STEPS = (1, 50)  # the decoders' comparison: from one step (a GAN's budget) to twice the default
 
 
 def pipeline(dataset: str):
     """The dataset's text-to-image pipeline (CLIP, prior, decoder), loaded once per process."""
     return get_model(f"text-{dataset}")
+
+
+def flow_pipeline(dataset: str):
+    """The dataset's pipeline with the flow-matching decoder, or None where none ships (MNIST)."""
+    name = f"text-flow-{dataset}"
+    return get_model(name) if name in pretrained_names() else None
 
 
 def check_prompt(prompt, dataset: str) -> str:

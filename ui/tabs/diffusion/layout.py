@@ -21,15 +21,16 @@ from ui.components import (
     seed_input,
     slider,
 )
-from ui.diagrams import pipeline_diagram
+from ui.diagrams import pipeline_diagram, speed_quality_chart
 from ui.lessons import lesson
 from ui.widgets.scrubber import scrubber
 
-from .alts import denoising_alt, sweep_alt, versus_alt
+from .alts import decoders_alt, denoising_alt, sweep_alt, versus_alt
 from .handlers import (
     RETRIEVAL_POOL,
     clip_retrieve,
     clip_scores,
+    compare_decoders,
     gan_vs_diffusion,
     guidance_sweep,
     image_variations,
@@ -37,9 +38,18 @@ from .handlers import (
     rescore,
     text_to_image,
 )
-from .inputs import MAX_IMAGES, MAX_RETRIEVE, SWEEP_SCALES, pipeline
+from .inputs import DECODER_STEPS, MAX_IMAGES, MAX_RETRIEVE, SWEEP_SCALES, pipeline
 from .outputs import Outputs
-from .texts import EXPLAIN, comparison_table, known_words, self_checks, tuned_scales
+from .texts import (
+    EXPLAIN,
+    SPEED,
+    comparison_table,
+    evaluation_results,
+    known_words,
+    self_checks,
+    speed_table,
+    tuned_scales,
+)
 
 CONCURRENCY = "diffusion"  # the sampling events share one queue slot per worker: others keep being served
 
@@ -148,6 +158,27 @@ def build(dataset: gr.Radio, tab: gr.Tab) -> None:
     versus_table = gr.Markdown(comparison_table(start), elem_id="dalle-versus-table")
     versus = Outputs(image=versus_image, table=versus_table)
 
+    explanation(SPEED)
+    results = evaluation_results()
+    chart = speed_quality_chart(results)
+    if chart is not None:
+        gr.Image(chart, label="Speed against quality (make evaluate)", interactive=False, format="png",
+                 alt_text="Line charts, one column per dataset: the share of samples judged the prompted class and "
+                 "the Frechet distance against network evaluations per image, for each decoder and sampler, with the "
+                 "conditional GAN's single evaluation as a star; the table below gives every figure.",
+                 elem_id="dalle-speed-chart")
+    gr.Markdown(speed_table(results), elem_id="dalle-speed-table")
+    gr.Markdown("#### Try it: one prompt through every decoder, at the steps you choose")
+    with gr.Row():
+        decoders_prompt = gr.Textbox(prompt.value, label="Prompt", elem_id="dalle-decoders-prompt", scale=3)
+        decoders_n = slider(1, 8, value=8, step=1, label="Images each")
+        decoders_steps = slider(*DECODER_STEPS, value=4, step=1, label="Sampling steps", elem_id="dalle-decoders-steps",
+                                info="1 step is a GAN's budget (two evaluations with guidance; Heun's two more)")
+        decoders_seed = seed_input()
+    decoders_btn = gr.Button("Decode", variant="primary", elem_id="dalle-decoders")
+    decoders_image = picture("Each decoder and sampler, a row each", "dalle-decoders-image", titled=True)
+    decoders = Outputs(image=decoders_image, table=gr.Markdown(elem_id="dalle-decoders-table"))
+
     sampling = dict(concurrency_id=CONCURRENCY, concurrency_limit=1)
     asked = [prompt, n, seed, steps, guidance, dataset]
     described(run.click(made.filling(text_to_image), asked, made.components(), api_name="text_to_image",
@@ -155,6 +186,9 @@ def build(dataset: gr.Radio, tab: gr.Tab) -> None:
     sweep_inputs = [sweep_prompt, sweep_n, seed, steps, sweep_scales, dataset]
     described(sweep_btn.click(swept.filling(guidance_sweep), sweep_inputs, swept.components(),
                               api_name="guidance_sweep", **sampling), sweep_inputs, sweep_alt, sweep_image)
+    decoders_inputs = [decoders_prompt, decoders_n, decoders_seed, decoders_steps, dataset]
+    described(decoders_btn.click(decoders.filling(compare_decoders), decoders_inputs, decoders.components(),
+                                 api_name="compare_decoders", **sampling), decoders_inputs, decoders_alt, decoders_image)
     score_btn.click(clip_scores, [image, prompts, dataset], scores, api_name="clip_scores")
     retrieve_btn.click(clip_retrieve, [query, k, dataset], found, api_name="clip_retrieve")
     var_btn.click(image_variations, [image, n, seed, steps, guidance, dataset], [varied, varied_frames],
@@ -171,12 +205,13 @@ def build(dataset: gr.Radio, tab: gr.Tab) -> None:
     for picked in picker.picked(dataset):
         picked.success(**new_image)
     image.upload(**new_image)
-    switched = Outputs(words=words, prompt=prompt, sweep_prompt=sweep_prompt, prompts=prompts, wanted=wanted,
+    switched = Outputs(words=words, prompt=prompt, sweep_prompt=sweep_prompt, decoders_prompt=decoders_prompt,
+                       prompts=prompts, wanted=wanted,
                        examples=examples, image=image, versus_table=versus_table, guidance=guidance, status=status)
     dataset.change(switched.filling(on_dataset), dataset, switched.components(),
                    api_visibility="private").success(**new_image)
     clear_on_switch(dataset, gallery, live, story, gif, frames, sweep_image, sweep_table, sweep_frames, found,
-                    versus_image)
+                    versus_image, *decoders.components())
     opening_frames(tab, dataset, Outputs(frames=frames, sweep_frames=sweep_frames, varied_frames=varied_frames,
                                          found=found), opening)
 

@@ -90,6 +90,14 @@ def known_words(dataset: str) -> str:
             f"class: **dark** / **light** (ink brightness), **small** / **large** (ink area). Also: {', '.join(other)}.")
 
 
+def evaluation_results(path: Path | None = None) -> list[dict]:
+    """``make evaluate``'s results (weights/evaluation.json), or none when it has not run."""
+    try:
+        return json.loads((path or weights_dir() / "evaluation.json").read_text())
+    except (OSError, ValueError):
+        return []
+
+
 def comparison_table(dataset: str, path: Path | None = None) -> str:
     """The GAN-vs-diffusion figures ``make evaluate`` measured for ``dataset`` (weights/evaluation.json)."""
     path = path or weights_dir() / "evaluation.json"
@@ -131,8 +139,18 @@ def scoreboard(r: dict) -> str:
             f"{r['fd_floor_train_vs_test']:.1f} | - |"]
     rows += [f"| {name} | {r[f'{key}_precision']:.2f} | {r[f'{key}_recall']:.2f} | {r[f'{key}_fd']:.1f} | {calls} |"
              for name, key, calls in shown]
+    guided = r.get("text_guidance", [])
+    rows += [f"| text-to-image, decoder guidance w = {g['guidance']:g} | {g['precision']:.2f} | {g['recall']:.2f} | "
+             f"{g['fd']:.1f} | - |" for g in guided]
     sharpest = max(shown, key=lambda s: r[f"{s[1]}_precision"])[0]
     widest = max(shown, key=lambda s: r[f"{s[1]}_recall"])[0]
+    trade = ""
+    if len(guided) > 1:
+        low, high = guided[0], guided[-1]
+        trade = (f" Guidance trades variety for adherence: from w = {low['guidance']:g} to w = {high['guidance']:g} the "
+                 f"decoder's samples go from {low['agreement']:.0%} to {high['agreement']:.0%} the prompted class, "
+                 f"precision {low['precision']:.2f} → {high['precision']:.2f}, recall {low['recall']:.2f} → "
+                 f"{high['recall']:.2f} (the same prompts and noise at each scale, the prior at its own).")
     return ("\n\n**One scoreboard for every generator** (`make evaluate`; precision and recall on 1,000 samples "
             "against 1,000 test images in the classifier's features, k = 3, Kynkäänniemi et al., 2019). Precision asks "
             "*are the samples realistic?*, recall *do they cover everything real?*: a generator that collapses onto a "
@@ -140,7 +158,7 @@ def scoreboard(r: dict) -> str:
             "| generator | precision | recall | Frechet distance | network evaluations per image |\n"
             "|---|---:|---:|---:|---:|\n" + "\n".join(rows)
             + f"\n\nOn these figures the most realistic samples come from the **{sharpest}** and the widest "
-            f"coverage from the **{widest}**. The Frechet distances compare each generator's samples with the "
+            f"coverage from the **{widest}**.{trade} The Frechet distances compare each generator's samples with the "
             f"{r['n_test']:,} test images; the text-to-image pipeline's come from {r['text_n']:,} samples, and fewer "
             f"samples give a larger distance: beside it, the conditional GAN on the same prompts gives "
             f"{r['text_cgan_fd']:.1f}.")
@@ -156,3 +174,86 @@ def latent_note(r: dict) -> str:
             f"{r['latent_ae_ms_per_image']:.1f} ms per image, decoding included, against "
             f"{r['text_ms_per_image']:.1f} ms for this pipeline (`make evaluate`, CPU).")
 
+
+
+SPEED = r"""
+### Speed against quality: how many steps does an image need?
+A GAN draws an image in **one** network evaluation; a diffusion decoder in as many as its sampler takes steps, twice
+that under guidance. Beside the DDPM decoder, Fashion-MNIST has a second decoder trained here by **flow matching**
+(Lipman et al., 2023) under the same CLIP and prior, on the same images for the same number of steps: it learns the
+velocity of a straight path from noise $\epsilon$ to image $x_0$,
+$$x_t = t\,x_0 + (1 - t)\,\epsilon,\qquad \mathcal{L} = \mathbb{E}_{x_0, \epsilon, t}\,\big\lVert v_\theta(x_t, t, c) -
+(x_0 - \epsilon)\big\rVert^2,$$
+and samples by integrating $dx/dt = v_\theta$ from $t = 0$ to $1$: Euler's method
+($x \leftarrow x + h\,v$, one evaluation a step) or Heun's (the average of the slopes at both ends of the step, two
+evaluations, second order). `make evaluate` decodes the same prompts' image embeddings from the same noise at
+1 to 50 steps and asks the classifier what it sees (DDIM here visits trailing timesteps, so even one step starts from
+pure noise).
+"""
+
+
+def sweep_series(r: dict) -> dict[str, list[dict]]:
+    """Every sampler's points of ``make evaluate``'s sweep for one dataset (the cGAN's as "cgan"), each point's
+    ``ms_per_image`` taken from the side-by-side timing pass where there is one (the decoders of one dataset timed
+    in turns in one run), else from the run that measured the point."""
+    series = {**r.get("text_sweep", {}), **r.get("text_flow_sweep", {})}
+    timing = r.get("text_flow_sweep_ms")
+    if timing:
+        series = {name: [{**p, "ms_per_image": timing["cgan"] if name == "cgan" else
+                          timing[name][timing["steps"].index(p["steps"])]} for p in points]
+                  for name, points in series.items()}
+    return series
+
+
+def timed_side_by_side(r: dict) -> bool:
+    return "text_flow_sweep_ms" in r
+
+
+def sweep_verdict(r: dict) -> str:
+    """What the sweep says for one dataset's result, from its figures: for each decoder the fewest evaluations within
+    10% of its best Frechet distance, and the conditional GAN's single evaluation beside them."""
+    series = sweep_series(r)
+    gan = series.pop("cgan", [None])[0]
+    if not series or gan is None:
+        return ""
+    names = {"ddim": "the DDPM decoder with DDIM", "euler": "the flow-matching decoder with Euler",
+             "heun": "the flow-matching decoder with Heun"}
+    parts, reached = [], {}
+    for name, points in series.items():
+        best = min(p["fd"] for p in points)
+        enough = next(p for p in points if p["fd"] <= 1.1 * best)
+        reached[name] = enough["evaluations"]
+        parts.append(f"{names[name]} comes within 10% of its best Frechet distance ({best:.1f}) at "
+                     f"{enough['evaluations']} evaluations ({enough['steps']} steps, {enough['ms_per_image']:.1f} ms "
+                     f"per image, {enough['agreement']:.0%} the prompted class)")
+    first = {name: next((p for p in points if p["agreement"] >= 0.9), None) for name, points in series.items()}
+    prompted = "; ".join(f"{names[name]} from {p['evaluations']} evaluation{'s' if p['evaluations'] > 1 else ''}"
+                         for name, p in first.items() if p is not None)
+    cheapest = min(reached, key=reached.get)
+    return (f"**{dataset_info(r['dataset']).title}**: " + "; ".join(parts) + f". Of the decoders, {names[cheapest]} "
+            f"gets there cheapest. The prompted class for 90% of images: {prompted}. The conditional GAN, at one "
+            f"evaluation ({gan['ms_per_image']:.2f} ms per image), scores {gan['fd']:.1f} and {gan['agreement']:.0%}.")
+
+
+def speed_table(results: list[dict]) -> str:
+    """Every point of the sweep, per dataset: the figures behind the chart."""
+    lines = []
+    names = {"ddim": "DDPM, DDIM", "euler": "flow matching, Euler", "heun": "flow matching, Heun",
+             "cgan": "conditional GAN"}
+    for r in results:
+        series = sweep_series(r)
+        if not series:
+            continue
+        timing = ("the decoders and the GAN timed in turns in one pass, one batch of "
+                  f"{r['text_flow_sweep_ms']['n']} images" if timed_side_by_side(r) else
+                  "timed in the run that measured them")
+        lines += ["", sweep_verdict(r), "", f"| sampler | steps | evaluations | prompted class | Frechet distance | "
+                  f"ms per image ({timing}) |", "|---|---:|---:|---:|---:|---:|"]
+        lines += [f"| {names[name]} | {p['steps']} | {p['evaluations']} | {p['agreement']:.1%} | {p['fd']:.1f} | "
+                  f"{p['ms_per_image']:.2f} |" for name, points in series.items() for p in points]
+    if not lines:
+        return "No speed-against-quality sweep yet: run `make evaluate`."
+    n = results[0].get("text_sweep_n", "")
+    return (f"Measured by `make evaluate` ({n} class-prompted images per point; fewer images than the scoreboard's "
+            "give larger Frechet distances, so compare them within this table; CPU milliseconds for the decoder "
+            "alone):" + "\n".join(lines))
