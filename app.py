@@ -14,7 +14,7 @@ import gradio as gr
 
 from gan_demo.device import configure_threads
 from ui import deeplink, downloads, patches
-from ui.common import DATASET_CHOICES, DEFAULT_DATASET, theme
+from ui.common import CACHE_SECONDS, DATASET_CHOICES, DEFAULT_DATASET, theme
 from ui.components import guarded
 from ui.tabs import autoencoder, cgan, diffusion, gan, live
 
@@ -28,7 +28,9 @@ MAX_UPLOAD = "5mb"
 
 
 def build_demo() -> gr.Blocks:
-    with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(3600, 3600)) as demo:
+    # delete_cache: every CACHE_SECONDS, Gradio deletes the files of its cache (uploads, drawings, answers) older than
+    # CACHE_SECONDS, and all of them when the server stops; the page says so beside each upload box and canvas
+    with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(CACHE_SECONDS, CACHE_SECONDS)) as demo:
         gr.Markdown(INTRO)
         with gr.Row(elem_id="page-options"):
             dataset = guarded(gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset", scale=3, min_width=300,
