@@ -310,7 +310,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-SERVER_SETTINGS = {"GAN_DEMO_SLOW_THREADS": "1", "GAN_DEMO_LIVE_THREADS": "1", "GAN_DEMO_TRAIN_CONCURRENCY": "1"}
+SERVER_SETTINGS = {"GAN_DEMO_SLOW_THREADS": "1", "GAN_DEMO_LIVE_THREADS": "1", "GAN_DEMO_TRAIN_CONCURRENCY": "1",
+                   "GRADIO_DEFAULT_CONCURRENCY_LIMIT": "1"}  # the light events' slots (Gradio's own variable)
 
 
 def server_settings() -> dict[str, str]:
