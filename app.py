@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from gan_demo.device import configure_threads
-from ui import deeplink, downloads, patches
+from ui import concurrency, deeplink, downloads, patches
 from ui.common import CACHE_SECONDS, DATASET_CHOICES, DEFAULT_DATASET, theme
 from ui.components import guarded
 from ui.tabs import autoencoder, cgan, diffusion, gan, live
@@ -56,6 +56,7 @@ def build_demo() -> gr.Blocks:
                 diffusion.build(dataset, next_tab)
         deeplink.wire(demo, tabs, dataset, projector, notice, rows)  # ?tab=gan&seed=7 ... (see ui/deeplink.py)
         downloads.wire(demo, dataset, rows)  # each tab's pictures as captioned PNGs
+    demo.queue(default_concurrency_limit=concurrency.light_slots())  # the light events' slots (ui/concurrency.py)
     patches.install(demo)  # atomic picture cache, calmer queue poll (see ui/patches.py)
     return demo
 

@@ -311,7 +311,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 SERVER_SETTINGS = {"GAN_DEMO_SLOW_THREADS": "1", "GAN_DEMO_LIVE_THREADS": "1", "GAN_DEMO_TRAIN_CONCURRENCY": "1",
-                   "GRADIO_DEFAULT_CONCURRENCY_LIMIT": "1"}  # the light events' slots (Gradio's own variable)
+                   "GRADIO_DEFAULT_CONCURRENCY_LIMIT": "3"}  # the light events' slots (ui.concurrency.light_slots)
 
 
 def server_settings() -> dict[str, str]:

@@ -73,6 +73,8 @@ def test_slow_families_share_one_slot_each_and_light_events_keep_their_own(app_p
     by_name = {fn.api_name: fn for fn in app_page.fns.values() if fn.api_name}
     for name, group in SLOW.items():
         assert (by_name[name].concurrency_id, by_name[name].concurrency_limit) == (group, 1), name
+    assert all(by_name[name].concurrency_limit == "default" for name in LIGHT)
+    assert app_page._queue.default_concurrency_limit == concurrency.light_slots() == 3  # the light events' slots
     light_ids = {by_name[name].concurrency_id for name in LIGHT}
     assert len(light_ids) == len(LIGHT) and not light_ids & set(SLOW.values())  # none waits behind another's
 
