@@ -13,8 +13,8 @@ from pathlib import Path
 import gradio as gr
 
 from gan_demo.device import configure_threads
-from ui import deeplink, downloads, patches
-from ui.common import DATASET_CHOICES, DEFAULT_DATASET, theme
+from ui import concurrency, deeplink, downloads, patches
+from ui.common import CACHE_SECONDS, DATASET_CHOICES, DEFAULT_DATASET, theme
 from ui.components import guarded
 from ui.tabs import autoencoder, cgan, diffusion, gan, live
 from ui.widgets import library as widgets
@@ -29,7 +29,9 @@ MAX_UPLOAD = "5mb"
 
 
 def build_demo() -> gr.Blocks:
-    with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(3600, 3600)) as demo:
+    # delete_cache: every CACHE_SECONDS, Gradio deletes the files of its cache (uploads, drawings, answers) older than
+    # CACHE_SECONDS, and all of them when the server stops; the page says so beside each upload box and canvas
+    with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(CACHE_SECONDS, CACHE_SECONDS)) as demo:
         gr.Markdown(INTRO)
         widgets.library()  # the scrubbers' and explorers' script and style, once for the page (ui/widgets/library.py)
         with gr.Row(elem_id="page-options"):
@@ -56,6 +58,7 @@ def build_demo() -> gr.Blocks:
                 diffusion.build(dataset, next_tab)
         deeplink.wire(demo, tabs, dataset, projector, notice, rows)  # ?tab=gan&seed=7 ... (see ui/deeplink.py)
         downloads.wire(demo, dataset, rows)  # each tab's pictures as captioned PNGs
+    demo.queue(default_concurrency_limit=concurrency.light_slots())  # the light events' slots (ui/concurrency.py)
     patches.install(demo)  # atomic picture cache, calmer queue poll (see ui/patches.py)
     return demo
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -48,6 +50,19 @@ def configure_threads(n: int | None = None) -> int:
     n = n or cpu_cores()
     torch.set_num_threads(n)
     return n
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the body with ``n`` torch CPU threads, then restore the count (it is per OS thread under OpenMP,
+    and a server runs other requests on the same worker threads between two frames)."""
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def gpu(fn=None, **kwargs):

@@ -2,7 +2,8 @@
 
     python scripts/benchmark.py --quick   # CI: about a minute; writes artifacts/benchmarks/results.{json,md}
     python scripts/benchmark.py --full    # the published numbers: benchmarks/results.{json,md} + docs/benchmarks.md
-    python scripts/benchmark.py --suite diffusion --full   # another suite: handlers, diffusion, live-images, training, widgets
+    python scripts/benchmark.py --suite diffusion --full   # another suite: handlers, diffusion, live-images, training,
+                                                           # widgets, classroom
 
 1. Server time: each handler (what an endpoint runs) for 1, 16 and 64 samples, one reconstruction and the class
    grid, as a ratio to the bare model forward pass for the same images, measured in the same run.
@@ -283,7 +284,7 @@ def markdown(r: dict) -> str:
 
 # The one entry point: ``--suite NAME`` hands the other arguments to that suite's script (``app``: this file's own).
 SUITES = {"app": None, "handlers": "bench_app", "diffusion": "bench_diffusion", "live-images": "bench_live_images",
-          "training": "bench_training", "widgets": "bench_widgets"}
+          "training": "bench_training", "widgets": "bench_widgets", "classroom": "bench_classroom"}
 
 
 def suite_and_rest(argv: list[str]) -> tuple[str, list[str]]:

@@ -105,3 +105,24 @@ def test_one_entry_point_runs_every_suite():
     assert bad.returncode == 1 and "unknown suite 'nope'; choose one of: app, handlers, diffusion" in bad.stderr
     assert "Steps per second of the live-training loop" in run("--suite", "training", "--help").stdout
     assert "input event to painted frame" in run("--suite", "widgets", "--help").stdout
+
+
+def test_classroom_load_suite_runs_both_phases_without_errors(tmp_path):
+    """benchmark.py --suite classroom, tiny: the app in its own process, light clients alone and then beside
+    text-to-image and a live run; every call answered, both phases reported (the ratio is measured, not asserted)."""
+    done = subprocess.run([sys.executable, "scripts/benchmark.py", "--suite", "classroom", "--quick", "--clients", "2",
+                           "--seconds", "4", "--text-clients", "1", "--out-dir", str(tmp_path)], cwd=ROOT, timeout=600,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, f"the classroom suite failed ({done.returncode}):\n{done.stderr[-3000:]}"
+    r = json.loads((tmp_path / "classroom.json").read_text())
+    assert [p["name"] for p in r["phases"]] == ["light only", "with the slow calls"]
+    for p in r["phases"]:
+        assert p["light"]["calls"] >= 1 and p["light"]["errors"] == 0 and p["errors"] == []
+        assert p["light"]["p95_ms"] >= p["light"]["p50_ms"] > 0 and p["light"]["rss_end_mib"] > 0
+        assert set(p["light_by_endpoint"]) == {"/sample", "/reconstruct", "/sample_conditional", "/class_grid"}
+    slow = r["phases"][1]["slow"]
+    assert slow["text_calls"] >= 1 and slow["live_runs"] >= 1 and slow["errors"] == 0
+    assert positive(r["ratio"]) and r["settings"]["clients"] == 2
+    md = (tmp_path / "classroom.md").read_text()
+    assert "| light only |" in md and "| with the slow calls |" in md and "Light p95 with the slow calls" in md
+    assert not any(p in md + json.dumps(r) for p in ("/tmp", "/work", "/root", "/home", str(ROOT)))

@@ -146,6 +146,13 @@ def test_live_image_run_block_is_the_latest_full_run():
     assert shown.strip() == (ROOT / "benchmarks" / "live_images.md").read_text().strip()
 
 
+def test_classroom_block_is_the_latest_full_run():
+    """The classroom load figures in docs/benchmarks.md are exactly what `benchmark.py --suite classroom --full`
+    wrote."""
+    shown = block("benchmarks.md", "<!-- bench-classroom:start -->", "<!-- bench-classroom:end -->")
+    assert shown.strip() == (ROOT / "benchmarks" / "classroom.md").read_text().strip()
+
+
 def test_training_table_is_what_make_train_runs():
     """Every row of the training table in docs/training.md is a line of scripts/train_all.sh, and the other way round."""
     table = block("training.md", "<!-- train:start -->", "<!-- train:end -->")

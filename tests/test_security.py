@@ -100,6 +100,34 @@ def test_uploads_over_the_limit_are_refused(app_server, client, tmp_path):
                       files={"files": ("small.png", small.read_bytes(), "image/png")}, timeout=60).status_code == 200
 
 
+@pytest.fixture(scope="module")
+def app_module():
+    import app  # noqa: PLC0415 - see above
+
+    return app
+
+
+def test_the_page_says_where_uploads_and_drawings_go_and_when_they_are_deleted(app_module):
+    """Beside each upload box and canvas, a note that matches what the server does: Gradio's cache, deleted by
+    app.py's delete_cache schedule (and the live tab's drawings kept in memory, as gan_demo.data.drawn does)."""
+    from gan_demo.data import drawn  # noqa: PLC0415
+    from ui.common import CACHE_SECONDS, SCRATCH_MAX_AGE  # noqa: PLC0415
+
+    app = app_module
+    page = app.demo.get_config_file()["components"]
+    notes = {c["props"]["elem_id"]: c["props"]["value"] for c in page
+             if c["type"] == "markdown" and "uploads-note" in str(c["props"].get("elem_id"))}
+    assert set(notes) == {"ae-uploads-note", "dalle-uploads-note", "draw-uploads-note"}
+    assert app.demo.delete_cache == (CACHE_SECONDS, CACHE_SECONDS) == (3600, 3600) and SCRATCH_MAX_AGE == 3600
+    for note in notes.values():
+        assert "Gradio's temporary folder" in note and "deleted 60 to 120 minutes later" in note
+        assert "a clean-up every 60 minutes" in note and "when the server stops" in note
+    assert "not shown to anyone else or sent anywhere else" in notes["ae-uploads-note"]
+    assert "(GIFs, *Pictures as PNG*) are deleted once over 60 minutes old" in notes["ae-uploads-note"]  # scratch_dir
+    assert f"the latest {drawn.MAX_REGISTERED} drawings" in notes["draw-uploads-note"]
+    assert "until the server restarts" in notes["draw-uploads-note"]
+
+
 # -- password ---------------------------------------------------------------------------------------------
 PASSWORD = "correct horse battery staple"
 PROTECTED = [("GET", "/config"), ("GET", "/gradio_api/info"), ("GET", "/gradio_api/openapi.json"),

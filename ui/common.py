@@ -20,7 +20,8 @@ from gan_demo.images import upscale
 DATASET_CHOICES = [(info.title, name) for name, info in DATASETS.items()]
 DEFAULT_DATASET = "fashion"
 DISPLAY_SCALE = 4  # 28x28 pixels shown 4x larger with nearest-neighbour upscaling
-SCRATCH_MAX_AGE = 3600  # seconds, as long as Gradio keeps its cache (delete_cache in app.py)
+CACHE_SECONDS = 3600  # Gradio's cache (uploads, drawings, answers): every hour, files over an hour old are deleted
+SCRATCH_MAX_AGE = CACHE_SECONDS  # seconds, as long as Gradio keeps its cache (delete_cache in app.py)
 log = logging.getLogger(__name__)
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.])(?:/[^\s/'\"]+){2,}")
 

@@ -17,7 +17,7 @@ from PIL import Image
 from gan_demo.data import DATASETS, load_split
 from gan_demo.images import ImageInputError, is_blank, open_image, preprocess_image, write_gif
 from gan_demo.sampling import MAX_SEED
-from ui.common import check_dataset, check_int, display, scratch_dir
+from ui.common import CACHE_SECONDS, check_dataset, check_int, display, scratch_dir
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +231,13 @@ def sketchpad(elem_id: str) -> gr.Sketchpad:
 
 
 DRAW_HELP = f"Click {BRUSH}, draw one large item in the middle, then press **Use my drawing**."
+_MINUTES = CACHE_SECONDS // 60
+DELETED = (f"deleted {_MINUTES} to {2 * _MINUTES} minutes later (a clean-up every {_MINUTES} minutes removes the "
+           f"files over {_MINUTES} minutes old), and all of them when the server stops")  # app.py's delete_cache
+UPLOADS_NOTE = ("**Where your pictures go:** an upload or a drawing is sent to this server only, into Gradio's "
+                "temporary folder, and used only to answer your own clicks; it is not shown to anyone else or sent "
+                f"anywhere else. The server's copies are {DELETED}. Pictures made from it for you (GIFs, *Pictures "
+                f"as PNG*) are deleted once over {_MINUTES} minutes old, when the app next writes one of them.")
 
 
 @dataclass(frozen=True)
@@ -278,6 +285,7 @@ def image_picker(dataset: str, prefix: str, *, label: str, image_id: str, galler
                 test_index = guarded(gr.Number(0, precision=0, minimum=0, maximum=MAX_TEST_INDEX, label="Index",
                                                info="the n-th test image of that class", elem_id=f"{prefix}-test-index"))
             test_button = gr.Button("Use this test image", elem_id=f"{prefix}-use-test")
+    gr.Markdown(UPLOADS_NOTE, elem_id=f"{prefix}-uploads-note", elem_classes=["uploads-note"])
     return ImagePicker(image, examples, sketch, button, test_class, test_index, test_button)
 
 

@@ -13,11 +13,10 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import torch
 
-from ..device import pick_device
+from ..device import pick_device, torch_threads
 from ..evaluation import metrics
 from ..training import DivergenceError
 from .diagnostics import SETTLED, collapse_note, health
@@ -67,19 +66,6 @@ class Every:
             return False
         self.next = time.monotonic() + self.seconds
         return True
-
-
-@contextmanager
-def torch_threads(n: int | None):
-    """Run the body with ``n`` torch CPU threads, then restore the count (it is per OS thread under OpenMP,
-    and a server runs other requests on the same worker threads between two frames)."""
-    before = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class LiveRun:

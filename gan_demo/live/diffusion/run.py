@@ -16,7 +16,8 @@ import numpy as np
 import torch
 
 from ...data import toy
-from ..run import Pacer, default_max_seconds, torch_threads
+from ...device import torch_threads
+from ..run import Pacer, default_max_seconds
 from ..views import GRID_LIM, GRID_N, N_POINTS, ToyViews
 from . import paths, sampler
 from .frame import DiffusionFrame

@@ -21,6 +21,7 @@ from ui.components import (
     seed_input,
     slider,
 )
+from ui.concurrency import DIFFUSION, slow
 from ui.diagrams import pipeline_diagram, speed_quality_chart
 from ui.lessons import lesson
 from ui.widgets.scrubber import scrubber
@@ -51,7 +52,7 @@ from .texts import (
     tuned_scales,
 )
 
-CONCURRENCY = "diffusion"  # the sampling events share one queue slot per worker: others keep being served
+CONCURRENCY = DIFFUSION  # the sampling events share one queue slot; the other events keep being served
 
 
 def build(dataset: gr.Radio, tab: gr.Tab) -> None:
@@ -181,21 +182,21 @@ def build(dataset: gr.Radio, tab: gr.Tab) -> None:
 
     sampling = dict(concurrency_id=CONCURRENCY, concurrency_limit=1)
     asked = [prompt, n, seed, steps, guidance, dataset]
-    described(run.click(made.filling(text_to_image), asked, made.components(), api_name="text_to_image",
+    described(run.click(slow(made.filling(text_to_image)), asked, made.components(), api_name="text_to_image",
                         **sampling), asked, denoising_alt, live, story, gif)
     sweep_inputs = [sweep_prompt, sweep_n, seed, steps, sweep_scales, dataset]
-    described(sweep_btn.click(swept.filling(guidance_sweep), sweep_inputs, swept.components(),
+    described(sweep_btn.click(slow(swept.filling(guidance_sweep)), sweep_inputs, swept.components(),
                               api_name="guidance_sweep", **sampling), sweep_inputs, sweep_alt, sweep_image)
     decoders_inputs = [decoders_prompt, decoders_n, decoders_seed, decoders_steps, dataset]
-    described(decoders_btn.click(decoders.filling(compare_decoders), decoders_inputs, decoders.components(),
+    described(decoders_btn.click(slow(decoders.filling(compare_decoders)), decoders_inputs, decoders.components(),
                                  api_name="compare_decoders", **sampling), decoders_inputs, decoders_alt, decoders_image)
     score_btn.click(clip_scores, [image, prompts, dataset], scores, api_name="clip_scores")
     retrieve_btn.click(clip_retrieve, [query, k, dataset], found, api_name="clip_retrieve")
-    var_btn.click(image_variations, [image, n, seed, steps, guidance, dataset], [varied, varied_frames],
+    var_btn.click(slow(image_variations), [image, n, seed, steps, guidance, dataset], [varied, varied_frames],
                   api_name="variations",
                   **sampling)
     versus_inputs = [wanted, versus_n, versus_seed, dataset]
-    described(versus_btn.click(versus.filling(gan_vs_diffusion), versus_inputs, versus.components(),
+    described(versus_btn.click(slow(versus.filling(gan_vs_diffusion)), versus_inputs, versus.components(),
                                api_name="gan_vs_diffusion", **sampling), versus_inputs, versus_alt, versus_image)
     # a new image (picked, drawn, uploaded, or the other dataset's first example): its CLIP scores at once, and
     # the variations of the previous image cleared

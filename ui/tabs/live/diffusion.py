@@ -20,6 +20,7 @@ from gan_demo.live import diffusion as dl
 from gan_demo.live.diffusion.plots import COLORS, jsd_table, loss_table, modes_table, race_table
 from ui.common import scratch_dir
 from ui.components import LATEX, guarded
+from ui.concurrency import LIVE
 
 from .handlers import DATASET_LABELS, as_gr_error, live_threads, train_concurrency
 
@@ -199,7 +200,7 @@ def build() -> DiffusionTab:
         race_stop = gr.Button("Stop", variant="stop", elem_id="race-stop")
     race_out = race_results()
     tab = DiffusionTab(c, out, race_out, view_time)
-    limits = dict(concurrency_limit=train_concurrency(), concurrency_id="live_training")
+    limits = dict(concurrency_limit=train_concurrency(), concurrency_id=LIVE)
     train.click(tab.train_diffusion, [c[n] for n in CONTROL_NAMES], out.components(),
                 api_name="train_diffusion", show_progress_on=[out.status], **limits)
     stop.click(tab.request_stop, None, None, api_visibility="private")

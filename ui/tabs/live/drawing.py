@@ -10,6 +10,7 @@ import torch
 from gan_demo.data import drawn, toy
 from gan_demo.live.diffusion.pictures import density_image
 from gan_demo.live.views import GRID_LIM, GRID_N
+from ui.components import DELETED
 
 from .handlers import dataset_choices
 
@@ -17,6 +18,10 @@ EXPLAIN = ("Pick the **brush**, draw a few strokes or click a few dots, then pre
            "becomes a 2-D distribution (a small Gaussian on the ink, more ink more mass; each separate piece "
            "is one mode) and the dataset of both runs on this tab. Its density is known exactly, so the JSD, "
            "D*(x) and the mode count work as on the ring.")
+DRAWING_NOTE = ("**Where your drawing goes:** it becomes a dataset held in this server's memory, under a name "
+                f"made from the ink (the latest {drawn.MAX_REGISTERED} drawings of all visitors are kept), until the "
+                "server restarts; the canvas picture itself goes into Gradio's temporary folder, and is "
+                f"{DELETED}. Nothing is sent elsewhere.")
 LABEL = "Your drawing"
 N_SHOWN = 600  # samples drawn on the preview
 
@@ -41,6 +46,7 @@ def layout() -> Drawing:
                                interactive=False, height=340, elem_id="draw-preview")
         use = gr.Button("Use my drawing", elem_id="draw-use")
         note = gr.Markdown("", elem_id="draw-note")
+        gr.Markdown(DRAWING_NOTE, elem_id="draw-uploads-note", elem_classes=["uploads-note"])
     return Drawing(canvas, preview, use, note)
 
 

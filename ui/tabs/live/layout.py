@@ -10,6 +10,7 @@ import gradio as gr
 
 from gan_demo import live
 from ui.components import LATEX, guarded, initial
+from ui.concurrency import LIVE
 from ui.lessons import lesson
 from ui.widgets.scrubber import scrubber
 
@@ -194,7 +195,7 @@ def wire(tab: LiveTab, start: gr.Button, stop: gr.Button, cont: gr.Button, smoot
     c, out = tab.controls, tab.outputs
     inputs = [c[name] for name in CONTROL_NAMES]
     # the progress bar (and the queue position) goes on the status line only, so the plots stay visible as they update
-    limits = dict(concurrency_limit=train_concurrency(), concurrency_id="live_training", show_progress_on=[out.status])
+    limits = dict(concurrency_limit=train_concurrency(), concurrency_id=LIVE, show_progress_on=[out.status])
     start.click(tab.train, [*inputs, out.run, tab.smooth_state], out.components(), api_name="train", **limits)
     cont.click(tab.continue_training, [c["steps"], out.run, tab.smooth_state], out.components(),
                api_name="continue_training", **limits)
