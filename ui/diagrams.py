@@ -75,8 +75,8 @@ def speed_quality_chart(results: list[dict], prefixes: tuple[str, ...] = ("text"
         series = {}
         for prefix in prefixes:
             series |= r.get(f"{prefix}_sweep", {})
-        for row, (key, label) in enumerate((("agreement", "samples judged the prompted class (%)"),
-                                            ("fd", "Frechet distance to test images (lower is better)"))):
+        for row, (key, label) in enumerate((("agreement", "judged the prompted class (%)"),
+                                            ("fd", "Frechet distance (log; lower is better)"))):
             ax = axes[row][col]
             for i, (name, legend, style, marker) in enumerate(SWEEP_SERIES):
                 if name not in series:
@@ -86,8 +86,10 @@ def speed_quality_chart(results: list[dict], prefixes: tuple[str, ...] = ("text"
                 ax.plot(xs, ys, linestyle=style or "none", marker=marker, markersize=12 if marker == "*" else 7,
                         linewidth=2.5, color=CLASS_COLORS[[0, 6, 3, 7][i]], label=legend)
                 ax.annotate(legend.split(",")[-1].strip(), (xs[-1], ys[-1]), textcoords="offset points",
-                            xytext=(6, 4), fontsize=10)
+                            xytext=(6, (-12, 2, 12, -16)[i]), fontsize=10)  # each series' label a line apart
             ax.set_xscale("log", base=2)
+            if key == "fd":
+                ax.set_yscale("log")
             ax.set_xlabel("network evaluations per image (log scale)", fontsize=11)
             ax.set_ylabel(label, fontsize=11)
             ax.grid(True, alpha=0.3)
