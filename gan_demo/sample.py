@@ -64,7 +64,7 @@ def prompt_options(args: argparse.Namespace, family: Family) -> dict:
     if options and not family.prompted:
         prompted = [f.name for f in families_with("sample") if f.prompted]
         raise ValueError(f"{args.name} takes no {'/'.join('--' + k for k in options)}: only the "
-                         f"{', '.join(prompted)} models turn a prompt into images")
+                         f"{' and '.join(prompted)} models turn a prompt into images")
     return options  # the family's sampler checks their values
 
 

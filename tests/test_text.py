@@ -471,7 +471,7 @@ def test_sample_cli_with_a_prompt_and_with_all_labels(tmp_path, capsys):
         assert sample_main(["text-mnist", "--n", "2", *argv, "--out", str(out)]) == 2
         assert words in capsys.readouterr().err
     assert sample_main(["gan-mnist", "--prompt", "a 7", "--out", str(out)]) == 2
-    assert "only the text models turn a prompt" in capsys.readouterr().err
+    assert "only the text and text-flow models turn a prompt" in capsys.readouterr().err
 
 
 def test_a_guided_step_follows_the_clipped_prediction():
