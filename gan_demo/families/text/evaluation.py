@@ -18,8 +18,8 @@ from ...data.captions import MEASURES, vocabulary, with_article
 from ...hub import load_pretrained
 from ..cgan.family import sample as cgan_sample
 from .diffusion import network_evaluations
-from .flow import network_evaluations as flow_evaluations
 from .generate import class_prompts, generate, sample
+from .sweep import evaluations as sweep_evaluations
 from .sweep import guidance_points, side_by_side_ms, sweep
 
 N_CLASS = 1000  # class-prompted samples (100 per class)
@@ -49,9 +49,7 @@ def word_prompts(dataset: str, words: tuple[str, ...]) -> dict[str, str]:
 
 def evaluations(model: nn.Module, steps: int, guidance: float) -> int:
     """The decoder's network evaluations per image at the pipeline's settings (DDIM's or the flow solver's)."""
-    if model.objective == "flow-matching":
-        return flow_evaluations(steps, model.solver, guidance)
-    return network_evaluations(steps, guidance)
+    return sweep_evaluations(model.solver if model.objective == "flow-matching" else "ddim", steps, guidance)
 
 
 def class_prompted(ctx, model: nn.Module, prefix: str, wanted: torch.Tensor) -> tuple[dict, object]:

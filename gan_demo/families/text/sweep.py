@@ -19,6 +19,7 @@ from ...data import to_uint8
 from ...hub import load_pretrained
 from ..cgan.family import sample as cgan_sample
 from .diffusion import ddim_steps
+from .diffusion import network_evaluations as ddim_evaluations
 from .flow import flow_steps
 from .flow import network_evaluations as flow_evaluations
 from .generate import MAX_BATCH, class_prompts, noises, text_embeddings
@@ -34,7 +35,7 @@ N_GUIDED = 1000  # images per scale: precision and recall compare 1,000 samples 
 def evaluations(solver: str, steps: int, guidance: float) -> int:
     """Decoder network evaluations per image (the prior's are the same for every point, and few)."""
     if solver == "ddim":
-        return steps * (1 if guidance == 1 else 2)
+        return ddim_evaluations(steps, guidance)
     return flow_evaluations(steps, solver, guidance)
 
 
