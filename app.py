@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from gan_demo.device import configure_threads
-from ui import concurrency, deeplink, downloads, patches
+from ui import concurrency, deeplink, downloads, patches, plot_lines
 from ui.common import CACHE_SECONDS, DATASET_CHOICES, DEFAULT_DATASET, theme
 from ui.components import guarded
 from ui.tabs import autoencoder, cgan, diffusion, gan, live
@@ -34,6 +34,7 @@ def build_demo() -> gr.Blocks:
     with gr.Blocks(title="gan_demo: autoencoders and GANs", delete_cache=(CACHE_SECONDS, CACHE_SECONDS)) as demo:
         gr.Markdown(INTRO)
         widgets.library()  # the scrubbers' and explorers' script and style, once for the page (ui/widgets/library.py)
+        plot_lines.plot_lines()  # every plot's curves told apart by line style as well as colour, legends included
         with gr.Row(elem_id="page-options"):
             dataset = guarded(gr.Radio(DATASET_CHOICES, value=DEFAULT_DATASET, label="Dataset", scale=3, min_width=300,
                                        info="Switches the models of every tab but the live training (which picks its own data)."))

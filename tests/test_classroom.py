@@ -18,9 +18,12 @@ import torch
 from conftest import ARTIFACTS
 from PIL import Image
 
+from gan_demo import judge
 from gan_demo.data.captions import vocabulary
 from gan_demo.sampling import sample
+from ui import plot_lines
 from ui.common import display, get_model
+from ui.components import held_out_split
 from ui.deeplink import TABS
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow]
@@ -69,14 +72,21 @@ def value_of(page, elem_id: str) -> str:
 def test_a_link_opens_its_view_with_the_package_s_own_pictures(open_page):
     """Tab, dataset and settings from the address; the gallery equals the package's samples for them, pixel for
     pixel (the link's dataset is not the default, so its settings must survive the dataset's reload)."""
-    page = open_page("?tab=gan&dataset=mnist&seed=7&n=4&scale=0.8")
+    page = open_page("?tab=gan&dataset=mnist&seed=7&n=4&scale=0.8&round=5")
     page.wait_for_function("() => document.querySelectorAll('#gan-gallery img').length === 4", timeout=TIMEOUT)
     assert page.get_by_role("tab", name="GAN", exact=True).get_attribute("aria-selected") == "true"
     assert (value_of(page, "gan-seed"), value_of(page, "gan-n"), value_of(page, "gan-scale")) == ("7", "4", "0.8")
     with torch.inference_mode():
         expected = [display(x) for x in sample(get_model("gan-mnist"), 4, 7, scale=0.8).numpy()]
+        dealt = [display(x) for x in judge.deal(get_model("gan-mnist"), held_out_split("mnist")[0], 5).images]
     shown = gallery_pictures(page, "#gan-gallery")
     assert len(shown) == 4 and all(np.array_equal(a, b) for a, b in zip(shown, expected))
+    # and Be the discriminator's round: the same eight pictures a student gets from round 5 by hand
+    page.wait_for_function("() => (document.querySelector('#judge-result')?.innerText || '').startsWith('Round 5:')",
+                           timeout=TIMEOUT)
+    assert value_of(page, "judge-seed") == "5"
+    shown = gallery_pictures(page, "#judge-gallery")
+    assert len(shown) == len(dealt) and all(np.array_equal(a, b) for a, b in zip(shown, dealt))
     assert not page.locator("#link-notice").is_visible()
 
 
@@ -149,6 +159,29 @@ def test_projector_mode_enlarges_every_tab_without_breaking_it(open_page, projec
             widths = page.eval_on_selector_all("#live-losses .mark-line path",
                                                "ps => ps.map(p => parseFloat(getComputedStyle(p).strokeWidth))")
             assert widths and min(widths) >= 4, widths
+
+
+def test_the_live_plots_tell_their_curves_apart_by_line_style_legends_included(open_page):
+    """Colour alone is not enough (red-green colour blindness, a grey projector): every curve of the live plots is
+    solid, dashed or dotted, and its legend entry is a piece of the same line rather than a coloured ring."""
+    page = open_page("?tab=train")
+    page.wait_for_selector("#live-d .role-legend-symbol path", state="attached", timeout=TIMEOUT)
+    page.wait_for_function("() => document.querySelector('#live-d .role-legend-symbol path').getAttribute('d')"
+                           f" === '{plot_lines.SYMBOL}'", timeout=TIMEOUT)
+    for plot in ("#live-losses", "#live-d"):
+        entries = page.eval_on_selector_all(f"{plot} .role-legend-label text", """ts => ts.map(t => [t.textContent,
+            t.closest('.role-legend-label').previousElementSibling.querySelector('path').getAttribute('d'),
+            t.closest('.role-legend-label').previousElementSibling.querySelector('path')
+             .getAttribute('stroke-dasharray')])""")
+        assert entries and all(d == plot_lines.SYMBOL for _, d, _ in entries), entries
+        styles = {name: dash or "none" for name, _, dash in entries}
+        assert len(set(styles.values())) > 1, styles  # the legend itself shows solid and dashed
+        for name, dash in styles.items():
+            assert (dash == "none") == (plot_lines.DASHES[name] == "none"), (name, dash)
+    # the opening plot's lines (the optima) are dashed in the plot as in the legend
+    lines = page.eval_on_selector_all("#live-d .mark-line path",
+                                      "ps => ps.map(p => [p.getAttribute('aria-label'), getComputedStyle(p).strokeDasharray])")
+    assert any("1/2 (optimum)" in (label or "") and dash == "4px, 4px" for label, dash in lines), lines
 
 
 def _upstream(rule: str, node: dict) -> bool:
@@ -257,5 +290,6 @@ def test_a_view_s_pictures_download_as_captioned_pngs_twice_the_size(open_page):
     page.wait_for_selector("#gan-files a[href]", timeout=TIMEOUT)
     hrefs = page.eval_on_selector_all("#gan-files a[href]", "as => as.map(a => a.href)")
     assert any("gan-gallery-fashion.png" in h for h in hrefs), hrefs
+    assert any("judge-gallery-fashion.png" in h for h in hrefs), hrefs  # the round, for a slide: "which are real?"
     sheet = Image.open(io.BytesIO(page.request.get(next(h for h in hrefs if "gan-gallery" in h)).body()))
     assert sheet.width >= 2 * 4 * 112 and sheet.height > 2 * 112 + 40, sheet.size  # 4 samples of 112 px, twice

@@ -16,9 +16,11 @@ from gan_demo.data import toy
 from gan_demo.live import diffusion as dl
 from gan_demo.live.diffusion import paths, sampler
 from gan_demo.live.diffusion.model import build_denoiser
+from gan_demo.live.diffusion.pictures import field_image
 from gan_demo.live.diffusion.plots import jsd_table, race_table
 from gan_demo.live.diffusion.run import fixed_noise
 from gan_demo.live.diffusion.settings import HIDDEN, LAYERS
+from gan_demo.live.pictures import ARROW_COLOR, KEY_HEIGHT, MAP_SIZE
 from gan_demo.live.views import ToyViews
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -203,3 +205,15 @@ def test_the_race_gives_both_runs_the_same_wall_time():
         own = [p for p in last.points if p["run"] == run]
         assert own and 4.0 <= own[-1]["seconds"] < 6.0, own[-1]
     assert set(last.pictures) == set(dl.RUNS)
+
+
+def test_the_field_s_key_draws_its_arrow_in_the_map_s_arrow_colour():
+    """The key under the learned field shows the arrows as the map draws them (it once showed a green arrow beside
+    black ones)."""
+    picture = field_image(np.zeros((8, 8)), 3.0, np.zeros((1, 2)), np.ones((1, 2)), np.empty((0, 2)), t=0.5,
+                          field_name="velocity v(x, t)")
+    key, drawn = picture[MAP_SIZE:], picture[:MAP_SIZE]
+    assert key.shape[0] == KEY_HEIGHT
+    for part in (key, drawn):
+        assert (part == ARROW_COLOR).all(axis=-1).any()
+    assert not (key == (0, 90, 30)).all(axis=-1).any()

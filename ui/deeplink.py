@@ -94,7 +94,7 @@ def _live(key: str, kind: str = "int", low: float = 0, high: float = 0, choices=
 SETTINGS: dict[str, tuple[Setting, ...]] = {
     "ae": (Setting("noise", "ae-noise", "float", 0, NOISE_MAX),),
     "gan": (_seed("gan-seed"), Setting("n", "gan-n", "int", 1, MAX_SAMPLES),
-            Setting("scale", "gan-scale", "float", 0.1, 2.0)),
+            Setting("scale", "gan-scale", "float", 0.1, 2.0), Setting("round", "judge-seed", "int", 0, MAX_SEED)),
     "cgan": (Setting("class", "cgan-class", "choice", choices=lambda c: DATASETS[c["dataset"]].classes),
              Setting("n", "cgan-n", "int", 1, MAX_SAMPLES), _seed("cgan-seed")),
     "next": (Setting("prompt", "dalle-prompt", "text"), Setting("n", "dalle-n", "int", 1, MAX_IMAGES),
@@ -114,7 +114,8 @@ SETTINGS: dict[str, tuple[Setting, ...]] = {
               _live("seed", "int", *live.LIMITS["seed"]),
               _live("g_init", "choice", choices=_fixed(*G_INITS))),
 }
-RUN_BUTTONS = {"ae": "ae-run", "gan": "gan-run", "cgan": "cgan-run", "next": "dalle-run"}  # pressed on opening
+# pressed on opening, so a link shows its pictures (the GAN tab's: its samples, then Be the discriminator's round)
+RUN_BUTTONS = {"ae": ("ae-run",), "gan": ("gan-run", "judge-deal"), "cgan": ("cgan-run",), "next": ("dalle-run",)}
 GLOBAL = ("tab", "dataset", "projector")
 GRADIO_PARAMS = ("view",)  # Gradio's own (?view=api, and ?__theme=dark like every "__" one): left to Gradio
 
@@ -318,5 +319,6 @@ def wire(demo: gr.Blocks, tabs: gr.Tabs, dataset: gr.Radio, projector: gr.Checkb
                 return {t: values.get(t.elem_id, gr.skip()) for t in targets}
 
             event = event.then(apply, state, targets, api_visibility="private").then(None, js=SETTLE)
-        if tab in RUN_BUTTONS:  # then the tab's main button, so the link shows its pictures
-            event.then(None, js=f"() => {{ document.getElementById('{RUN_BUTTONS[tab]}')?.click(); return []; }}")
+        if tab in RUN_BUTTONS:  # then the tab's buttons, so the link shows its pictures
+            press = " ".join(f"document.getElementById('{b}')?.click();" for b in RUN_BUTTONS[tab])
+            event.then(None, js=f"() => {{ {press} return []; }}")

@@ -21,7 +21,7 @@ from ui.deeplink import SETTINGS, TABS, LinkRow, query_for
 
 PICTURES = {
     "ae": ("ae-comparison", "ae-map", "ae-manifold", "ae-strip"),
-    "gan": ("gan-gallery", "gan-nearest", "gan-strip"),
+    "gan": ("gan-gallery", "gan-nearest", "gan-strip", "judge-gallery"),
     "cgan": ("cgan-gallery", "cgan-grid", "cgan-strip"),
     "train": ("live-heatmap", "live-optimal"),
     "next": ("dalle-gallery", "dalle-story", "dalle-sweep-image", "dalle-varied", "dalle-versus-image"),

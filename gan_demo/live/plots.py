@@ -38,6 +38,11 @@ COLORS = {
     SERIES["ref_loss_g_mm"]: "#7fcdb6", SERIES["d_real"]: "#d55e00", SERIES["d_fake"]: "#009e73",
     SERIES["ref_half"]: "#999999", SERIES["grad_g"]: "#009e73",
 }
+# ... and line styles, so no curve is told apart by colour alone (SVG stroke-dasharray; "none" is solid): the
+# generator's curves dashed, the theory dotted, the optima (the faint reference lines) finely dashed. The page draws
+# each legend entry as a piece of its line (ui/plot_lines.py).
+DASHES = {name: "9 4" if key in ("loss_g_ns", "loss_g_mm", "d_fake", "grad_g") else
+          "2 3" if key == "theory" else "4 4" if key.startswith("ref_") else "none" for key, name in SERIES.items()}
 
 
 # Every series each plot may draw. Gradio's LinePlot fixes its colour scale (and legend) to the series of the value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ..pictures import _FONT, KEY_HEIGHT, MAP_SIZE, REAL_COLOR, draw_arrows, draw_points, to_pixels
+from ..pictures import _FONT, ARROW_COLOR, KEY_HEIGHT, MAP_SIZE, REAL_COLOR, draw_arrows, draw_points, to_pixels
 
 # White (no mass) to deep purple (the densest cell); colour-blind safe against the orange particles.
 _RAMP = np.array([[255, 255, 255], [158, 154, 200], [63, 0, 125]], dtype=np.float64)
@@ -49,7 +49,7 @@ def field_image(density: np.ndarray, lim: float, anchors: np.ndarray, arrows: np
     draw_points(draw, particles, lim, size, PARTICLE_COLOR, radius=1.3)
     draw_arrows(draw, anchors, arrows, lim, size)
     legend(draw, size, size, f"t = {t:.2f}: density of x_t (purple), {field_name}",
-           [("model's points at t", PARTICLE_COLOR, "dot"), (field_name, (0, 90, 30), "arrow")])
+           [("model's points at t", PARTICLE_COLOR, "dot"), (field_name, ARROW_COLOR, "arrow")])
     return np.asarray(canvas)
 
 

@@ -16,6 +16,9 @@ SERIES = {
 }
 COLORS = {SERIES["loss"]: "#1f77b4", SERIES["jsd"]: "#ff7f0e", SERIES["floor"]: "#999999",
           SERIES["modes"]: "#9467bd", RUNS[0]: "#1f77b4", RUNS[1]: "#ff7f0e"}
+# line styles (see gan_demo.live.plots.DASHES): the race's flow run dashed beside the solid GAN, the floor finely dashed
+DASHES = {SERIES["loss"]: "none", SERIES["jsd"]: "none", SERIES["floor"]: "4 4", SERIES["modes"]: "none",
+          RUNS[0]: "none", RUNS[1]: "9 4"}
 LOSS_SERIES, JSD_SERIES, MODE_SERIES = [SERIES["loss"]], [SERIES["jsd"], SERIES["floor"]], [SERIES["modes"]]
 
 

@@ -1,0 +1,58 @@
+"""Line styles for the native plots, so no plot tells its curves apart by colour alone.
+
+Gradio 6's LinePlot takes one colour per series but no line style, and its legend draws every series as a coloured
+ring. One empty ``gr.HTML`` at the top of the page fixes both in the browser, from the dash tables of the pure
+package (``gan_demo.live.plots.DASHES`` and the diffusion run's): a style sheet dashes each line, which Vega names
+by its series (``aria-label`` ending in ``series: D(G(z)), generated``), and a script redraws each legend entry as
+a short piece of its line, dashed like it (dashes 0.6 times as long, so two fit). Vega redraws a legend when a
+streamed update changes it, so the script watches the page and mends the entries again (only those not yet
+mended, so it settles at once).
+"""
+from __future__ import annotations
+
+import json
+
+import gradio as gr
+
+from gan_demo.live.diffusion.plots import DASHES as DIFFUSION_DASHES
+from gan_demo.live.plots import DASHES as GAN_DASHES
+
+DASHES = {**GAN_DASHES, **DIFFUSION_DASHES}  # series -> SVG stroke-dasharray ("none": solid)
+SYMBOL = "M-7,0H7"  # a legend entry's line: 14 px, centred where Vega centres its ring
+
+
+def css(dashes: dict[str, str] = DASHES) -> str:
+    """The lines' dashes, one rule per dashed series."""
+    return "\n".join(f'.mark-line path[aria-label$="series: {name}"] {{ stroke-dasharray: {dash}; }}'
+                     for name, dash in dashes.items() if dash != "none")
+
+
+def script(dashes: dict[str, str] = DASHES) -> str:
+    """The ``js_on_load`` that adds :func:`css` to the page and keeps every legend entry of a known series drawn
+    as its line."""
+    return f"""if (!window.ganDemoPlotLines) {{
+  window.ganDemoPlotLines = true;
+  const dashes = {json.dumps(dashes)}, style = document.createElement('style');
+  style.textContent = {json.dumps(css(dashes))};
+  document.head.appendChild(style);
+  const mend = () => {{
+    for (const text of document.querySelectorAll('.role-legend-label text')) {{
+      const dash = dashes[text.textContent];
+      const path = text.closest('.role-legend-label')?.previousElementSibling?.querySelector('path');
+      if (dash === undefined || !path || path.getAttribute('d') === '{SYMBOL}') continue;
+      path.setAttribute('d', '{SYMBOL}');
+      path.setAttribute('stroke-width', '2.5');
+      path.setAttribute('fill', 'none');
+      path.setAttribute('stroke-dasharray', dash === 'none' ? '' : dash.split(' ').map(x => (0.6 * x).toFixed(1)).join(' '));
+    }}
+  }};
+  let queued = false;
+  new MutationObserver(() => {{
+    if (!queued) {{ queued = true; requestAnimationFrame(() => {{ queued = false; mend(); }}); }}
+  }}).observe(document.body, {{childList: true, subtree: true, attributes: true, attributeFilter: ['d']}});
+}}"""
+
+
+def plot_lines() -> gr.HTML:
+    """The empty component that styles every native plot's lines and legends: place it once, outside the tabs."""
+    return gr.HTML("", js_on_load=script(), elem_id="plot-lines", container=False, padding=False)
