@@ -52,9 +52,10 @@ def evaluations(model: nn.Module, steps: int, guidance: float) -> int:
     return sweep_evaluations(model.solver if model.objective == "flow-matching" else "ddim", steps, guidance)
 
 
-def class_prompted(ctx, model: nn.Module, prefix: str, wanted: torch.Tensor) -> tuple[dict, object]:
+def class_prompted(ctx, model: nn.Module, prefix: str, wanted: torch.Tensor) -> tuple[dict, torch.Tensor]:
     """The pipeline on the class prompts of ``wanted`` (seed 0): the judge's verdicts, Frechet distance, precision
-    and recall, diversity and cost, keys prefixed ``prefix``; and the judged samples."""
+    and recall, diversity and cost, keys prefixed ``prefix``; and the decoder's first decodes (before any redraw),
+    which are the guidance point at the model's own scale (see :func:`~.sweep.guidance_points`)."""
     k, n = len(ctx.classes), len(wanted)
     made, ms = timed(lambda: generate(model, class_prompts(model, wanted), 0))
     judged = ctx.judged(ctx.generated(to_uint8(made.images)))
@@ -69,14 +70,14 @@ def class_prompted(ctx, model: nn.Module, prefix: str, wanted: torch.Tensor) -> 
             f"{prefix}_network_evaluations": round(decoder_calls + prior_calls, 1),
             f"{prefix}_decoder_evaluations": decoder_calls,
             f"{prefix}_redrawn": (made.decodes > 1).float().mean().item(), f"{prefix}_n": n,
-            **ctx.precision_recall(judged, prefix)}, judged
+            **ctx.precision_recall(judged, prefix)}, made.first
 
 
 def measure(ctx, model: nn.Module) -> dict:
     k, n_class = len(ctx.classes), min(N_CLASS, ctx.n)
     n_word = N_WORD if ctx.n >= N_CLASS else 5
     wanted = torch.arange(n_class) % k
-    prompted, _ = class_prompted(ctx, model, "text", wanted)
+    prompted, first = class_prompted(ctx, model, "text", wanted)
     cgan = load_pretrained(f"cgan-{ctx.dataset}", ctx.device)
     gan_images, gan_ms = timed(lambda: cgan_sample(cgan, n_class, 0, wanted))
     gan_judged = ctx.judged(ctx.generated(gan_images))
@@ -99,7 +100,7 @@ def measure(ctx, model: nn.Module) -> dict:
             "text_cgan_agreement": (gan_judged.predicted == wanted).float().mean().item(),
             "text_cgan_confident": gan_judged.confident, "text_cgan_diversity": diversity(ctx, gan_judged, wanted),
             "text_cgan_ms_per_image": gan_ms / n_class, **ctx.precision_recall(gan_judged, "text_cgan"),
-            **sweep(ctx, model, "text"), **guidance_points(ctx, model, "text")}
+            **sweep(ctx, model, "text"), **guidance_points(ctx, model, "text", {model.guidance: first})}
 
 
 def measure_flow(ctx, model: nn.Module) -> dict:

@@ -63,11 +63,13 @@ def prompted_embeddings(model: nn.Module, wanted: torch.Tensor, seed: int = 0):
 
 
 @torch.inference_mode()
-def guidance_points(ctx, model: nn.Module, prefix: str) -> dict:
+def guidance_points(ctx, model: nn.Module, prefix: str, decoded: dict[float, torch.Tensor] | None = None) -> dict:
     """``{prefix}_guidance``: the decoder at each of GUIDANCE_SCALES (its own sampler and steps, the prior at its
     defaults, the same embeddings and noise for every scale): prompted-class share, Frechet distance, precision and
     recall of N_GUIDED class-prompted images. Guidance trades variety (recall) for adherence (precision, the
-    prompted class); the decoder's self-check is left out, as in the sweep."""
+    prompted class); the decoder's self-check is left out, as in the sweep. ``decoded``: {scale: images} already
+    made from the same prompts, seed and batches (the pipeline's first decodes at its own scale, before any redraw:
+    the same pixels), used instead of decoding them again."""
     full = ctx.n >= 1000
     n, scales = (N_GUIDED, GUIDANCE_SCALES) if full else (min(100, ctx.n), GUIDANCE_SCALES[:2])
     wanted = torch.arange(n) % len(ctx.classes)
@@ -75,8 +77,10 @@ def guidance_points(ctx, model: nn.Module, prefix: str) -> dict:
     caption = text if model.decoder.text else None
     points = []
     for w in scales:
-        images = torch.cat([model.decode(embedding[p], noise[p], guidance=w,
-                                         text=None if caption is None else caption[p]).cpu() for p in parts])
+        images = (decoded or {}).get(w)
+        if images is None or len(images) != n:
+            images = torch.cat([model.decode(embedding[p], noise[p], guidance=w,
+                                             text=None if caption is None else caption[p]).cpu() for p in parts])
         judged = ctx.judged(ctx.generated(to_uint8(images)))
         pr = ctx.precision_recall(judged, "x")
         points.append({"guidance": w, "agreement": (judged.predicted == wanted).float().mean().item(),
