@@ -17,7 +17,8 @@ reconstruction of an example image, a class's samples, the class grid; the page'
 
 Per phase: the light calls that started in it, their p50, p95 and largest latency (request to answer, through
 gradio_client on loopback; the clients do not fetch the pictures, which a browser would do from its own machine),
-errors, and the server's RSS at the phase's start and end. The ratio of the light p95 with the slow calls running
+errors, and the server's RSS every few seconds (its growth over the phase's second half says whether memory has
+levelled off). The ratio of the light p95 with the slow calls running
 to the light p95 alone is the figure the queue settings are tuned for (bar: at most 2x, no error).
 """
 from __future__ import annotations
@@ -42,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 BLOCK_START, BLOCK_END = "<!-- bench-classroom:start -->", "<!-- bench-classroom:end -->"  # in docs/benchmarks.md
 BAR_RATIO = 2.0  # light p95 with the slow calls running, at most this many times the light p95 alone
+RSS_EVERY = 5.0  # seconds between samples of the server's resident memory
 MODES = {"quick": dict(clients=4, seconds=10.0), "full": dict(clients=30, seconds=60.0)}
 DATASET = "fashion"
 
@@ -52,11 +54,25 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else 0.0
 
 
-def summary(latencies_ms: list[float], errors: int, rss_start: int, rss_end: int) -> dict:
-    """One phase's light calls: how many answered, p50 / p95 / max in ms, the errors, the server's RSS in MiB."""
+def summary(latencies_ms: list[float], errors: int, rss: list[int]) -> dict:
+    """One phase's light calls: how many answered, p50 / p95 / max in ms, the errors; the server's RSS in MiB at the
+    start, the middle and the end of the phase (``rss``: its samples in bytes, in order), and its growth over the
+    second half."""
+    mib = [round(b / 2**20) for b in rss]
     return {"calls": len(latencies_ms), "p50_ms": round(percentile(latencies_ms, 50)),
             "p95_ms": round(percentile(latencies_ms, 95)), "max_ms": round(max(latencies_ms, default=0.0)),
-            "errors": errors, "rss_start_mib": round(rss_start / 2**20), "rss_end_mib": round(rss_end / 2**20)}
+            "errors": errors, "rss_start_mib": mib[0], "rss_middle_mib": mib[len(mib) // 2], "rss_end_mib": mib[-1],
+            "rss_second_half_mib": second_half_growth(mib)}
+
+
+def second_half_growth(samples: list[float]) -> float:
+    """How much a series of memory samples grew over its second half: the mean of its last quarter minus the mean
+    of the quarter before the middle (means, so one sample taken mid-collection does not decide it)."""
+    n = len(samples)
+    if n < 4:
+        return samples[-1] - samples[n // 2]
+    q = n // 4
+    return round(float(np.mean(samples[-q:]) - np.mean(samples[n // 2 - q:n // 2])), 1)
 
 
 def ratio(with_slow: dict, alone: dict) -> float:
@@ -86,12 +102,13 @@ def markdown(r: dict) -> str:
            f"while {s['text_clients']} more loop `/text_to_image` ({s['text_images']} images, {s['text_steps']} steps) "
            f"and {s['live_clients']} loops 2-D live runs (`/train`, {s['live_steps']} steps):", "",
            f"The server's settings: {', '.join(f'`{k}={v}`' for k, v in s['server'].items())}.", "",
-           "| phase | light calls | p50 | p95 | max | errors | server RSS start → end |",
-           "|---|---:|---:|---:|---:|---:|---:|"]
+           "| phase | light calls | p50 | p95 | max | errors | server RSS start → middle → end | its second half |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, p in (("light only", alone), ("with the slow calls", busy)):
         light = p["light"]
         out.append(f"| {name} | {light['calls']} | {light['p50_ms']} ms | {light['p95_ms']} ms | {light['max_ms']} ms "
-                   f"| {light['errors']} | {light['rss_start_mib']} → {light['rss_end_mib']} MiB |")
+                   f"| {light['errors']} | {light['rss_start_mib']} → {light['rss_middle_mib']} → "
+                   f"{light['rss_end_mib']} MiB | {light['rss_second_half_mib']:+g} MiB |")
     slow = busy["slow"]
     out += ["", f"Slow calls meanwhile: {slow['text_calls']} text-to-image answers (median {slow['text_p50_ms']} ms) "
             f"and {slow['live_runs']} live runs (median {slow['live_p50_ms']} ms), {slow['errors']} errors.", "",
@@ -210,23 +227,33 @@ def new_client(url: str):
 def phase(pool: ThreadPoolExecutor, students: list, slow: list[tuple], seconds: float, think: float, pid: int,
           lead: float = 2.0) -> dict:
     """Students loop the light calls for ``seconds``; ``slow`` (client, calls) pairs loop theirs from ``lead``
-    seconds before until the students' last call ends. Returns the phase's records and RSS."""
+    seconds before until the students' last call ends. Returns the phase's records and the server's RSS, sampled
+    every ``RSS_EVERY`` seconds from start to end."""
     light, heavy = Calls(), Calls()
     stop_slow = [time.monotonic() + 3600]  # moved to now once the students are done
     slow_futures = [pool.submit(loop_until, c, 100 + k, calls, stop_slow, heavy) for k, (c, calls) in enumerate(slow)]
     if slow:
         time.sleep(lead)  # the slow calls are running when the window opens
-    rss_start = rss_bytes(pid)
+    rss, done = [rss_bytes(pid)], threading.Event()
+
+    def sample_rss() -> None:
+        while not done.wait(RSS_EVERY):
+            rss.append(rss_bytes(pid))
+
+    sampler = threading.Thread(target=sample_rss, daemon=True)
+    sampler.start()
     until = time.monotonic() + seconds
     calls = light_calls()
     futures = [pool.submit(loop, c, k, calls, until, light, think, random.Random(k)) for k, c in enumerate(students)]
     for f in futures:
         f.result()
-    rss_end = rss_bytes(pid)
+    done.set()
+    sampler.join()
+    rss.append(rss_bytes(pid))
     stop_slow[0] = time.monotonic()
     for f in slow_futures:
         f.result()
-    return {"light": light, "slow": heavy, "rss": (rss_start, rss_end)}
+    return {"light": light, "slow": heavy, "rss": rss}
 
 
 def loop_until(client, k: int, calls: dict[str, Callable], stop: list[float], record: Calls) -> None:
@@ -245,8 +272,9 @@ def loop_until(client, k: int, calls: dict[str, Callable], stop: list[float], re
 
 def phase_result(p: dict, light_names: list[str]) -> dict:
     light: Calls = p["light"]
-    out = {"light": summary(light.all_ms(light_names), len(light.errors), *p["rss"]),
-           "light_by_endpoint": {name: summary(light.latencies.get(name, []), 0, *p["rss"])
+    out = {"light": summary(light.all_ms(light_names), len(light.errors), p["rss"]),
+           "rss_trace_mib": [round(b / 2**20) for b in p["rss"]],
+           "light_by_endpoint": {name: summary(light.latencies.get(name, []), 0, p["rss"])
                                  for name in light_names},
            "errors": (light.errors + p["slow"].errors)[:10]}
     slow: Calls = p["slow"]

@@ -22,7 +22,7 @@ def bench():
 
 def phase(p95: int, errors: int = 0, slow_errors: int | None = None) -> dict:
     out = {"light": {"calls": 10, "p50_ms": p95 // 2, "p95_ms": p95, "max_ms": p95 + 1, "errors": errors,
-                     "rss_start_mib": 1000, "rss_end_mib": 1001}}
+                     "rss_start_mib": 1000, "rss_middle_mib": 1000, "rss_end_mib": 1001, "rss_second_half_mib": 0.5}}
     if slow_errors is not None:
         out["slow"] = {"text_calls": 4, "text_p50_ms": 3000, "live_runs": 1, "live_p50_ms": 9000,
                        "errors": slow_errors}
@@ -37,10 +37,20 @@ def test_percentiles_interpolate_like_numpy_and_an_empty_phase_is_zero(bench):
 
 
 def test_a_phase_summary_counts_rounds_and_gives_memory_in_mib(bench):
-    s = bench.summary([100.4, 200.6, 300.0, 1000.0], errors=2, rss_start=1000 * 2**20, rss_end=int(1010.6 * 2**20))
+    s = bench.summary([100.4, 200.6, 300.0, 1000.0], errors=2, rss=[1000 * 2**20, 1004 * 2**20, int(1010.6 * 2**20)])
     assert s == {"calls": 4, "p50_ms": 250, "p95_ms": 895, "max_ms": 1000, "errors": 2, "rss_start_mib": 1000,
-                 "rss_end_mib": 1011}
-    assert bench.summary([], 0, 0, 0)["calls"] == 0 and bench.summary([], 0, 0, 0)["max_ms"] == 0
+                 "rss_middle_mib": 1004, "rss_end_mib": 1011, "rss_second_half_mib": 7}
+    assert bench.summary([], 0, [0, 0])["calls"] == 0 and bench.summary([], 0, [0, 0])["max_ms"] == 0
+
+
+def test_memory_levels_off_when_the_second_half_stops_growing(bench):
+    """The growth over a phase's second half: the last quarter's mean minus the mean of the quarter before the
+    middle, so a climb that stopped reads near 0 and one that goes on reads as the climb."""
+    climbing = [1000 + 10 * i for i in range(12)]  # 10 MiB every sample
+    assert bench.second_half_growth(climbing) == 60  # (1090..1110) - (1030..1050): 6 samples apart
+    levelled = [1000, 1040, 1070, 1100, 1100, 1101, 1100, 1100, 1101, 1100, 1100, 1101]
+    assert abs(bench.second_half_growth(levelled)) <= 1
+    assert bench.second_half_growth([1000, 1010]) == 0  # start and end only: the end against itself as middle
 
 
 def test_the_ratio_is_p95_with_the_slow_calls_over_p95_alone(bench):
@@ -71,7 +81,7 @@ def test_the_markdown_gives_both_phases_the_ratio_and_the_settings_without_machi
               "phases": [phase(400), phase(700, 0, 0)], "ratio": 1.75}
     result["verdict"] = bench.verdict(result)
     md = bench.markdown(result)
-    assert "| light only | 10 | 200 ms | 400 ms | 401 ms | 0 | 1000 → 1001 MiB |" in md
+    assert "| light only | 10 | 200 ms | 400 ms | 401 ms | 0 | 1000 → 1000 → 1001 MiB | +0.5 MiB |" in md
     assert "| with the slow calls | 10 | 350 ms | 700 ms |" in md
     assert "**1.75x** (bar: at most 2x, no errors: met)" in md and "`GAN_DEMO_SLOW_THREADS=" in md
     assert "30 students" in md and "`/sample`, `/reconstruct`" in md and "4 text-to-image answers" in md
