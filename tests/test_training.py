@@ -359,3 +359,31 @@ def test_a_finished_supervised_run_resumed_longer_trains_on_and_anneals_over_its
     expected = [0.5e-2 * (1 + math.cos(math.pi * t / 20)) for t in range(11, 21)]
     assert rates == pytest.approx(expected, abs=1e-9) and rates[-1] == pytest.approx(0, abs=1e-12)
     assert not torch.equal(longer.model.weight, before)
+
+
+def test_a_supervised_run_with_ema_exports_the_average_and_checkpoints_it(tmp_path):
+    """ema_decay > 0: the exported model is the moving average (between the start and the last step's weights, not
+    the model itself), it survives a checkpoint, and resuming goes on from it; 0 exports the model as before."""
+    def loss(model, x, y, rng):
+        return (model(x) - 1).pow(2).mean(), {}
+
+    def trainer(ema: float) -> SupervisedTrainer:
+        torch.manual_seed(0)
+        return SupervisedTrainer(torch.nn.Linear(4, 1), loss, torch.randn(32, 4), torch.zeros(32), total_steps=50,
+                                 batch_size=8, lr=5e-2, ema_decay=ema)
+
+    plain = trainer(0.0)
+    list(plain.run(50))
+    assert plain.export() is plain.model
+    averaged = trainer(0.95)
+    start = averaged.model.bias.detach().clone()
+    list(averaged.run(50))
+    ema, last = averaged.export(), averaged.model
+    assert ema is not last and torch.equal(last.bias, plain.model.bias)  # the average does not change the training
+    assert start < ema.bias < last.bias or last.bias < ema.bias < start, (start, ema.bias, last.bias)
+    save_checkpoint(averaged.state_dict(), tmp_path / "c.safetensors")
+    resumed = trainer(0.95)
+    resumed.load_state_dict(load_checkpoint(tmp_path / "c.safetensors"))
+    assert torch.equal(resumed.export().bias, ema.bias)
+    with pytest.raises(ValueError, match="ema_decay"):
+        trainer(1.0)

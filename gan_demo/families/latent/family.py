@@ -50,12 +50,16 @@ class LatentRecipe:
         parser.add_argument("--autoencoder", type=Path, metavar="FOLDER",
                             help=f"the {self.kind} weights folder whose codes to learn (default: the shipped one)")
         parser.add_argument("--layers", type=int, default=4, help="residual MLP blocks of the velocity field")
+        parser.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                            help="keep and save an exponential moving average of the weights (e.g. 0.999; 0: off)")
 
     def check(self, args: argparse.Namespace) -> None:
         if args.latent_dim is not None:
             raise ValueError(f"--latent-dim is the {self.kind}'s own code size: the latent flow cannot change it")
         if args.layers < 1:
             raise ValueError(f"--layers must be >= 1, got {args.layers}")
+        if not 0 <= args.ema < 1:
+            raise ValueError(f"--ema must be in [0, 1), got {args.ema}")
 
     def autoencoder(self, args: argparse.Namespace) -> tuple[nn.Module, dict]:
         folder = args.autoencoder or pretrained_folder(f"{self.kind}-{args.dataset}")[0]
@@ -72,7 +76,7 @@ class LatentRecipe:
         model.fit_codes(codes.to(device))
         return SupervisedTrainer(model, flow_matching_loss, model.standardise(codes.to(device)).cpu(), data.labels,
                                  total_steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                                 seed=args.seed + rank, device=device)
+                                 seed=args.seed + rank, device=device, ema_decay=args.ema)
 
     def finish(self, model: nn.Module, data: TrainData, device: torch.device) -> None:
         pass
