@@ -301,6 +301,13 @@ def test_latent_diffusion_three_ways(page):
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(painted)).convert("RGB")), expected)
     page.locator("#latent-grid").scroll_into_view_if_needed()
     shot(page, "latent_diffusion")
+    # every class side by side: the dropdown's "each code its own class", at w = 1
+    status = text_of(page, "#latent-status")
+    page.locator("#latent-class input").click()
+    page.get_by_role("option", name=latent.EACH).click()
+    page.locator("#latent-run").click()
+    wait_for_text(page, "#latent-status", latent.EACH, before=status)
+    shot(page, "latent_diffusion_each_class")
 
 
 def test_what_came_next_text_to_image(page):

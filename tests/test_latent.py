@@ -10,10 +10,10 @@ import pytest
 import torch
 from torch import nn
 
-from gan_demo import prior_hole
+from gan_demo import explore, prior_hole
 from gan_demo.data import load_split, to_model_range
 from gan_demo.families.latent.family import LatentRecipe, flow_matching_loss
-from gan_demo.families.latent.flow import flow, network_evaluations, sample
+from gan_demo.families.latent.flow import balanced_labels, flow, network_evaluations, sample
 from gan_demo.families.latent.model import LatentFlow
 from gan_demo.hub import cached_pretrained, weights_dir
 from gan_demo.registry import create_model, get_part
@@ -162,3 +162,14 @@ def test_what_came_next_links_to_latent_diffusion_with_its_measured_speed():
     r = next(x for x in json.loads((weights_dir() / "evaluation.json").read_text()) if x["dataset"] == "fashion")
     text = comparison_table("fashion")
     assert "**latent diffusion**" in text and f"{r['latent_ae_ms_per_image']:.1f} ms per image" in text
+
+
+def test_class_by_class_samples_take_every_class_in_turn_and_show_it():
+    """Balanced labels (the card's class-by-class Frechet distance, the tab's 'each code its own class'): classes
+    0, 1, 2, ... in turn, and the shipped flow's samples at w = 1 are judged the class asked for."""
+    assert balanced_labels(12, 10).tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
+    of = prior_hole.codes_of(cached_pretrained("latent-ae-mnist"), 10, 0, balanced_labels(10, 10), steps=10,
+                             guidance=1.0)
+    with torch.inference_mode():
+        verdicts, _ = explore.classify(cached_pretrained("classifier-mnist"), of.flowed_images)
+    assert (verdicts == np.arange(10)).mean() >= 0.8, verdicts

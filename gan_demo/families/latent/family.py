@@ -22,7 +22,7 @@ from ...data import to_uint8
 from ...hub import load_folder, pretrained_folder
 from ...registry import CardRow, Evaluation, Family, Part, TrainData, precision_recall_row, register
 from ...training import SupervisedTrainer
-from .flow import DEFAULT_GUIDANCE, DEFAULT_STEPS, SOLVERS, network_evaluations
+from .flow import DEFAULT_GUIDANCE, DEFAULT_STEPS, SOLVERS, balanced_labels, network_evaluations
 from .flow import sample as flow_sample
 from .model import AUTOENCODERS, LatentFlow
 
@@ -102,7 +102,10 @@ def measure_with(prefix: str):
         images = sample(model, n, 0, None)  # decoding included, as the tab and the CLI get them
         ms = 1000 * (time.perf_counter() - start) / n
         flow = ctx.judged(ctx.generated(images))
-        labels = torch.arange(n) % model.num_classes
+        labels = balanced_labels(n, model.num_classes)
+        # class by class at w = 1 (no guidance): a sample of p(z) = sum_y p(y) p(z | y), balanced classes, drawn as the
+        # conditional GAN's Frechet distance is
+        balanced = ctx.judged(ctx.generated(sample(model, n, 0, labels, guidance=1.0)))
         prompted = ctx.judged(ctx.generated(sample(model, n, 0, labels)))
         # the decoder alone, quantised like every sample: real images' codes, and N(0, I) codes
         recon = ctx.judged(ctx.generated(to_uint8(ctx.batched(lambda x: model.autoencoder.decode(model.codes(x)),
@@ -111,6 +114,9 @@ def measure_with(prefix: str):
         prior = ctx.judged(ctx.generated(to_uint8(ctx.batched(model.autoencoder.decode, noise))))
         return {f"{prefix}_fd": ctx.frechet_distance(flow), f"{prefix}_confident": flow.confident,
                 f"{prefix}_class_histogram": flow.class_histogram(), **ctx.precision_recall(flow, prefix),
+                f"{prefix}_balanced_fd": ctx.frechet_distance(balanced),
+                f"{prefix}_balanced_confident": balanced.confident,
+                **ctx.precision_recall(balanced, f"{prefix}_balanced"),
                 f"{prefix}_agreement": (prompted.predicted == labels).float().mean().item(),
                 f"{prefix}_prompted_fd": ctx.frechet_distance(prompted),
                 f"{prefix}_recon_fd": ctx.frechet_distance(recon), f"{prefix}_recon_confident": recon.confident,
@@ -127,6 +133,10 @@ def rows(prefix: str, name: str) -> tuple[CardRow, ...]:
         CardRow(f"{name} latent flow: classifier >= 90% sure", lambda r: f"{100 * r[f'{prefix}_confident']:.1f}%"),
         CardRow(f"{name} latent flow: smallest class share", lambda r: f"{100 * min(r[f'{prefix}_class_histogram']):.1f}%"),
         precision_recall_row(f"{name} latent flow", prefix),
+        CardRow(f"Frechet distance, {name} latent flow class by class (balanced classes, w = 1, as the conditional GAN)",
+                lambda r: f"{r[f'{prefix}_balanced_fd']:.2f} ({100 * r[f'{prefix}_balanced_confident']:.1f}% "
+                          "classifier >= 90% sure)"),
+        precision_recall_row(f"{name} latent flow class by class", f"{prefix}_balanced"),
         CardRow(f"{name} latent flow, class-conditional (w = {DEFAULT_GUIDANCE:g}): judged the class asked for",
                 lambda r: f"{100 * r[f'{prefix}_agreement']:.1f}% (Frechet distance {r[f'{prefix}_prompted_fd']:.2f})"),
         CardRow(f"{name} decoder alone: reconstructions of test images / N(0, I) codes, Frechet distance",
@@ -146,17 +156,18 @@ def bars(short: str, r: dict) -> dict[str, bool]:
                 r[f"{p}_fd"] <= r[f"{p}_prior_fd"] / 4}
     out = {"latent-ae: every class at least 5% of the samples": min(r[f"{p}_class_histogram"]) >= 0.05}
     if r["dataset"] == "fashion":
-        out[FD_GOALS[0]] = r[f"{p}_fd"] <= r["cgan_fd"]
+        out[FD_GOALS[0]] = r[f"{p}_balanced_fd"] <= r["cgan_fd"]
     else:
-        out[FD_GOALS[1]] = r[f"{p}_fd"] <= 1.5 * r[f"{p}_recon_fd"]
+        out[FD_GOALS[1]] = r[f"{p}_balanced_fd"] <= 1.5 * r[f"{p}_recon_fd"]
     return out
 
 
-# Bars the shipped flows do not meet: shown on the card, not enforced. On Fashion-MNIST the autoencoder's own
-# reconstructions of test images score 58.5, above the conditional GAN's 55.0, so no flow through that decoder can
-# meet the first (docs/training.md).
-FD_GOALS = ("latent-ae: Frechet distance at most the conditional GAN's",
-            "latent-ae: Frechet distance at most 1.5 times its decoder's reconstructions'")
+# Bars the shipped flows do not meet: shown on the card, not enforced. Measured class by class (balanced classes,
+# w = 1), as the conditional GAN's Frechet distance is; the unconditional (null-class) samples score further off.
+# On Fashion-MNIST the autoencoder's own reconstructions of test images score 58.5, above the conditional GAN's
+# 55.0, so no flow through that decoder can meet the first (docs/training.md).
+FD_GOALS = ("latent-ae: Frechet distance class by class at most the conditional GAN's",
+            "latent-ae: Frechet distance class by class at most 1.5 times its decoder's reconstructions'")
 GOALS = set(FD_GOALS)
 
 

@@ -60,6 +60,11 @@ def flow(model: LatentFlow, noise: torch.Tensor, labels: torch.Tensor | None = N
         yield z
 
 
+def balanced_labels(n: int, num_classes: int) -> torch.Tensor:
+    """Classes 0, 1, 2, ... in turn (n,): every class side by side, as ``make evaluate`` samples class by class."""
+    return torch.arange(n) % num_classes
+
+
 def network_evaluations(steps: int, solver: str, guided: bool) -> int:
     """Forward passes per sample: Euler's one a step, Heun's two, doubled under guidance (one batched call, but
     two rows of work)."""
