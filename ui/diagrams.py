@@ -57,7 +57,8 @@ SWEEP_SERIES = (("ddim", "DDPM decoder, DDIM", "-", "o"), ("euler", "flow-matchi
 def speed_quality_chart(results: list[dict], prefixes: tuple[str, ...] = ("text", "text_flow")) -> np.ndarray | None:
     """The speed-against-quality sweep of ``make evaluate`` (``<prefix>_sweep`` in each dataset's result): the
     prompted-class share and the Frechet distance against network evaluations per image (log scale), one column per
-    dataset, each series told apart by line style, marker and a label at its end, not by colour alone. None when no
+    dataset, each series told apart by line style, marker and (where the curves part) a label at its end, not by
+    colour alone. None when no
     result has a sweep."""
     from gan_demo.data import dataset_info  # noqa: PLC0415
     from gan_demo.palettes import CLASS_COLORS  # noqa: PLC0415
@@ -69,6 +70,7 @@ def speed_quality_chart(results: list[dict], prefixes: tuple[str, ...] = ("text"
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
+    from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter  # noqa: PLC0415
 
     fig, axes = plt.subplots(2, len(swept), figsize=(6 * len(swept), 7), dpi=100, squeeze=False)
     for col, r in enumerate(swept):
@@ -85,11 +87,16 @@ def speed_quality_chart(results: list[dict], prefixes: tuple[str, ...] = ("text"
                 ys = [100 * p[key] if key == "agreement" else p[key] for p in series[name]]
                 ax.plot(xs, ys, linestyle=style or "none", marker=marker, markersize=12 if marker == "*" else 7,
                         linewidth=2.5, color=CLASS_COLORS[[0, 6, 3, 7][i]], label=legend)
-                ax.annotate(legend.split(",")[-1].strip(), (xs[-1], ys[-1]), textcoords="offset points",
-                            xytext=(6, (-12, 2, 12, -16)[i]), fontsize=10)  # each series' label a line apart
+                if key == "fd":  # where the curves part (above, they all end near 100%: the legend names them)
+                    ax.annotate(legend.split(",")[-1].strip(), (xs[-1], ys[-1]), textcoords="offset points",
+                                xytext=(7, (-12, 2, 12, -16)[i]), fontsize=10)  # each series' label a line apart
             ax.set_xscale("log", base=2)
-            if key == "fd":
+            ax.set_xlim(0.7, 2.8 * ax.get_xlim()[1])  # room for the end labels inside the axes
+            if key == "fd":  # ticks at 1, 2, 3 and 5 times powers of ten, written plainly (20, 50, 100, not 2 x 10^1)
                 ax.set_yscale("log")
+                ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 3, 5)))
+                ax.yaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+                ax.yaxis.set_minor_formatter(NullFormatter())
             ax.set_xlabel("network evaluations per image (log scale)", fontsize=11)
             ax.set_ylabel(label, fontsize=11)
             ax.grid(True, alpha=0.3)

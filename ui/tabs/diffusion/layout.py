@@ -163,7 +163,7 @@ def build(dataset: gr.Radio, tab: gr.Tab) -> None:
     results = evaluation_results()
     chart = speed_quality_chart(results)
     if chart is not None:
-        gr.Image(chart, label="Speed against quality (make evaluate)", interactive=False, format="png",
+        gr.Image(chart, label="Speed against quality (make evaluate)", interactive=False, format="png", show_label=False,
                  alt_text="Line charts, one column per dataset: the share of samples judged the prompted class and "
                  "the Frechet distance against network evaluations per image, for each decoder and sampler, with the "
                  "conditional GAN's single evaluation as a star; the table below gives every figure.",
