@@ -91,15 +91,15 @@ FAMILY_CARDS = {
         "the Frechet distance of its prior samples against the latent flow's)."),
     "latent-ae": FamilyCard(
         "latent diffusion: a flow-matching model over the autoencoder's codes",
-        lambda r: (f"Frechet distance {r['latent_ae_fd']:.1f} (its decoder's reconstructions {r['latent_ae_recon_fd']:.1f}, "
-                   f"N(0, I) codes {r['latent_ae_prior_fd']:.0f})"),
+        lambda r: (f"Frechet distance {r['latent_ae_fd']:.1f}, class by class {r['latent_ae_balanced_fd']:.1f} (its decoder's "
+                   f"reconstructions {r['latent_ae_recon_fd']:.1f}, N(0, I) codes {r['latent_ae_prior_fd']:.0f})"),
         "unconditional-image-generation", ("latent-diffusion", "flow-matching", "autoencoder", "generative-model"),
         "Teaching: Stable Diffusion's step (generate an autoencoder's codes, then decode) on a code of 32 numbers.",
         "No better than its decoder: samples are as blurry as the autoencoder's reconstructions."),
     "latent-vae": FamilyCard(
         "latent diffusion: a flow-matching model over the VAE's codes",
-        lambda r: (f"Frechet distance {r['latent_vae_fd']:.1f} (its decoder's reconstructions {r['latent_vae_recon_fd']:.1f}, "
-                   f"N(0, I) codes {r['latent_vae_prior_fd']:.0f})"),
+        lambda r: (f"Frechet distance {r['latent_vae_fd']:.1f}, class by class {r['latent_vae_balanced_fd']:.1f} (its decoder's "
+                   f"reconstructions {r['latent_vae_recon_fd']:.1f}, N(0, I) codes {r['latent_vae_prior_fd']:.0f})"),
         "unconditional-image-generation", ("latent-diffusion", "flow-matching", "vae", "generative-model"),
         "Teaching: the VAE's prior hole, filled by learning where its codes really lie.",
         "No better than its decoder: samples are as blurry as the VAE's reconstructions."),
