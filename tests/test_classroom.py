@@ -293,3 +293,12 @@ def test_a_view_s_pictures_download_as_captioned_pngs_twice_the_size(open_page):
     assert any("judge-gallery-fashion.png" in h for h in hrefs), hrefs  # the round, for a slide: "which are real?"
     sheet = Image.open(io.BytesIO(page.request.get(next(h for h in hrefs if "gan-gallery" in h)).body()))
     assert sheet.width >= 2 * 4 * 112 and sheet.height > 2 * 112 + 40, sheet.size  # 4 samples of 112 px, twice
+    # the live tab's plots too: drawn again from the tables the page holds, twice the page's size
+    page = open_page("?tab=train")
+    page.wait_for_selector("#live-d .role-legend", state="attached", timeout=TIMEOUT)
+    page.locator("#train-download").click()
+    page.wait_for_selector("#train-files a[href]", timeout=TIMEOUT)
+    hrefs = page.eval_on_selector_all("#train-files a[href]", "as => as.map(a => a.href)")
+    assert any("live-d-fashion.png" in h for h in hrefs) and any("live-losses-fashion.png" in h for h in hrefs), hrefs
+    plot = Image.open(io.BytesIO(page.request.get(next(h for h in hrefs if "live-d-" in h)).body()))
+    assert plot.width == 1200 and plot.height > 600, plot.size

@@ -36,3 +36,23 @@ def test_a_gallery_becomes_one_sheet_with_its_captions(tmp_path):
     out = sheet([(p, f"#{i}") for i, p in enumerate(paths)], gr.Gallery(render=False))
     assert out.ndim == 3 and out.shape[1] >= 8 * 112 and out.shape[0] >= 2 * 112
     assert sheet(None, gr.Gallery(render=False)) is None
+
+
+def test_a_live_plot_is_drawn_again_from_its_table_in_its_colours_and_line_styles():
+    """A native plot (Vega, in the page) comes back to the server as its table: the download draws it again at
+    twice the page's 600 x 300 pixels, each series in the page's colour; the dashed ones with gaps."""
+    from gan_demo import live  # noqa: PLC0415
+    from ui.plot_lines import COLORS  # noqa: PLC0415
+
+    cols = live.history_columns([dict(step=s, value=-1.0, loss_d=1.4 - s / 200, loss_g=0.7 + s / 300, d_real=0.6,
+                                      d_fake=0.4, grad_g=1.0, jsd=0.5, theory=None) for s in range(1, 101)])
+    table = live.d_table(cols)
+    plot = gr.LinePlot(x="step", y="value", color="series", title="What the discriminator says",
+                       y_title="probability", render=False)
+    value = {"columns": list(table.columns), "data": table.astype(object).where(table.notna(), None).values.tolist()}
+    out = sheet(value, plot)
+    assert out.shape == (600, 1200, 3)
+    for name in live.D_SERIES:
+        rgb = np.array([int(COLORS[name][i:i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(out.astype(int) - rgb).sum(-1) < 30).sum() > 200, name  # the series is drawn, in its colour
+    assert sheet({"columns": ["step", "value", "series"], "data": [[0, None, "D(x), real"]]}, plot) is None

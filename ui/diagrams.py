@@ -18,6 +18,17 @@ BOXES = (  # (x, y, text, colour): the generation path on the top row, CLIP's tr
 ARROWS = ((0, 1, ""), (1, 2, "text emb."), (2, 3, "image emb."), (3, 4, ""), (5, 6, ""), (6, 7, ""))
 
 
+def rendered(fig) -> np.ndarray:
+    """A matplotlib figure, laid out tight, as an RGB array (H, W, 3); the figure is closed."""
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    fig.tight_layout()
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    plt.close(fig)
+    return image
+
+
 @cache
 def pipeline_diagram() -> np.ndarray:
     """The text -> CLIP -> prior -> decoder -> image diagram as an RGB array (drawn once per process)."""
@@ -42,11 +53,7 @@ def pipeline_diagram() -> np.ndarray:
     ax.text(0.29, 0.46, "trained first, then frozen", fontsize=8, color="#374151")
     ax.text(0.76, 0.22, "generation: top row, left to right\nDALL-E 2 (Ramesh et al., 2022), in miniature",
             ha="center", va="center", fontsize=8, color="#6b7280")
-    fig.tight_layout()
-    fig.canvas.draw()
-    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
-    plt.close(fig)
-    return image
+    return rendered(fig)
 
 
 # the sweep's series: (evaluation key, legend, line style, marker); colours from palettes.CLASS_COLORS (Tol muted)
@@ -104,8 +111,4 @@ def speed_quality_chart(results: list[dict], prefixes: tuple[str, ...] = ("text"
                 ax.set_title(f"{dataset_info(r['dataset']).title}: {r.get('text_sweep_n', '')} class-prompted "
                              "images per point", fontsize=12)
         axes[0][col].legend(fontsize=9, loc="lower right")
-    fig.tight_layout()
-    fig.canvas.draw()
-    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
-    plt.close(fig)
-    return image
+    return rendered(fig)

@@ -18,12 +18,14 @@ from gan_demo.data import DATASETS
 from gan_demo.images import captioned, labelled_grid
 from ui.common import scratch_dir
 from ui.deeplink import SETTINGS, TABS, LinkRow, query_for
+from ui.plot_lines import plot_picture, table_of
 
 PICTURES = {
     "ae": ("ae-comparison", "ae-map", "ae-manifold", "ae-strip"),
     "gan": ("gan-gallery", "gan-nearest", "gan-strip", "judge-gallery"),
     "cgan": ("cgan-gallery", "cgan-grid", "cgan-strip"),
-    "train": ("live-heatmap", "live-optimal"),
+    "train": ("live-losses", "live-d", "live-grad", "live-heatmap", "live-optimal", "diffusion-loss", "diffusion-jsd",
+              "diffusion-modes", "race-jsd", "race-modes"),
     "next": ("dalle-gallery", "dalle-story", "dalle-sweep-image", "dalle-varied", "dalle-versus-image"),
 }
 MODELS = {"ae": "autoencoder", "gan": "gan", "cgan": "cgan", "next": "text"}  # the shipped model of each tab
@@ -40,9 +42,13 @@ def caption_lines(tab: str, label: str, dataset: str, settings: Mapping[str, obj
 
 
 def sheet(value, component: gr.components.Component) -> np.ndarray | None:
-    """A picture component's value as one RGB array: an image as it is, a gallery as a grid with its captions."""
+    """A picture component's value as one RGB array: an image as it is, a gallery as a grid with its captions, a
+    line plot drawn again from its table (already twice the page's size)."""
     if value is None:
         return None
+    if isinstance(component, gr.LinePlot):
+        table = table_of(value)
+        return None if table is None else plot_picture(table, component)
     if isinstance(component, gr.Gallery):
         items = [(np.asarray(Image.open(path).convert("RGB")) if isinstance(path, str) else np.asarray(path),
                   text or "") for path, text in value]
@@ -76,9 +82,11 @@ def wire(demo: gr.Blocks, dataset: gr.Radio, rows: Mapping[str, LinkRow]) -> Non
                 picture = sheet(value, component)
                 if picture is None:
                     continue
-                lines = caption_lines(tab, component.label or component.elem_id, data, named, query)
+                title = getattr(component, "title", None) or component.label or component.elem_id
+                lines = caption_lines(tab, title, data, named, query)
                 path = folder / f"{component.elem_id}-{data}.png"
-                Image.fromarray(captioned(picture, lines, scale=SCALE)).save(path)
+                scale = 1 if isinstance(component, gr.LinePlot) else SCALE  # a plot is drawn at twice its size
+                Image.fromarray(captioned(picture, lines, scale=scale)).save(path)
                 files.append(str(path))
             if not files:
                 raise gr.Error("This tab shows no pictures yet: make some first.")

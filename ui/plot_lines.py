@@ -13,11 +13,17 @@ from __future__ import annotations
 import json
 
 import gradio as gr
+import numpy as np
+import pandas as pd
 
+from gan_demo.live.diffusion.plots import COLORS as DIFFUSION_COLORS
 from gan_demo.live.diffusion.plots import DASHES as DIFFUSION_DASHES
+from gan_demo.live.plots import COLORS as GAN_COLORS
 from gan_demo.live.plots import DASHES as GAN_DASHES
+from ui.diagrams import rendered
 
 DASHES = {**GAN_DASHES, **DIFFUSION_DASHES}  # series -> SVG stroke-dasharray ("none": solid)
+COLORS = {**GAN_COLORS, **DIFFUSION_COLORS}
 SYMBOL = "M-7,0H7"  # a legend entry's line: 14 px, centred where Vega centres its ring
 
 
@@ -56,3 +62,37 @@ def script(dashes: dict[str, str] = DASHES) -> str:
 def plot_lines() -> gr.HTML:
     """The empty component that styles every native plot's lines and legends: place it once, outside the tabs."""
     return gr.HTML("", js_on_load=script(), elem_id="plot-lines", container=False, padding=False)
+
+
+def table_of(value) -> pd.DataFrame | None:
+    """A native plot's value as the page sends it back (Gradio's PlotData, or its dict) -> its long table."""
+    if value is None:
+        return None
+    columns, rows = (value["columns"], value["data"]) if isinstance(value, dict) else (value.columns, value.data)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def plot_picture(table: pd.DataFrame, plot: gr.LinePlot, dpi: int = 200) -> np.ndarray | None:
+    """A line plot's table drawn again with matplotlib, its series in the page's colours and line styles, at
+    ``dpi`` (200: twice the page's 600 x 300 pixels): what *Pictures as PNG* saves for a native plot, whose own
+    export is Vega's. None when no series has a point."""
+    import matplotlib  # noqa: PLC0415 - only a download draws it
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    table = table.dropna(subset=[plot.y])
+    if table.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(6, 3), dpi=dpi)
+    for name, part in table.groupby(plot.color, sort=False):
+        dash = DASHES.get(name, "none")
+        style = "-" if dash == "none" else (0, tuple(float(d) / 2 for d in dash.split()))  # px -> points at 2x
+        ax.plot(part[plot.x], part[plot.y], linestyle=style, linewidth=1.6, color=COLORS.get(name), label=name)
+    ax.set_title(plot.title or "", fontsize=9)
+    ax.set_xlabel(plot.x_title or plot.x, fontsize=8)
+    ax.set_ylabel(plot.y_title or plot.y, fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=6, loc="best", frameon=False)
+    return rendered(fig)
