@@ -7,6 +7,8 @@ docs/benchmarks.md); the bar is 1.2 times that.
 """
 from __future__ import annotations
 
+import os
+
 import httpx
 import pytest
 
@@ -21,7 +23,9 @@ def test_the_first_load_s_config_stays_within_its_budget(app_server):
     url = app_server[0]
     config = httpx.get(url + "config", timeout=60)
     assert config.status_code == 200
-    size = len(config.content)
+    # the opening pictures are named by their path in Gradio's temp folder, whose length differs by machine and by
+    # test worker (/tmp/pytest-of-root/pytest-7/popen-gw2/gradio0): counted as "<tmp>", so the budget is the app's
+    size = len(config.content.replace(os.environ["GRADIO_TEMP_DIR"].encode(), b"<tmp>"))
     assert size <= MAX_CONFIG_BYTES, f"the page's config is {size:,} bytes, over {MAX_CONFIG_BYTES:,}"
     page = httpx.get(url, timeout=60).text  # the page carries the same config inline: no second copy to download
     assert len(page) <= MAX_CONFIG_BYTES + 250_000, f"the page's HTML is {len(page):,} bytes"

@@ -348,14 +348,15 @@ def test_speed_against_quality_shows_every_point_of_the_sweep():
     """What came next's chart and table of make evaluate's decoder sweep: every point, the cGAN beside them, and a
     verdict computed from the figures."""
     from ui.diagrams import speed_quality_chart  # noqa: PLC0415
-    from ui.tabs.diffusion.texts import evaluation_results, speed_table  # noqa: PLC0415
+    from ui.tabs.diffusion.texts import evaluation_results, speed_table, sweep_series  # noqa: PLC0415
 
     results = evaluation_results()
     table = speed_table(results)
     for r in results:
-        for points in {**r["text_sweep"], **r.get("text_flow_sweep", {})}.values():
+        assert set(sweep_series(r)) == {*r["text_sweep"], *r.get("text_flow_sweep", {})}
+        for points in sweep_series(r).values():  # the side-by-side timings where the run has them
             for p in points:
-                assert f"| {p['steps']} | {p['evaluations']} | {p['agreement']:.1%} | {p['fd']:.1f} |" in table
+                assert f"{p['fd']:.1f} / {p['agreement']:.0%} / {p['ms_per_image']:.1f}" in table
     assert "flow matching, Heun" in table and "within 10% of its best Frechet distance" in table
     chart = speed_quality_chart(results)
     assert chart.ndim == 3 and chart.shape[1] > chart.shape[0]  # a column per dataset

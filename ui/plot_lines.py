@@ -27,36 +27,27 @@ COLORS = {**GAN_COLORS, **DIFFUSION_COLORS}
 SYMBOL = "M-7,0H7"  # a legend entry's line: 14 px, centred where Vega centres its ring
 
 
-def css(dashes: dict[str, str] = DASHES) -> str:
-    """The lines' dashes, one rule per dashed series."""
-    return "\n".join(f'.mark-line path[aria-label$="series: {name}"] {{ stroke-dasharray: {dash}; }}'
-                     for name, dash in dashes.items() if dash != "none")
-
-
 def script(dashes: dict[str, str] = DASHES) -> str:
-    """The ``js_on_load`` that adds :func:`css` to the page and keeps every legend entry of a known series drawn
-    as its line."""
-    return f"""if (!window.ganDemoPlotLines) {{
-  window.ganDemoPlotLines = true;
-  const dashes = {json.dumps(dashes)}, style = document.createElement('style');
-  style.textContent = {json.dumps(css(dashes))};
-  document.head.appendChild(style);
-  const mend = () => {{
-    for (const text of document.querySelectorAll('.role-legend-label text')) {{
-      const dash = dashes[text.textContent];
-      const path = text.closest('.role-legend-label')?.previousElementSibling?.querySelector('path');
-      if (dash === undefined || !path || path.getAttribute('d') === '{SYMBOL}') continue;
-      path.setAttribute('d', '{SYMBOL}');
-      path.setAttribute('stroke-width', '2.5');
-      path.setAttribute('fill', 'none');
-      path.setAttribute('stroke-dasharray', dash === 'none' ? '' : dash.split(' ').map(x => (0.6 * x).toFixed(1)).join(' '));
-    }}
-  }};
-  let queued = false;
-  new MutationObserver(() => {{
-    if (!queued) {{ queued = true; requestAnimationFrame(() => {{ queued = false; mend(); }}); }}
-  }}).observe(document.body, {{childList: true, subtree: true, attributes: true, attributeFilter: ['d']}});
-}}"""
+    """The ``js_on_load``: a style sheet dashing each line by its series name, and an observer that keeps every
+    legend entry of a known series drawn as a piece of its line. Written compact: it travels in the page's config,
+    which has a weight budget (tests/test_page_weight.py)."""
+    return (
+        "if(!window.ganDemoPlotLines){window.ganDemoPlotLines=1;"
+        f"const D={json.dumps(dashes, separators=(',', ':'))},s=document.createElement('style');"
+        # the lines: one rule per dashed series, e.g. .mark-line path[aria-label$="series: D(G(z)), generated"]
+        "s.textContent=Object.entries(D).filter(e=>e[1]!=='none')"
+        ".map(([n,d])=>`.mark-line path[aria-label$=\"series: ${n}\"]{stroke-dasharray:${d}}`).join('');"
+        "document.head.appendChild(s);let q=0;"
+        # the legends: each entry's ring becomes a line, dashed like the series (dashes 0.6 times as long)
+        "const m=()=>{q=0;for(const t of document.querySelectorAll('.role-legend-label text')){"
+        "const d=D[t.textContent],p=t.closest('.role-legend-label')?.previousElementSibling?.querySelector('path');"
+        f"if(d===undefined||!p||p.getAttribute('d')==='{SYMBOL}')continue;p.setAttribute('d','{SYMBOL}');"
+        "p.setAttribute('stroke-width','2.5');p.setAttribute('fill','none');"
+        "p.setAttribute('stroke-dasharray',d==='none'?'':d.split(' ').map(x=>(.6*x).toFixed(1)).join(' '))}};"
+        # Vega redraws a legend when a streamed update changes it: mend again, once per frame at most
+        "new MutationObserver(()=>{if(!q){q=1;requestAnimationFrame(m)}})"
+        ".observe(document.body,{childList:true,subtree:true,attributes:true,attributeFilter:['d']})}"
+    )
 
 
 def plot_lines() -> gr.HTML:

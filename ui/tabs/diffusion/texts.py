@@ -236,7 +236,8 @@ def sweep_verdict(r: dict) -> str:
 
 
 def speed_table(results: list[dict]) -> str:
-    """Every point of the sweep, per dataset: the figures behind the chart."""
+    """Every point of the sweep, per dataset: the figures behind the chart, a row per sampler and a column per step
+    count, each cell the Frechet distance, the prompted-class share and the milliseconds per image."""
     lines = []
     names = {"ddim": "DDPM, DDIM", "euler": "flow matching, Euler", "heun": "flow matching, Heun",
              "cgan": "conditional GAN"}
@@ -247,10 +248,16 @@ def speed_table(results: list[dict]) -> str:
         timing = ("the decoders and the GAN timed in turns in one pass, one batch of "
                   f"{r['text_flow_sweep_ms']['n']} images" if timed_side_by_side(r) else
                   "timed in the run that measured them")
-        lines += ["", sweep_verdict(r), "", f"| sampler | steps | evaluations | prompted class | Frechet distance | "
-                  f"ms per image ({timing}) |", "|---|---:|---:|---:|---:|---:|"]
-        lines += [f"| {names[name]} | {p['steps']} | {p['evaluations']} | {p['agreement']:.1%} | {p['fd']:.1f} | "
-                  f"{p['ms_per_image']:.2f} |" for name, points in series.items() for p in points]
+        steps = sorted({p["steps"] for points in series.values() for p in points})
+        lines += ["", sweep_verdict(r), "", f"Each cell: Frechet distance / prompted class / ms per image ({timing}).",
+                  "", "| sampler (evaluations per step) | " + " | ".join(f"{k} step{'s' * (k > 1)}" for k in steps) + " |",
+                  "|---|" + "---:|" * len(steps)]
+        for name, points in series.items():
+            at = {p["steps"]: p for p in points}
+            per_step = points[0]["evaluations"] // points[0]["steps"]
+            cells = [f"{at[k]['fd']:.1f} / {at[k]['agreement']:.0%} / {at[k]['ms_per_image']:.1f}" if k in at else "-"
+                     for k in steps]
+            lines.append(f"| {names[name]} ({per_step}) | " + " | ".join(cells) + " |")
     if not lines:
         return "No speed-against-quality sweep yet: run `make evaluate`."
     n = results[0].get("text_sweep_n", "")
