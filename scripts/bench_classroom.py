@@ -299,14 +299,22 @@ def measure(url: str, pid: int, s: dict) -> dict:
             print("warm-up: every model loaded, every call once", flush=True)
             warm = Calls()
             calls = light_calls()
-            jobs = [pool.submit(calls[name], c, 0) for c in students for name in calls]
-            jobs += [pool.submit(text["/text_to_image"], c, 0) for c in texts]
-            jobs += [pool.submit(live_call(30), c, 0) for c in lives]
-            for job in jobs:
+            work = [(name, calls[name], c) for c in students for name in calls]
+            work += [("/text_to_image", text["/text_to_image"], c) for c in texts]
+            work += [("/train", live_call(30), c) for c in lives]
+            jobs = [pool.submit(call, c, 0) for _, call, c in work]
+            retried = []
+            for (name, call, c), job in zip(work, jobs):
                 try:
                     job.result()
-                except Exception as err:  # noqa: BLE001
-                    warm.fail(f"warm-up: {type(err).__name__}: {err}")
+                except Exception as first:  # noqa: BLE001 - once more, alone: the warm-up is not measured
+                    retried.append(f"{name}: {type(first).__name__}: {first}")
+                    try:
+                        call(c, 1)
+                    except Exception as err:  # noqa: BLE001
+                        warm.fail(f"warm-up {name}: {type(err).__name__}: {err} (first try: {retried[-1]})")
+            if retried:
+                print(f"warm-up: {len(retried)} calls needed a second try: {retried}", flush=True)
             if warm.errors:
                 raise RuntimeError(f"{len(warm.errors)} warm-up calls failed, first: {warm.errors[0]}")
             print(f"(a) light only: {s['clients']} clients, {s['seconds']:g} s", flush=True)
@@ -318,7 +326,7 @@ def measure(url: str, pid: int, s: dict) -> dict:
         for c in students + texts + lives:
             c.close()
     names = list(light_calls())
-    return {"phases": [{"name": "light only", **phase_result(alone, names)},
+    return {"warm_up_retries": retried, "phases": [{"name": "light only", **phase_result(alone, names)},
                        {"name": "with the slow calls", **phase_result(busy, names)}]}
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 import numpy as np
+import pytest
 from PIL import Image
 
 from gan_demo.images import captioned
@@ -56,3 +57,25 @@ def test_a_live_plot_is_drawn_again_from_its_table_in_its_colours_and_line_style
         rgb = np.array([int(COLORS[name][i:i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(out.astype(int) - rgb).sum(-1) < 30).sum() > 200, name  # the series is drawn, in its colour
     assert sheet({"columns": ["step", "value", "series"], "data": [[0, None, "D(x), real"]]}, plot) is None
+
+
+def test_every_picture_and_plot_of_the_page_downloads_with_its_tab(app_page):
+    """*Pictures as PNG*: every image, gallery and plot of a tab is among its downloads (a new picture cannot be
+    left out unnoticed), except the pickers and the GIFs."""
+    from ui.downloads import PICTURES  # noqa: PLC0415
+
+    kinds = (gr.Image, gr.Gallery, gr.LinePlot)
+    shown = {b.elem_id for b in app_page.blocks.values() if isinstance(b, kinds) and b.elem_id}
+    # pickers (examples, uploads, the drawn data's preview) and retrieval's thumbnails are inputs, not results; a GIF
+    # downloads as itself, and its frames are the strip beside it
+    inputs = {"ae-gallery", "ae-input", "ae-draw", "dalle-found", "dalle-examples", "dalle-image", "draw-preview"}
+    listed = {elem_id for ids in PICTURES.values() for elem_id in ids}
+    missing = {e for e in shown - listed - inputs if not e.endswith("-gif")}
+    assert not missing, " ".join(sorted(missing))
+
+
+@pytest.fixture(scope="module")
+def app_page():
+    import app  # noqa: PLC0415 - importing builds the page (after conftest has set Gradio's temp dir)
+
+    return app.demo

@@ -21,12 +21,15 @@ from ui.deeplink import SETTINGS, TABS, LinkRow, query_for
 from ui.plot_lines import plot_picture, table_of
 
 PICTURES = {
-    "ae": ("ae-comparison", "ae-map", "ae-manifold", "ae-strip"),
+    "ae": ("ae-comparison", "ae-map", "ae-manifold", "ae-strip", "vae-random", "vae-ae-map", "vae-map", "vae-traverse",
+           "latent-grid", "latent-ae-map", "latent-vae-map"),
     "gan": ("gan-gallery", "gan-nearest", "gan-strip", "judge-gallery"),
     "cgan": ("cgan-gallery", "cgan-grid", "cgan-strip"),
     "train": ("live-losses", "live-d", "live-grad", "live-heatmap", "live-optimal", "diffusion-loss", "diffusion-jsd",
-              "diffusion-modes", "race-jsd", "race-modes"),
-    "next": ("dalle-gallery", "dalle-story", "dalle-sweep-image", "dalle-varied", "dalle-versus-image"),
+              "diffusion-modes", "diffusion-field", "diffusion-paths", "race-jsd", "race-modes", "race-gan",
+              "race-flow"),
+    "next": ("dalle-diagram", "dalle-live", "dalle-gallery", "dalle-story", "dalle-sweep-image", "dalle-varied",
+             "dalle-versus-image", "dalle-speed-chart", "dalle-decoders-image"),
 }
 MODELS = {"ae": "autoencoder", "gan": "gan", "cgan": "cgan", "next": "text"}  # the shipped model of each tab
 SCALE = 2
