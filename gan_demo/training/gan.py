@@ -66,6 +66,17 @@ def unwrap(model: nn.Module) -> nn.Module:
     return getattr(model, "module", model)
 
 
+@torch.no_grad()
+def update_ema(ema: nn.Module, model: nn.Module, max_decay: float, step: int) -> None:
+    """Move the moving average ``ema`` towards ``model``'s weights (buffers copied) with decay
+    min(max_decay, (1 + step) / (10 + step)): a warm-up, so early on the average tracks the model closely."""
+    decay = min(max_decay, (1 + step) / (10 + step))
+    for p_ema, p in zip(ema.parameters(), unwrap(model).parameters()):
+        p_ema.lerp_(p, 1 - decay)
+    for b_ema, b in zip(ema.buffers(), unwrap(model).buffers()):
+        b_ema.copy_(b)
+
+
 class GANTrainer:
     """Holds G, D, their optimisers, the EMA generator and the RNG of one run."""
 
@@ -139,18 +150,9 @@ class GANTrainer:
         grads = [p.grad for p in self.G.parameters() if p.grad is not None]
         grad_norm = torch.nn.utils.get_total_norm(grads) if grads else torch.zeros((), device=loss.device)
         self.opt_g.step()
-        self.update_ema()
+        if self.G_ema is not None:
+            update_ema(self.G_ema, self.G, self.cfg.ema_decay, self.step)
         return torch.stack([loss.detach(), grad_norm.to(loss.dtype)])
-
-    @torch.no_grad()
-    def update_ema(self) -> None:
-        if self.G_ema is None:
-            return
-        decay = min(self.cfg.ema_decay, (1 + self.step) / (10 + self.step))  # warm-up: early EMA tracks G closely
-        for p_ema, p in zip(self.G_ema.parameters(), unwrap(self.G).parameters()):
-            p_ema.lerp_(p, 1 - decay)
-        for b_ema, b in zip(self.G_ema.buffers(), unwrap(self.G).buffers()):
-            b_ema.copy_(b)
 
     def run(self, steps: int) -> Iterator[dict]:
         """Train for ``steps`` generator steps, yielding one record after each."""

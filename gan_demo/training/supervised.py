@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import torch
 from torch import nn
 
-from .gan import unwrap
+from .gan import unwrap, update_ema
 
 # loss_fn(model, x, y, rng) -> (loss, extra record fields); rng: the run's CPU generator, for losses that sample
 LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Generator], tuple[torch.Tensor, dict]]
@@ -69,18 +69,9 @@ class SupervisedTrainer:
             self.opt.step()
             self.sched.step()
             self.step += 1
-            self.update_ema()
+            if self.ema is not None:
+                update_ema(self.ema, self.model, self.ema_decay, self.step)
             yield dict(step=self.step, loss=loss.item(), **extra)
-
-    @torch.no_grad()
-    def update_ema(self) -> None:
-        if self.ema is None:
-            return
-        decay = min(self.ema_decay, (1 + self.step) / (10 + self.step))
-        for p_ema, p in zip(self.ema.parameters(), unwrap(self.model).parameters()):
-            p_ema.lerp_(p, 1 - decay)
-        for b_ema, b in zip(self.ema.buffers(), unwrap(self.model).buffers()):
-            b_ema.copy_(b)
 
     def export(self) -> nn.Module:
         return unwrap(self.model) if self.ema is None else self.ema
