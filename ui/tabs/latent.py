@@ -47,6 +47,11 @@ def _models(dataset: str):
             get_model(f"latent-ae-{dataset}"), get_model(f"latent-vae-{dataset}"))
 
 
+def _choices(dataset: str) -> list[str]:
+    """The class menu: no class, each its own, or one of the dataset's classes."""
+    return [ANY, EACH, *class_names(dataset)]
+
+
 def _labels(choice: str, n: int, dataset: str) -> torch.Tensor | None:
     if choice == ANY:
         return None
@@ -98,7 +103,7 @@ def build(dataset: gr.Radio) -> None:
     with gr.Row():
         seed = seed_input("Seed of the noise", 0, "latent-seed")
         n = slider(1, MAX_CODES, value=8, step=1, label="Codes", info="how many random codes to draw")
-        choice = gr.Dropdown([ANY, EACH, *class_names(start)], value=ANY, label="Class of the flow",
+        choice = gr.Dropdown(_choices(start), value=ANY, label="Class of the flow",
                              info="the flow's condition (the N(0, I) rows ignore it)", elem_id="latent-class")
     with gr.Row():
         steps = slider(1, MAX_STEPS, value=DEFAULT_STEPS, step=1, label="Steps",
@@ -118,6 +123,6 @@ def build(dataset: gr.Radio) -> None:
                           value=shown[2])
     inputs, outputs = [seed, n, choice, steps, guidance, dataset], [grid, ae_map, vae_map, status]
     described(run.click(three_ways, inputs, outputs, api_name="latent_three_ways"), inputs, grid_alt, grid)
-    described(dataset.change(lambda d: gr.Dropdown(choices=[ANY, EACH, *class_names(d)], value=ANY), dataset, choice,
+    described(dataset.change(lambda d: gr.Dropdown(choices=_choices(d), value=ANY), dataset, choice,
                              api_visibility="private").then(three_ways, inputs, outputs, api_visibility="private"),
               inputs, grid_alt, grid)
