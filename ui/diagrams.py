@@ -56,9 +56,13 @@ def pipeline_diagram() -> np.ndarray:
     return rendered(fig)
 
 
+# each decoder and sampler of the sweep by name (the chart's legend, the decoder comparison's rows)
+SAMPLER_NAMES = {"ddim": "DDPM decoder, DDIM", "euler": "flow-matching decoder, Euler",
+                 "heun": "flow-matching decoder, Heun", "cgan": "conditional GAN"}
 # the sweep's series: (evaluation key, legend, line style, marker); colours from palettes.CLASS_COLORS (Tol muted)
-SWEEP_SERIES = (("ddim", "DDPM decoder, DDIM", "-", "o"), ("euler", "flow-matching decoder, Euler", "--", "s"),
-                ("heun", "flow-matching decoder, Heun", ":", "^"), ("cgan", "conditional GAN", "", "*"))
+SWEEP_SERIES = tuple((key, SAMPLER_NAMES[key], style, marker)
+                     for key, style, marker in (("ddim", "-", "o"), ("euler", "--", "s"), ("heun", ":", "^"),
+                                                ("cgan", "", "*")))
 
 
 def speed_quality_chart(results: list[dict], prefixes: tuple[str, ...] = ("text", "text_flow")) -> np.ndarray | None:

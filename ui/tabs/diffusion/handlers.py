@@ -27,6 +27,7 @@ from gan_demo.sampling import MAX_SEED
 from gan_demo.sampling import sample as gan_sample
 from ui.common import check_dataset, check_float, check_int, display, get_model
 from ui.components import check_class, class_names, example_gallery, example_image, example_paths, gif_file
+from ui.diagrams import SAMPLER_NAMES
 from ui.widgets.denoising import DenoisingFrames
 from ui.widgets.scrubber import pack_frames
 
@@ -216,10 +217,6 @@ def gan_vs_diffusion(class_name: str, n: float, seed: float, dataset: str) -> di
                 table=comparison_table(dataset))
 
 
-SAMPLERS = {"ddim": "DDPM decoder, DDIM", "euler": "flow-matching decoder, Euler",
-            "heun": "flow-matching decoder, Heun"}
-
-
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
 def compare_decoders(prompt: str, n: float, seed: float, steps: float, dataset: str) -> dict:
     """One prompt's image embeddings decoded by every decoder and sampler of the dataset at ``steps`` steps, from
@@ -236,13 +233,13 @@ def compare_decoders(prompt: str, n: float, seed: float, steps: float, dataset: 
         _, confidence = explore.classify(get_model(f"classifier-{dataset}"), images)
         pictures.append(list(images))
         calls = sweep_evaluations(solver, steps, pipeline(dataset).guidance)
-        lines.append(f"| {SAMPLERS[solver]} | {calls} | {ms:.1f} | {(confidence >= 0.9).mean():.0%} |")
+        lines.append(f"| {SAMPLER_NAMES[solver]} | {calls} | {ms:.1f} | {(confidence >= 0.9).mean():.0%} |")
     note = ("" if flow is not None else "\n\nOnly Fashion-MNIST has a flow-matching decoder here: switch the dataset "
             "to set the two side by side.")
     table = (f"*{prompt}*, seed {seed}, {steps} step{'s' if steps > 1 else ''} each (the same image embeddings and "
              "noise for every row):\n\n| decoder, sampler | network evaluations per image | ms per image (measured "
              "now) | classifier ≥ 90% sure |\n|---|---:|---:|---:|\n" + "\n".join(lines) + note)
-    return dict(image=labelled_grid(pictures, row_labels=[SAMPLERS[r[0]] for r in rows], scale=3), table=table)
+    return dict(image=labelled_grid(pictures, row_labels=[SAMPLER_NAMES[r[0]] for r in rows], scale=3), table=table)
 
 
 def on_dataset(dataset: str) -> dict:
