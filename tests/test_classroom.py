@@ -293,6 +293,9 @@ def test_a_view_s_pictures_download_as_captioned_pngs_twice_the_size(open_page):
     assert any("judge-gallery-fashion.png" in h for h in hrefs), hrefs  # the round, for a slide: "which are real?"
     sheet = Image.open(io.BytesIO(page.request.get(next(h for h in hrefs if "gan-gallery" in h)).body()))
     assert sheet.width >= 2 * 4 * 112 and sheet.height > 2 * 112 + 40, sheet.size  # 4 samples of 112 px, twice
+    caption = sheet.info["Description"].splitlines()  # the caption's lines, also as the PNG's text
+    assert caption[1].endswith("model gan-fashion; Seed 7, Number of samples 4, Noise scale (truncation) 1"), caption
+    assert caption[2].startswith("Reopen this view: ?tab=gan&dataset=fashion&seed=7&n=4"), caption
     # the live tab's plots too: drawn again from the tables the page holds, twice the page's size
     page = open_page("?tab=train")
     page.wait_for_selector("#live-d .role-legend", state="attached", timeout=TIMEOUT)

@@ -23,10 +23,18 @@ def test_a_long_caption_wraps_inside_a_narrow_picture():
     assert out.shape[1] == 480 and out.shape[0] > 56 + 5 * 20
 
 
-def test_the_caption_names_the_tab_the_dataset_the_settings_and_the_link():
-    lines = caption_lines("gan", "Samples", "mnist", {"seed": 7, "n": 4}, "?tab=gan&dataset=mnist&seed=7&n=4")
-    assert lines == ["gan_demo, GAN tab: Samples", "MNIST digits, model gan-mnist; seed 7, n 4",
+def test_the_caption_names_the_tab_the_models_the_picture_s_settings_and_the_link():
+    lines = caption_lines("gan", "gan-strip", "Interpolation", "mnist", {"Seed A": 3, "Seed B": 9, "Frames": 8,
+                          "Noise scale (truncation)": 1.0}, "?tab=gan&dataset=mnist&seed=7&n=4")
+    assert lines == ["gan_demo, GAN tab: Interpolation",
+                     "MNIST digits, model gan-mnist; Seed A 3, Seed B 9, Frames 8, Noise scale (truncation) 1",
                      "Reopen this view: ?tab=gan&dataset=mnist&seed=7&n=4"]
+    assert "models autoencoder-fashion, vae-fashion, latent-ae-fashion, latent-vae-fashion;" in caption_lines(
+        "ae", "latent-grid", "Codes", "fashion", {}, "?tab=ae")[1]
+    assert "model text-mnist;" in caption_lines("next", "dalle-decoders-image", "Decoders", "mnist", {}, "?")[1]
+    assert "a model trained in the page; lr_d 0.0002, g_loss saturating, Guidance scales w 0, 3" in caption_lines(
+        "train", "live-d", "D", "fashion", {"lr_d": 0.0002, "g_loss": "saturating", "Guidance scales w": [0.0, 3]},
+        "?")[1]
 
 
 def test_a_gallery_becomes_one_sheet_with_its_captions(tmp_path):
@@ -72,6 +80,28 @@ def test_every_picture_and_plot_of_the_page_downloads_with_its_tab(app_page):
     listed = {elem_id for ids in PICTURES.values() for elem_id in ids}
     missing = {e for e in shown - listed - inputs if not e.endswith("-gif")}
     assert not missing, " ".join(sorted(missing))
+
+
+def test_each_picture_is_captioned_with_the_controls_that_made_it(app_page):
+    """A picture's settings are the controls its events take in, not the tab's link settings: an interpolation
+    names its seeds A and B (not the gallery's seed), the VAE part its own seed, the field its time t."""
+    from ui.downloads import made_by  # noqa: PLC0415
+
+    blocks = {b.elem_id: b for b in app_page.blocks.values() if getattr(b, "elem_id", None)}
+    dataset = next(b for b in app_page.blocks.values() if isinstance(b, gr.Radio) and b.label == "Dataset")
+
+    def labels(elem_id):
+        return [c.label for c in made_by(app_page, blocks[elem_id], exclude=(dataset,))]
+
+    assert labels("gan-strip") == ["Seed A", "Seed B", "Frames", "Noise scale (truncation)"]
+    assert labels("gan-gallery") == ["Seed", "Number of samples", "Noise scale (truncation)"]
+    assert labels("vae-random") == ["Seed of the codes", "Codes"]
+    assert labels("latent-grid") == ["Seed of the noise", "Codes", "Class of the flow", "Steps", "Guidance w"]
+    assert labels("cgan-strip") == ["Class A", "Class B", "Seed", "Frames"]
+    assert labels("judge-gallery")[0] == "Round seed"
+    assert "t" in labels("diffusion-field") and "t" not in labels("diffusion-paths")
+    assert "Prompts, one per line" not in labels("dalle-varied")  # a new image only clears the variations
+    assert labels("dalle-diagram") == []  # captioned with the tab's link settings instead
 
 
 @pytest.fixture(scope="module")

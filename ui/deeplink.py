@@ -70,11 +70,11 @@ class Setting:
         whole = self.kind != "int" or number == int(number) if math.isfinite(number) else False
         if not (whole and self.low <= number <= self.high):
             noun = "a whole number" if self.kind == "int" else "a number"
-            raise ValueError(f"give {noun} from {_short(self.low)} to {_short(self.high)}")
+            raise ValueError(f"give {noun} from {short(self.low)} to {short(self.high)}")
         return int(number) if self.kind == "int" else number
 
 
-def _short(x: float) -> str:
+def short(x: float) -> str:
     """2147483647 stays whole, 0.0002 stays short; a float keeps every digit it needs to read back the same."""
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
@@ -203,7 +203,7 @@ def query_for(tab: str, dataset: str, projector: bool, values: Mapping[str, obje
     for setting in SETTINGS[tab]:
         value = values.get(setting.elem_id)
         if value is not None:
-            params[setting.key] = _short(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            params[setting.key] = short(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
                 else value
     return "?" + urlencode(params)
 

@@ -1,9 +1,10 @@
 """Every picture of a view as a PNG twice its size, with a caption that says how to make it again.
 
 Each tab's link row has a "Pictures as PNG" button: it writes the tab's pictures (galleries as one captioned
-sheet) enlarged twice with crisp pixels, above lines naming the app, the tab, the picture, the dataset, the settings
-and the link that reopens the view (ui/deeplink.py). Pictures are found by their ``elem_id``, as the links find the
-controls, so the tabs need not know about downloads.
+sheet) enlarged twice with crisp pixels, above lines naming the app, the tab, the picture, the dataset, the picture's
+own settings and the link that reopens the view (ui/deeplink.py); the same lines go in the PNG's "Description".
+Pictures are found by their ``elem_id``, as the links find the controls, and a picture's settings are read from the
+page's events (the controls that the events drawing it take in), so the tabs need not know about downloads.
 """
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from collections.abc import Mapping
 import gradio as gr
 import numpy as np
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from gan_demo.data import DATASETS
 from gan_demo.images import captioned, labelled_grid
+from gan_demo.registry import pretrained_names
 from ui.common import scratch_dir
-from ui.deeplink import SETTINGS, TABS, LinkRow, query_for
+from ui.deeplink import SETTINGS, TABS, LinkRow, query_for, short
 from ui.plot_lines import plot_picture, table_of
 
 PICTURES = {
@@ -31,17 +34,53 @@ PICTURES = {
     "next": ("dalle-diagram", "dalle-live", "dalle-gallery", "dalle-story", "dalle-sweep-image", "dalle-varied",
              "dalle-versus-image", "dalle-speed-chart", "dalle-decoders-image"),
 }
-MODELS = {"ae": "autoencoder", "gan": "gan", "cgan": "cgan", "next": "text"}  # the shipped model of each tab
+# the shipped models a picture comes from, by the start of its elem_id (the live tab's are trained in the page)
+MODELS = {"ae": ("autoencoder",), "vae": ("vae",), "latent": ("autoencoder", "vae", "latent-ae", "latent-vae"),
+          "gan": ("gan",), "judge": ("gan", "classifier"), "cgan": ("cgan",), "dalle": ("text",),
+          "dalle-versus": ("text", "gan", "cgan"), "dalle-decoders": ("text", "text-flow")}
 SCALE = 2
 GALLERY_COLUMNS = 8
+CONTROLS = (gr.Slider, gr.Number, gr.Dropdown, gr.Radio, gr.Textbox, gr.Checkbox, gr.CheckboxGroup)
 
 
-def caption_lines(tab: str, label: str, dataset: str, settings: Mapping[str, object], query: str) -> list[str]:
-    """What a downloaded picture says under it: where it comes from and the link that makes it again."""
-    shown = ", ".join(f"{key} {value}" for key, value in settings.items()) or "the tab's defaults"
-    model = f"model {MODELS[tab]}-{dataset}" if tab in MODELS else "a model trained in the page"
-    return [f"gan_demo, {TABS[tab]} tab: {label}", f"{DATASETS[dataset].title}, {model}; {shown}",
+def models_of(elem_id: str, dataset: str) -> str:
+    """The shipped models behind a picture ("model gan-mnist"), or that the page trained it."""
+    prefix = max((p for p in MODELS if elem_id.startswith(p + "-")), key=len, default=None)
+    if prefix is None:
+        return "a model trained in the page"
+    names = [n for n in (f"{family}-{dataset}" for family in MODELS[prefix]) if n in pretrained_names()]
+    return f"model{'s' if len(names) > 1 else ''} {', '.join(names)}"
+
+
+def caption_lines(tab: str, picture: str, label: str, dataset: str, settings: Mapping[str, object], query: str
+                  ) -> list[str]:
+    """What a downloaded picture says under it: where it comes from, the settings that made it (by the names the
+    page shows) and the link that reopens its view."""
+    shown = ", ".join(f"{key} {shown_value(value)}" for key, value in settings.items()) or "no settings"
+    return [f"gan_demo, {TABS[tab]} tab: {label}", f"{DATASETS[dataset].title}, {models_of(picture, dataset)}; {shown}",
             f"Reopen this view: {query}"]
+
+
+def shown_value(value: object) -> str:
+    """A setting as a caption writes it: numbers short (1, not 1.0), several values with commas, text quoted."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (int, float)):
+        return short(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(shown_value(v) for v in value) or "none"
+    return f'"{value}"' if isinstance(value, str) and " " in value else str(value)
+
+
+def made_by(demo: gr.Blocks, picture: gr.components.Component, exclude: tuple = ()) -> list[gr.components.Component]:
+    """The controls a picture is made from: the inputs of the events that draw it and that a button or a control
+    starts (chained events, such as a dataset switch's redraw, only repeat them), in the page's order."""
+    controls: dict[int, gr.components.Component] = {}
+    for fn in demo.fns.values():
+        started = any(isinstance(demo.blocks.get(target), (gr.Button, *CONTROLS)) for target, _ in fn.targets)
+        if started and any(out is picture for out in fn.outputs):
+            controls.update({c._id: c for c in fn.inputs if isinstance(c, CONTROLS) and all(c is not e for e in exclude)})
+    return list(controls.values())
 
 
 def sheet(value, component: gr.components.Component) -> np.ndarray | None:
@@ -66,18 +105,24 @@ def sheet(value, component: gr.components.Component) -> np.ndarray | None:
 
 
 def wire(demo: gr.Blocks, dataset: gr.Radio, rows: Mapping[str, LinkRow]) -> None:
-    """Each tab's "Pictures as PNG" button: its settings and pictures in, the captioned PNGs out."""
+    """Each tab's "Pictures as PNG" button: its link settings, its pictures and the controls that made them in, the
+    captioned PNGs out."""
     blocks = {block.elem_id: block for block in demo.blocks.values() if getattr(block, "elem_id", None)}
     for tab, row in rows.items():
         ids, pictures = [s.elem_id for s in SETTINGS[tab]], [blocks[i] for i in PICTURES[tab]]
         for picture in pictures:  # an event's input becomes an upload box unless told otherwise
             if picture.interactive is None:
                 picture.interactive = False
+        # a picture no control of its own makes (a map of the test codes, the diagram) is captioned with the link's
+        own = {picture.elem_id: made_by(demo, picture, exclude=(dataset,)) or [blocks[i] for i in ids]
+               for picture in pictures}
+        controls = list({c._id: c for made in own.values() for c in made}.values())
 
-        def download(data, *values, tab=tab, ids=ids, pictures=pictures) -> gr.File:
-            settings, shown = dict(zip(ids, values[:len(ids)])), values[len(ids):]
+        def download(data, *values, tab=tab, ids=ids, pictures=pictures, own=own, controls=controls) -> gr.File:
+            settings = dict(zip(ids, values[:len(ids)]))
+            shown = values[len(ids):len(ids) + len(pictures)]
+            value_of = dict(zip((c._id for c in controls), values[len(ids) + len(pictures):]))
             query = query_for(tab, data, False, settings)
-            named = {s.key: settings[s.elem_id] for s in SETTINGS[tab] if settings.get(s.elem_id) is not None}
             folder = scratch_dir("downloads") / uuid.uuid4().hex[:12]
             folder.mkdir()
             files = []
@@ -86,14 +131,18 @@ def wire(demo: gr.Blocks, dataset: gr.Radio, rows: Mapping[str, LinkRow]) -> Non
                 if picture is None:
                     continue
                 title = getattr(component, "title", None) or component.label or component.elem_id
-                lines = caption_lines(tab, title, data, named, query)
+                made = {c.label or c.elem_id: value_of[c._id] for c in own[component.elem_id]
+                        if value_of[c._id] is not None}
+                lines = caption_lines(tab, component.elem_id, title, data, made, query)
                 path = folder / f"{component.elem_id}-{data}.png"
                 scale = 1 if isinstance(component, gr.LinePlot) else SCALE  # a plot is drawn at twice its size
-                Image.fromarray(captioned(picture, lines, scale=scale)).save(path)
+                info = PngInfo()
+                info.add_text("Description", "\n".join(lines))
+                Image.fromarray(captioned(picture, lines, scale=scale)).save(path, pnginfo=info)
                 files.append(str(path))
             if not files:
                 raise gr.Error("This tab shows no pictures yet: make some first.")
             return gr.File(files, visible=True)
 
-        row.download.click(download, [dataset, *(blocks[i] for i in ids), *pictures], row.files,
+        row.download.click(download, [dataset, *(blocks[i] for i in ids), *pictures, *controls], row.files,
                            api_visibility="private")
