@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from torch import nn
 
 from .data import DATASETS, load_split, to_model_range, to_uint8
@@ -22,6 +22,7 @@ from .sampling import generate, make_noise, model_device, slerp
 
 MAP_POINTS = 3000  # test images on the latent map
 MANIFOLD_SIZE = 12  # decodes per side of the manifold grid
+MARK_FONT = 16  # pixels: the words drawn on a map picture ("your image", the markers' key), readable projected
 NOISE_SEED = 0  # the corruption noise is fixed so the noise slider is the only thing that changes it
 
 
@@ -209,7 +210,8 @@ class MapPicture:
 def map_picture(autoencoder: nn.Module, dataset: str) -> MapPicture:
     """The scatter plot of the test set, coloured by class (colour-blind-safe colours, gan_demo/palettes.py) and
     with each class's name written at the median of its points, so colour is not the only cue; rendered once
-    (matplotlib is slow)."""
+    (matplotlib is slow). Its text is sized for a projector as well as a laptop (class names 14 px, the rest 13 to
+    15 px at the picture's own size), since one picture serves both."""
     from matplotlib import patheffects  # noqa: PLC0415 - only needed for this picture
     from matplotlib.figure import Figure  # noqa: PLC0415 - a bare Figure renders with Agg, no pyplot state
 
@@ -218,15 +220,20 @@ def map_picture(autoencoder: nn.Module, dataset: str) -> MapPicture:
     ax = fig.add_axes((0.11, 0.1, 0.6, 0.84))
     for k, name in enumerate(classes):
         p = m.points[m.labels == k]
-        ax.scatter(p[:, 0], p[:, 1], s=4, color=CLASS_COLORS[k], label=name, alpha=0.7, linewidths=0)
-    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+        ax.scatter(p[:, 0], p[:, 1], s=6, color=CLASS_COLORS[k], label=name, alpha=0.7, linewidths=0)
+    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
     present = [k for k in range(len(classes)) if (m.labels == k).any()]
     middles = np.array([np.median(m.points[m.labels == k], axis=0) for k in present])  # (K, 2)
     for k, (x, y) in zip(present, _apart(middles, m.xlim, m.ylim)):
-        ax.text(x, y, classes[k], fontsize=7, ha="center", va="center", color="black", path_effects=halo)
-    ax.set(xlim=m.xlim, ylim=m.ylim, xlabel="map axis 1", ylabel="map axis 2")
-    ax.set_title(f"{len(m.points)} test images in the latent map", fontsize=10)
-    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), markerscale=3, fontsize=8, frameon=False)
+        ax.text(x, y, classes[k], fontsize=10, weight="bold", ha="center", va="center", color="black",
+                path_effects=halo)
+    ax.set(xlim=m.xlim, ylim=m.ylim)
+    ax.set_xlabel("map axis 1", fontsize=10)
+    ax.set_ylabel("map axis 2", fontsize=10)
+    ax.tick_params(labelsize=9.5)
+    ax.set_title(f"{len(m.points)} test images in the latent map", fontsize=11)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=2.5, fontsize=10, frameon=False,
+              handletextpad=0.1, borderaxespad=0.2)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     image = np.asarray(Image.open(buffer).convert("RGB"))
@@ -259,7 +266,8 @@ def mark_point(picture: MapPicture, point: np.ndarray | None, label: str = "your
         draw = ImageDraw.Draw(canvas)
         for r, colour in ((10, "white"), (8, "black"), (5, "red")):
             draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
-        draw.text((x + 11, y), label, fill="black", anchor="lm", stroke_width=2, stroke_fill="white")
+        draw.text((x + 11, y), label, fill="black", anchor="lm", font=ImageFont.load_default(size=MARK_FONT),
+                  stroke_width=2, stroke_fill="white")
     return np.asarray(canvas)
 
 

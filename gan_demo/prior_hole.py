@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from torch import nn
 
 from .data import to_uint8
+from .explore import MARK_FONT
 from .families.latent.flow import flow
 from .families.latent.model import LatentFlow
 from .sampling import make_noise, model_device
@@ -79,10 +80,11 @@ def mark_points(picture, groups: list[tuple[np.ndarray, Marker]]) -> np.ndarray:
         ys = bottom - np.clip(fy, 0, 1) * (bottom - top)
         for x, y in zip(xs, ys):
             _marker(draw, x, y, marker)
+    font = ImageFont.load_default(size=MARK_FONT)
     for i, (_, marker) in enumerate(groups):
-        x, y = left + 12, top + 12 + 16 * i
-        _marker(draw, x, y, marker)
-        draw.text((x + 9, y), marker.label, fill="black", anchor="lm", stroke_width=2, stroke_fill="white")
+        x, y = left + 12, top + 14 + (MARK_FONT + 6) * i
+        _marker(draw, x, y, marker, r=5)
+        draw.text((x + 10, y), marker.label, fill="black", anchor="lm", font=font, stroke_width=2, stroke_fill="white")
     return np.asarray(canvas)
 
 

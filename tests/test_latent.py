@@ -147,13 +147,15 @@ def test_the_same_noise_through_the_shipped_flow_lands_among_real_codes(kind, da
 
 
 def test_points_are_marked_on_a_map_with_shapes_and_a_legend():
-    picture = type("Picture", (), dict(image=np.full((100, 120, 3), 200, np.uint8), box=(10, 10, 110, 90),
+    picture = type("Picture", (), dict(image=np.full((300, 320, 3), 200, np.uint8), box=(10, 10, 310, 290),
                                        xlim=(-1.0, 1.0), ylim=(-1.0, 1.0)))()
     marked = prior_hole.mark_points(picture, [(np.array([[0.0, 0.0]]), prior_hole.MARKERS[0]),
                                               (np.array([[5.0, 5.0]]), prior_hole.MARKERS[1])])
-    assert marked.shape == (100, 120, 3) and (marked != 200).any()
-    assert (marked[50, 60] == 0).all()  # the x at the centre is black
-    assert (marked[10, 110] == 255).all()  # the point off the map sits on its top-right corner, white
+    assert marked.shape == (300, 320, 3) and (marked != 200).any()
+    assert (marked[150, 160] == 0).all()  # the x at the centre is black
+    assert (marked[10, 310] == 255).all()  # the point off the map sits on its top-right corner, white
+    key = marked[10:70, 10:160]  # the key in the top-left corner: both markers and their words, in black
+    assert (key == 0).all(-1).sum() > 200
 
 
 def test_what_came_next_links_to_latent_diffusion_with_its_measured_speed():
