@@ -135,30 +135,34 @@ def test_copy_link_writes_the_view_s_address(open_page):
     assert "class=Sneaker" in link and "dataset=fashion" in link
 
 
-@pytest.mark.parametrize("projector", [False, True], ids=["plain", "projector"])
 @pytest.mark.parametrize(("width", "height"), [(1280, 720), (390, 844)], ids=["1280x720", "phone"])
-def test_projector_mode_enlarges_every_tab_without_breaking_it(open_page, projector, width, height):
-    """Each tab opened by its link (on a phone most tabs sit behind the tab bar's menu)."""
+def test_projector_mode_enlarges_every_tab_without_breaking_it(open_page, width, height):
+    """Each tab opened by its link with projector=1 (on a phone most tabs sit behind the tab bar's menu), then the
+    Projector mode box unticked on the same page: both ways in, both modes looked at, one page load per tab."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     for tab in TABS:
-        page = open_page(f"?tab={tab}" + "&projector=1" * projector, width, height)
-        page.wait_for_function("on => document.documentElement.classList.contains('projector') === on", arg=projector,
-                               timeout=TIMEOUT)
-        page.wait_for_timeout(1500)
-        # nothing wider than the window: a page that scrolls sideways has lost its layout
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"{tab}: the page is {overflow} px wider than the window"
-        box = page.locator("#projector").bounding_box()["width"]
-        assert box >= min(240, width - 80), f"the projector box is squeezed to {box} px"
-        size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.prose p, .md p')).fontSize)")
-        assert size >= 20 if projector else size < 20, f"{tab}: body text {size} px"
-        page.screenshot(path=str(SHOTS / f"{tab}-{'projector' if projector else 'plain'}-{width}x{height}.png"),
-                        full_page=width > 1000)
-        if tab == "train" and projector:  # the live plots' lines are drawn thicker
-            page.wait_for_selector("#live-losses .mark-line path", state="attached", timeout=TIMEOUT)
-            widths = page.eval_on_selector_all("#live-losses .mark-line path",
-                                               "ps => ps.map(p => parseFloat(getComputedStyle(p).strokeWidth))")
-            assert widths and min(widths) >= 4, widths
+        page = open_page(f"?tab={tab}&projector=1", width, height)
+        for projector in (True, False):
+            if not projector:
+                page.locator("#projector input").uncheck()
+            page.wait_for_function("on => document.documentElement.classList.contains('projector') === on",
+                                   arg=projector, timeout=TIMEOUT)
+            page.wait_for_timeout(1500)
+            # nothing wider than the window: a page that scrolls sideways has lost its layout
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{tab}: the page is {overflow} px wider than the window"
+            box = page.locator("#projector").bounding_box()["width"]
+            assert box >= min(240, width - 80), f"the projector box is squeezed to {box} px"
+            size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.prose p, .md p'))"
+                                 ".fontSize)")
+            assert size >= 20 if projector else size < 20, f"{tab}: body text {size} px"
+            page.screenshot(path=str(SHOTS / f"{tab}-{'projector' if projector else 'plain'}-{width}x{height}.png"),
+                            full_page=width > 1000)
+            if tab == "train" and projector:  # the live plots' lines are drawn thicker
+                page.wait_for_selector("#live-losses .mark-line path", state="attached", timeout=TIMEOUT)
+                widths = page.eval_on_selector_all("#live-losses .mark-line path",
+                                                   "ps => ps.map(p => parseFloat(getComputedStyle(p).strokeWidth))")
+                assert widths and min(widths) >= 4, widths
 
 
 def test_the_live_plots_tell_their_curves_apart_by_line_style_legends_included(open_page):
