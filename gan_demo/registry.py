@@ -75,7 +75,8 @@ class Recipe(Protocol):
     def check(self, args: argparse.Namespace) -> None: ...  # ValueError for bad options, before data loads
     def build(self, args: argparse.Namespace, data: TrainData, device: torch.device, world: int,
               rank: int = 0) -> Trainer: ...
-    def finish(self, model: nn.Module, data: TrainData, device: torch.device) -> None: ...  # after training
+    def finish(self, args: argparse.Namespace, model: nn.Module, data: TrainData,
+               device: torch.device) -> None: ...  # after training
 
 
 # sample(model, n, seed, labels, **options) -> uint8 (n, 28, 28); labels (n,) for conditional families, else None;

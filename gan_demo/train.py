@@ -122,7 +122,7 @@ def main(argv=None) -> None:
     data = TrainData(to_model_range(images), labels, len(dataset_info(args.dataset).classes))
     start = time.process_time()
     model = train(args, args.recipe.build(args, data, device, world, rank), rank)
-    args.recipe.finish(model, data, device)
+    args.recipe.finish(args, model, data, device)
     if rank == 0:
         folder = save_pretrained(model.cpu().eval(), args.out, push_to_hub=args.push_to_hub)
         log.info("saved %s (CPU time of this process: %.0f s)", folder, time.process_time() - start)

@@ -34,7 +34,7 @@ train() { # name, then flags; CPU time per run goes to runs/times.txt, the outpu
   train autoencoder-fashion --steps 20000 --width 64
   train cgan-mnist --steps 3000 --aux-weight 1
   train vae-fashion --steps 6000
-  train latent-ae-fashion
+  train latent-ae-fashion --sharpen 2000
   train latent-vae-fashion
   train clip-mnist --steps 2000
   # MNIST's pipeline trains on 9,000 digits (make more-digits) and was made with its first command on 2 threads

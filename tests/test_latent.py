@@ -15,6 +15,7 @@ from gan_demo.data import load_split, to_model_range
 from gan_demo.families.latent.family import LatentRecipe, flow_matching_loss
 from gan_demo.families.latent.flow import balanced_labels, flow, network_evaluations, sample
 from gan_demo.families.latent.model import LatentFlow
+from gan_demo.families.latent.sharpen import sharpen_decoder
 from gan_demo.hub import cached_pretrained, weights_dir
 from gan_demo.registry import create_model, get_part
 from gan_demo.training import SupervisedTrainer
@@ -111,6 +112,29 @@ def test_training_moves_the_flow_but_never_the_frozen_autoencoder():
         assert not model.autoencoder.training and model.training
 
 
+def test_sharpening_moves_the_decoder_only_and_is_seeded():
+    """Stable Diffusion's decoder fine-tune: the encoder (hence every code the flow learned) and the batch norm
+    statistics stay as they were, the decoder's weights move, and the same seed moves them the same way."""
+    images = torch.rand(16, 1, 28, 28) * 2 - 1
+    decoders = []
+    for _ in range(2):
+        model = tiny()
+        before = {k: v.clone() for k, v in model.autoencoder.state_dict().items()}
+        history = sharpen_decoder(model.autoencoder, images, 3, seed=5, batch_size=8)
+        after = model.autoencoder.state_dict()
+        assert len(history) == 3 and all(math.isfinite(h["l1"]) and math.isfinite(h["d_loss"]) for h in history)
+        assert all(torch.equal(after[k], v) for k, v in before.items() if not k.startswith("decoder.")
+                   or "running" in k or "num_batches" in k)
+        assert any(not torch.equal(after[k], v) for k, v in before.items() if k.endswith("decoder.0.weight"))
+        assert not any(p.requires_grad for p in model.autoencoder.parameters())
+        decoders.append(after)
+    assert all(torch.equal(decoders[0][k], decoders[1][k]) for k in decoders[0])
+    model = tiny()
+    before = {k: v.clone() for k, v in model.autoencoder.state_dict().items()}
+    assert sharpen_decoder(model.autoencoder, images, 0, seed=5) == []
+    assert all(torch.equal(model.autoencoder.state_dict()[k], v) for k, v in before.items())
+
+
 def test_codes_are_standardised_and_decoded_back_on_the_autoencoders_scale():
     model = tiny()
     codes = torch.randn(200, model.latent_dim) * 5 + 2
@@ -126,6 +150,8 @@ def test_recipe_refuses_what_it_cannot_change():
         recipe.check(type("Args", (), dict(latent_dim=4, layers=2))())
     with pytest.raises(ValueError, match="--layers must be >= 1, got 0"):
         recipe.check(type("Args", (), dict(latent_dim=None, layers=0))())
+    with pytest.raises(ValueError, match="--sharpen must be >= 0 steps, got -1"):
+        recipe.check(type("Args", (), dict(latent_dim=None, layers=2, ema=0.0, sharpen=-1))())
     with pytest.raises(ValueError, match="unknown autoencoder kind 'gan'"):
         LatentFlow(kind="gan")
 

@@ -94,8 +94,11 @@ FAMILY_CARDS = {
         lambda r: (f"Frechet distance {r['latent_ae_fd']:.1f}, class by class {r['latent_ae_balanced_fd']:.1f} (its decoder's "
                    f"reconstructions {r['latent_ae_recon_fd']:.1f}, N(0, I) codes {r['latent_ae_prior_fd']:.0f})"),
         "unconditional-image-generation", ("latent-diffusion", "flow-matching", "autoencoder", "generative-model"),
-        "Teaching: Stable Diffusion's step (generate an autoencoder's codes, then decode) on a code of 32 numbers.",
-        "No better than its decoder: samples are as blurry as the autoencoder's reconstructions."),
+        "Teaching: Stable Diffusion's step (generate an autoencoder's codes, then decode) on a code of 32 numbers. "
+        "The autoencoder's encoder is frozen inside; trained with --sharpen (see the command), its decoder was then "
+        "fine-tuned against a discriminator, the encoder still frozen, as Stable Diffusion's decoder was.",
+        "No better than its decoder: through the autoencoder's own decoder samples are as blurry as its "
+        "reconstructions; the sharpened decoder draws texture, but may draw detail a code did not carry."),
     "latent-vae": FamilyCard(
         "latent diffusion: a flow-matching model over the VAE's codes",
         lambda r: (f"Frechet distance {r['latent_vae_fd']:.1f}, class by class {r['latent_vae_balanced_fd']:.1f} (its decoder's "

@@ -46,6 +46,7 @@ class SupervisedRecipe:
             trainer.model = DistributedDataParallel(model)
         return trainer
 
-    def finish(self, model: nn.Module, data: TrainData, device: torch.device) -> None:
+    def finish(self, args: argparse.Namespace, model: nn.Module, data: TrainData,
+               device: torch.device) -> None:
         if self.after is not None:
             self.after(model, data, device)

@@ -62,7 +62,8 @@ class GANRecipe:
         return GANTrainer(G, D, sampler, self.config(args, rank), device=device,
                           num_classes=data.num_classes if self.conditional else 0)
 
-    def finish(self, model: nn.Module, data: TrainData, device: torch.device) -> None:
+    def finish(self, args: argparse.Namespace, model: nn.Module, data: TrainData,
+               device: torch.device) -> None:
         pass
 
 

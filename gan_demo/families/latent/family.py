@@ -2,8 +2,9 @@
 
 ``python -m gan_demo.train latent-ae --dataset fashion`` encodes the training images once with the shipped
 ``autoencoder-fashion`` (``--autoencoder FOLDER`` for another), standardises the codes and trains the velocity
-field on them; ``make evaluate`` sets its samples beside the same decoder's reconstructions of test images (the
-best the decoder can draw) and its N(0, I) samples (what the prior hole gives).
+field on them (``--sharpen STEPS`` then fine-tunes the decoder for sharper drawings, the encoder frozen); ``make
+evaluate`` sets its samples beside the same decoder's reconstructions of test images (the best the decoder can
+draw) and its N(0, I) samples (what the prior hole gives).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from ...training import SupervisedTrainer
 from .flow import DEFAULT_GUIDANCE, DEFAULT_STEPS, SOLVERS, balanced_labels, network_evaluations
 from .flow import sample as flow_sample
 from .model import AUTOENCODERS, LatentFlow
+from .sharpen import sharpen_decoder
 
 NULL_P = 0.2  # share of training steps whose class is dropped to the null class (so guidance has its baseline)
 
@@ -52,6 +54,9 @@ class LatentRecipe:
         parser.add_argument("--layers", type=int, default=4, help="residual MLP blocks of the velocity field")
         parser.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
                             help="keep and save an exponential moving average of the weights (e.g. 0.999; 0: off)")
+        parser.add_argument("--sharpen", type=int, default=0, metavar="STEPS",
+                            help="after the flow, fine-tune the decoder this many steps with an adversarial loss, "
+                                 "the encoder frozen (Stable Diffusion's recipe; 0: the decoder as shipped)")
 
     def check(self, args: argparse.Namespace) -> None:
         if args.latent_dim is not None:
@@ -60,6 +65,8 @@ class LatentRecipe:
             raise ValueError(f"--layers must be >= 1, got {args.layers}")
         if not 0 <= args.ema < 1:
             raise ValueError(f"--ema must be in [0, 1), got {args.ema}")
+        if args.sharpen < 0:
+            raise ValueError(f"--sharpen must be >= 0 steps, got {args.sharpen}")
 
     def autoencoder(self, args: argparse.Namespace) -> tuple[nn.Module, dict]:
         folder = args.autoencoder or pretrained_folder(f"{self.kind}-{args.dataset}")[0]
@@ -78,8 +85,11 @@ class LatentRecipe:
                                  total_steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                                  seed=args.seed + rank, device=device, ema_decay=args.ema)
 
-    def finish(self, model: nn.Module, data: TrainData, device: torch.device) -> None:
-        pass
+    def finish(self, args: argparse.Namespace, model: nn.Module, data: TrainData,
+               device: torch.device) -> None:
+        """``--sharpen``: the decoder fine-tuned for sharper drawings of the same codes (latent/sharpen.py)."""
+        if args.sharpen:
+            sharpen_decoder(model.autoencoder, data.images, args.sharpen, seed=args.seed, device=device)
 
 
 def sample(model: LatentFlow, n: int, seed: int, labels: torch.Tensor | None, *, steps: int = DEFAULT_STEPS,
@@ -162,13 +172,13 @@ def bars(short: str, r: dict) -> dict[str, bool]:
     return out
 
 
-# Bars the shipped flows do not meet: shown on the card, not enforced. Measured class by class (balanced classes,
-# w = 1), as the conditional GAN's Frechet distance is; the unconditional (null-class) samples score further off.
-# On Fashion-MNIST the autoencoder's own reconstructions of test images score 58.5, above the conditional GAN's
-# 55.0, so no flow through that decoder can meet the first (docs/training.md).
+# Measured class by class (balanced classes, w = 1), as the conditional GAN's Frechet distance is; the
+# unconditional (null-class) samples score further off. Fashion-MNIST's is met with the sharpened decoder
+# (--sharpen; the autoencoder's own decoder reconstructs test images at 58.5, above the conditional GAN's 55.0);
+# MNIST's is not: shown on the card, not enforced (docs/training.md).
 FD_GOALS = ("latent-ae: Frechet distance class by class at most the conditional GAN's",
             "latent-ae: Frechet distance class by class at most 1.5 times its decoder's reconstructions'")
-GOALS = set(FD_GOALS)
+GOALS = {FD_GOALS[1]}
 
 
 def checks_of(short: str):
@@ -185,7 +195,8 @@ def register_latent(kind: str, short: str, name: str) -> Family:
         name=f"latent-{short}",
         summary=f"latent diffusion in miniature: flow matching (an MLP velocity field, {len(SOLVERS)} solvers) over "
                 f"the standardised codes of the shipped {name}, unconditional and class-conditional with "
-                f"classifier-free guidance; the {name} is frozen inside",
+                f"classifier-free guidance; the {name}'s encoder is frozen inside (its decoder too, unless trained "
+                f"with --sharpen)",
         parts={"flow": Part(LatentFlow, dict(autoencoder=dict(latent_dim=4, width=8), kind=kind, hidden=16, layers=1),
                             inputs, lambda model: (model.latent_dim,))},
         pretrained="flow",

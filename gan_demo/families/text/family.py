@@ -196,7 +196,8 @@ class TextRecipe:
         model.prior.requires_grad_(False)
         return model
 
-    def finish(self, model: nn.Module, data: TrainData, device: torch.device) -> None:
+    def finish(self, args: argparse.Namespace, model: nn.Module, data: TrainData,
+               device: torch.device) -> None:
         pass  # nothing to fit after training
 
 
