@@ -96,8 +96,9 @@ def three_ways(seed: float, n: float, choice: str, steps: float, guidance: float
 def grid_alt(seed, n, choice, steps, guidance, dataset) -> str:
     """What the four rows show, for a screen reader."""
     wanted = {ANY: "no class", EACH: "each code its own class in turn"}.get(choice, f"class {choice}")
-    return (f"{int(n)} noise vectors of seed {int(seed)}, four ways: decoded by autoencoder-{dataset} and "
-            f"vae-{dataset} as they are, then after each one's latent flow ({wanted}, {int(steps)} steps)")
+    return (f"{int(n)} noise vectors of seed {int(seed)}, four ways: decoded as they are by the decoders of "
+            f"latent-ae-{dataset} and latent-vae-{dataset} (the autoencoder's and the VAE's), then after each one's "
+            f"latent flow ({wanted}, {int(steps)} steps)")
 
 
 def build(dataset: gr.Radio) -> None:
