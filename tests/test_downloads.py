@@ -32,9 +32,8 @@ def test_the_caption_names_the_tab_the_models_the_picture_s_settings_and_the_lin
     assert "models autoencoder-fashion, vae-fashion, latent-ae-fashion, latent-vae-fashion;" in caption_lines(
         "ae", "latent-grid", "Codes", "fashion", {}, "?tab=ae")[1]
     assert "model text-mnist;" in caption_lines("next", "dalle-decoders-image", "Decoders", "mnist", {}, "?")[1]
-    assert "a model trained in the page; lr_d 0.0002, g_loss saturating, Guidance scales w 0, 3" in caption_lines(
-        "train", "live-d", "D", "fashion", {"lr_d": 0.0002, "g_loss": "saturating", "Guidance scales w": [0.0, 3]},
-        "?")[1]
+    assert caption_lines("train", "live-d", "D", "fashion", {"Dataset": "ring", "lr_d": 0.0002, "Guidance scales w":
+                         [0.0, 3]}, "?")[1] == "a model trained in the page; Dataset ring, lr_d 0.0002, Guidance scales w 0, 3"
 
 
 def test_a_gallery_becomes_one_sheet_with_its_captions(tmp_path):

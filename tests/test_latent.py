@@ -12,7 +12,7 @@ from torch import nn
 
 from gan_demo import explore, prior_hole
 from gan_demo.data import load_split, to_model_range
-from gan_demo.families.latent.family import LatentRecipe, flow_matching_loss
+from gan_demo.families.latent.family import LatentRecipe, flow_matching_loss, ot_pairs
 from gan_demo.families.latent.flow import balanced_labels, flow, network_evaluations, sample
 from gan_demo.families.latent.model import LatentFlow
 from gan_demo.families.latent.sharpen import sharpen_decoder
@@ -133,6 +133,27 @@ def test_sharpening_moves_the_decoder_only_and_is_seeded():
     before = {k: v.clone() for k, v in model.autoencoder.state_dict().items()}
     assert sharpen_decoder(model.autoencoder, images, 0, seed=5) == []
     assert all(torch.equal(model.autoencoder.state_dict()[k], v) for k, v in before.items())
+
+
+def test_optimal_transport_pairs_noise_with_codes_within_each_condition():
+    """The OT coupling only reorders the noise, within each class (so each class's noise is still N(0, I)), and
+    never pairs worse than the random order: noise that is a shuffled copy of the codes is matched exactly."""
+    g = torch.Generator().manual_seed(0)
+    z1, groups = torch.randn(12, 3, generator=g), torch.tensor([0, 1, 2] * 4)
+    shuffled = torch.cat([z1[groups == k][torch.randperm(4, generator=g)] for k in range(3)])
+    z0 = torch.empty_like(z1)
+    for k in range(3):
+        z0[groups == k] = shuffled[4 * k:4 * k + 4]
+    paired = ot_pairs(z0, z1, groups)
+    assert torch.equal(paired, z1)  # exactly matched: each code gets its own copy back
+    noise = torch.randn(12, 3, generator=g)
+    paired = ot_pairs(noise, z1, groups)
+    for k in range(3):  # a reordering within the class
+        mine = groups == k
+        assert sorted(map(tuple, paired[mine].tolist())) == sorted(map(tuple, noise[mine].tolist()))
+    assert (paired - z1).square().sum() <= (noise - z1).square().sum()
+    with pytest.raises(ValueError, match="unknown coupling 'nearest'"):
+        flow_matching_loss(tiny(), torch.randn(4, 4), torch.zeros(4, dtype=torch.long), g, coupling="nearest")
 
 
 def test_codes_are_standardised_and_decoded_back_on_the_autoencoders_scale():

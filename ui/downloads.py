@@ -57,7 +57,8 @@ def caption_lines(tab: str, picture: str, label: str, dataset: str, settings: Ma
     """What a downloaded picture says under it: where it comes from, the settings that made it (by the names the
     page shows) and the link that reopens its view."""
     shown = ", ".join(f"{key} {shown_value(value)}" for key, value in settings.items()) or "no settings"
-    return [f"gan_demo, {TABS[tab]} tab: {label}", f"{DATASETS[dataset].title}, {models_of(picture, dataset)}; {shown}",
+    data = "" if tab == "train" else f"{DATASETS[dataset].title}, "  # a live run's data is among its own settings
+    return [f"gan_demo, {TABS[tab]} tab: {label}", f"{data}{models_of(picture, dataset)}; {shown}",
             f"Reopen this view: {query}"]
 
 
