@@ -196,7 +196,7 @@ def rss_bytes(pid: int) -> int:
 def start_server() -> tuple[subprocess.Popen, str]:
     """``python app.py --port N`` in its own session, as the load test starts it; its process and URL once it answers."""
     import httpx  # noqa: PLC0415
-    from bench_server import free_port  # noqa: PLC0415
+    from bench_report import free_port  # noqa: PLC0415
 
     port = free_port()
     env = {**os.environ, "GAN_DEMO_SKIP_OPENING_EXAMPLES": "1", "MALLOC_ARENA_MAX": "2"}

@@ -1,11 +1,13 @@
-"""What the benchmark scripts share: the --quick / --full switch, the machine line, and writing ``NAME.json`` +
-``NAME.md`` (and, for a full run into benchmarks/, the block between two markers in docs/benchmarks.md)."""
+"""What the benchmark scripts share: the --quick / --full switch, the machine line, a free port, and writing
+``NAME.json`` + ``NAME.md`` (and, for a full run into benchmarks/, the block between two markers in
+docs/benchmarks.md)."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import platform
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,13 @@ from gan_demo.evaluation.card import write_block
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS_DOC = ROOT / "docs" / "benchmarks.md"  # where the full runs' tables are shown
 BLOCK_START, BLOCK_END = "<!-- bench:start -->", "<!-- bench:end -->"  # benchmark.py's block in docs/benchmarks.md
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a server the benchmark starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def docs_block(results_md: str) -> str:

@@ -37,7 +37,7 @@ import gradio  # noqa: E402
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from bench_report import BENCHMARKS_DOC, BLOCK_END, BLOCK_START, docs_block  # noqa: E402
+from bench_report import BENCHMARKS_DOC, BLOCK_END, BLOCK_START, docs_block, free_port  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 
 from gan_demo import live  # noqa: E402
@@ -132,14 +132,6 @@ def server_time(repeats: int) -> list[dict]:
 
 
 # -- 2. cold start ----------------------------------------------------------------------------------------
-def free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_app() -> tuple[subprocess.Popen, str, dict]:
     """Start ``python app.py``; return it, its URL and the seconds to listening and to the first answer."""
     port = free_port()
