@@ -38,8 +38,9 @@ def sharpen_decoder(autoencoder: nn.Module, images: torch.Tensor, steps: int, *,
     with torch.inference_mode():
         codes = torch.cat([autoencoder.encode(chunk.to(device)) for chunk in images.split(1000)]).clone()
     decoder = autoencoder.decoder.requires_grad_(True)
-    torch.manual_seed(seed)  # the discriminator's initial weights
-    disc = Discriminator(width=32, spectral=True).to(device)
+    with torch.random.fork_rng(devices=[]):  # the discriminator's initial weights, from the seed; the caller's
+        torch.manual_seed(seed)               # global generator is left as it was
+        disc = Discriminator(width=32, spectral=True).to(device)
     opt_g = torch.optim.Adam(decoder.parameters(), lr=lr, betas=(0.5, 0.9))
     opt_d = torch.optim.Adam(disc.parameters(), lr=2 * lr, betas=(0.5, 0.9))
     history = []
