@@ -178,6 +178,17 @@ def test_continue_from_a_snapshot_matches_one_long_run():
     assert second[-1]["loss_d"] == pytest.approx(long[-1]["loss_d"], rel=1e-4)
 
 
+def test_a_runs_first_steps_are_a_shorter_run():
+    """Nothing in a run depends on its length (no schedule): the first 30 steps of a 60-step Optimal discriminator
+    run are the 30-step run, record for record. The slow preset tests judge the first steps of a default run."""
+    short, _ = run_all(live.make_settings("optimal-d", steps=30, seed=0), frame_seconds=10.0)
+    long, _ = run_all(live.make_settings("optimal-d", steps=60, seed=0), frame_seconds=10.0)
+    assert [r["step"] for r in short] == list(range(1, 31))
+    for a, b in zip(short, long[:30], strict=True):
+        assert {k: a[k] for k in ("loss_d", "loss_g", "d_real", "d_fake")} == pytest.approx(
+            {k: b[k] for k in ("loss_d", "loss_g", "d_real", "d_fake")}, rel=1e-6), a["step"]
+
+
 def test_diverging_preset_ends_with_a_message_not_an_exception():
     records, frames = run_all(live.make_settings("diverging-lr", steps=300, seed=0))
     last = frames[-1]

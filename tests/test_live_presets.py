@@ -66,10 +66,11 @@ def test_balanced_covers_the_ring_within_its_default_run():
 
 @pytest.mark.slow
 def test_optimal_d_makes_v_meet_the_theory():
-    """Several D steps per G step: over the last 20% of the default run V(D, G) and 2 JSD - 2 log 2 agree to 0.1
-    nats on average, while Balanced (one D step) stays further apart."""
-    _, frames = run("optimal-d", seed=0)
-    assert frames[-1].step == live.mode_defaults("2d")["steps"]
+    """Several D steps per G step: over the last 20% of the first 1,000 steps V(D, G) and 2 JSD - 2 log 2 agree to
+    0.1 nats on average (seed 0: 0.02), with all 8 modes covered. Nothing in a run depends on its length (no
+    schedule), so these are the default run's first 1,000 steps (test_live checks a run's first steps are a shorter
+    run's); the default 3,000 take three times as long and end as close (seed 0: 0.04 at 2,000 steps)."""
+    _, frames = run("optimal-d", steps=1000, seed=0)
     gaps = [frame_gap(f) for f in tail(frames)]
     assert len(gaps) >= 10 and np.mean(np.abs(gaps)) <= 0.1, np.mean(np.abs(gaps))
     assert frames[-1].modes[0] == 8 and frames[-1].jsd < 0.3
@@ -220,7 +221,7 @@ def test_a_slow_discriminator_on_images_looks_converged_but_collapses(preset):
 def test_strong_discriminator_on_images_starves_then_collapses():
     """Image mode (the page's MLP on MNIST): D(G(z)) near 0 and G's gradient tiny at first; G then escapes onto
     one class that fools D, so the classifier sees (nearly) a single class."""
-    records, frames = run("strong-discriminator", mode="images", steps=1000, seed=0)
+    records, frames = run("strong-discriminator", mode="images", steps=600, seed=0)  # seed 0: 0.06 over 300 to 600
     assert np.median([r["grad_g"] for r in records[:50]]) < 0.01
     assert np.mean([r["d_fake"] for r in records[-300:]]) < 0.1
     assert max(frames[-1].class_share) > 0.8, frames[-1].class_share
