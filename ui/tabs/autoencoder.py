@@ -74,7 +74,7 @@ def reconstruct(image: str | None, noise: float, dataset: str) -> tuple[np.ndarr
     text = f"**MSE** {r.mse:.4f} · **PSNR** {r.psnr:.1f} dB"
     if noise > 0:
         text += f" (the noisy input itself scores {r.noisy_psnr:.1f} dB against the clean image)"
-    return labelled_grid([cells], col_labels=titles, scale=4, font_size=16), text  # titles readable when projected
+    return labelled_grid([cells], col_labels=titles, scale=4), text
 
 
 @gpu  # on a ZeroGPU Space the model call runs on the GPU; a no-op elsewhere
