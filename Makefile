@@ -23,7 +23,8 @@ test: setup-test
 # every test, on $(WORKERS) pytest-xdist workers at once: one worker's waits (servers, the browser) overlap the other's
 # compute. The longest tests go first, one at a time from a shared queue (tests/conftest.py orders them), so the
 # workers finish together. Three workers on two cores: the browser tests and servers wait on each other often
-# enough that a third keeps both cores busy. No test asserts a wall-clock timing, so none needs the machine to itself.
+# enough that a third keeps both cores busy; each worker runs one torch thread (tests/conftest.py). No test asserts a
+# wall-clock timing, so none needs the machine to itself.
 WORKERS ?= 3
 test-all: setup-test
 	$(VENV)/bin/ruff check .

@@ -16,6 +16,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # ports to search, so two servers starting at once never race for the same free port.
 if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
     os.environ["GRADIO_SERVER_PORT"] = str(7860 + 100 * (1 + int(os.environ["PYTEST_XDIST_WORKER"][2:])))
+    # One torch thread per worker (and per server or script it starts): the workers already keep every core busy,
+    # and threads of three workers on two cores only wait on each other. MNIST's latent-vae recompute beside a busy
+    # core: 88 s on one thread, 98 s (100 s of CPU) on two.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("CPU_CORES", "1")
 
 import contextlib  # noqa: E402
 import shutil  # noqa: E402
