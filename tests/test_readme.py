@@ -9,6 +9,7 @@ from types import ModuleType
 
 import pytest
 
+import gan_demo.families.text.evaluation as text_evaluation
 import gan_demo.families.text.sweep as sweep
 from gan_demo import pick_device, pretrained_names
 from gan_demo.evaluate import evaluate_dataset
@@ -81,15 +82,18 @@ def test_evaluation_json_is_reproduced_by_make_evaluate(family, monkeypatch):
     """Recompute MNIST's whole evaluation (10,000 test digits; the text-to-image measures on 1,000 generated
     digits), one family at a time so two test workers share it: every number the family wrote to
     weights/evaluation.json, hence to its model card, must come out again (float noise aside). The decoder's
-    speed-against-quality sweep is recomputed at its first three step counts and its guidance points at the first
-    scale (the others take minutes more)."""
+    speed-against-quality sweep is recomputed at its first three step counts, its guidance points at the first
+    scale and its attribute pairs (dark/light, small/large) for the first three classes: each point and each class
+    is its own seeded sampling, so these are the committed figures' own (the rest take minutes more)."""
     committed = dict(RESULTS["mnist"])
     if family == "text":
         monkeypatch.setattr(sweep, "STEPS", sweep.STEPS[:3])
         monkeypatch.setattr(sweep, "GUIDANCE_SCALES", sweep.GUIDANCE_SCALES[:1])
+        monkeypatch.setattr(text_evaluation, "ATTRIBUTE_CLASSES", 3)
         committed["text_sweep"] = {name: [p for p in points if p["steps"] in sweep.STEPS or name == "cgan"]
                                    for name, points in committed["text_sweep"].items()}
         committed["text_guidance"] = committed["text_guidance"][:1]
+        committed["text_attributes"] = {pair: values[:3] for pair, values in committed["text_attributes"].items()}
     fresh = evaluate_dataset("mnist", 10_000, pick_device(), [family])
     assert set(fresh) <= set(committed), f"new measures: run `make evaluate` ({sorted(set(fresh) - set(committed))})"
     if family == "text":  # the one family the small fixture leaves out: all of its figures come out here
