@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from gan_demo.images import captioned
-from ui.downloads import caption_lines, sheet
+from ui.downloads import caption_lines, shared_note_dropped, sheet
 
 
 def test_a_download_is_twice_the_picture_with_its_caption_below():
@@ -44,6 +44,15 @@ def test_a_gallery_becomes_one_sheet_with_its_captions(tmp_path):
     out = sheet([(p, f"#{i}") for i, p in enumerate(paths)], gr.Gallery(render=False))
     assert out.ndim == 3 and out.shape[1] >= 8 * 112 and out.shape[0] >= 2 * 112
     assert sheet(None, gr.Gallery(render=False)) is None
+
+
+def test_a_gallery_sheet_names_its_model_once_not_under_every_picture():
+    captions = [f"#{i} Sneaker 64% (gan-fashion, seed 3)" for i in range(8)]
+    assert shared_note_dropped(captions) == [f"#{i} Sneaker 64%" for i in range(8)]
+    for kept in (["#0 (a)", "#1 (b)"], ["#0 7 (seed 3)"], ["#0 (seed 3)", "#1 plain"]):  # notes that differ, one picture
+        assert shared_note_dropped(kept) == kept
+    wide = sheet([(np.zeros((112, 112), np.uint8), c) for c in captions], gr.Gallery(render=False))
+    assert wide.shape[1] < 8 * 200  # the pictures set the width, not eight copies of the note
 
 
 def test_a_live_plot_is_drawn_again_from_its_table_in_its_colours_and_line_styles():
