@@ -18,23 +18,11 @@ from pathlib import Path
 
 import torch
 
-from gan_demo.data import to_uint8
 from gan_demo.evaluation.context import EvalContext
-from gan_demo.families.latent.flow import balanced_labels, flow, sample
+from gan_demo.families.latent.flow import balanced_labels, sample
 from gan_demo.families.latent.model import LatentFlow
 from gan_demo.hub import load_folder, load_pretrained
 from gan_demo.registry import parse_name
-from gan_demo.sampling import make_noise
-
-
-@torch.inference_mode()
-def tempered(model: LatentFlow, labels: torch.Tensor, guidance: float, temperature: float) -> torch.Tensor:
-    """The flow's samples (uint8) from noise ``temperature`` times N(0, I), chunked and seeded as ``sample`` is."""
-    parts = []
-    for i, idx in enumerate(torch.arange(len(labels)).split(1000)):
-        *_, z = flow(model, temperature * make_noise(len(idx), model.latent_dim, i), labels[idx], guidance=guidance)
-        parts.append(to_uint8(model.decode(z)).cpu())
-    return torch.cat(parts)
 
 
 def main() -> None:
@@ -60,7 +48,8 @@ def main() -> None:
               "\n|---:|---:|---:|---:|---:|---:|")
         for guidance in args.guidance:
             for temperature in args.temperature:
-                judged = ctx.judged(ctx.generated(tempered(model, labels, guidance, temperature)))
+                judged = ctx.judged(ctx.generated(sample(model, args.n, 0, labels, guidance=guidance,
+                                                         temperature=temperature)))
                 pr = ctx.precision_recall(judged, "flow")
                 print(f"| {guidance:g} | {temperature:g} | {ctx.frechet_distance(judged):.2f} | "
                       f"{pr['flow_precision']:.3f} | {pr['flow_recall']:.3f} | {100 * judged.confident:.1f}% |",

@@ -96,6 +96,9 @@ def test_samples_are_seeded_chunk_by_chunk():
     assert a.dtype == torch.uint8 and a.shape == (6, 28, 28) and torch.equal(a, b)
     assert torch.equal(sample(model, 3, seed=3), a[:3]) and torch.equal(sample(model, 3, seed=4), a[3:])
     assert not torch.equal(sample(model, 6, seed=4, chunk=3), a)
+    # the starting noise's temperature: 1 is the plain sampler, another value other noise from the same seed
+    assert torch.equal(sample(model, 3, seed=3, temperature=1.0), a[:3])
+    assert not torch.equal(sample(model, 3, seed=3, temperature=2.0), a[:3])
 
 
 def test_training_moves_the_flow_but_never_the_frozen_autoencoder():

@@ -74,12 +74,14 @@ def network_evaluations(steps: int, solver: str, guided: bool) -> int:
 
 @torch.inference_mode()
 def sample(model: LatentFlow, n: int, seed: int, labels: torch.Tensor | None = None, *, steps: int = DEFAULT_STEPS,
-           guidance: float = DEFAULT_GUIDANCE, solver: str = "heun", chunk: int = 1000) -> torch.Tensor:
+           guidance: float = DEFAULT_GUIDANCE, solver: str = "heun", chunk: int = 1000,
+           temperature: float = 1.0) -> torch.Tensor:
     """``n`` seeded samples as uint8 (n, 28, 28): chunks of ``chunk`` with seeds seed, seed + 1, ... (so the first
-    images do not depend on ``n``); without labels, unconditional."""
+    images do not depend on ``n``); without labels, unconditional. ``temperature`` scales the starting noise,
+    N(0, temperature^2 I) (experiments/latent_steps.py measures what it does; everything else samples at 1)."""
     parts = []
     for i, idx in enumerate(torch.arange(n).split(chunk)):
-        noise = make_noise(len(idx), model.latent_dim, seed + i)
+        noise = temperature * make_noise(len(idx), model.latent_dim, seed + i)
         *_, z = flow(model, noise, None if labels is None else labels[idx], steps=steps, guidance=guidance,
                      solver=solver)
         parts.append(to_uint8(model.decode(z)).cpu())
