@@ -88,8 +88,8 @@ def shared_note_dropped(captions: list[str]) -> list[str]:
     """A gallery's captions without the note in brackets that all of them end with ("#0 Sneaker 64% (gan-fashion,
     seed 3)"): the sheet's own caption lines name the model and the settings once, and eight copies of the note
     made the GAN tab's sheet 4,900 px wide for 112 px pictures."""
-    notes = {c[c.rfind(" ("):] for c in captions if c.endswith(")") and " (" in c}
-    if len(captions) < 2 or len(notes) != 1 or not all(c.endswith(")") and " (" in c for c in captions):
+    notes = {c[c.rfind(" ("):] if c.endswith(")") and " (" in c else None for c in captions}
+    if len(captions) < 2 or len(notes) != 1 or None in notes:
         return captions
     note = notes.pop()
     return [c[: -len(note)] for c in captions]
@@ -109,11 +109,10 @@ def sheet(value, component: gr.components.Component) -> np.ndarray | None:
         if not items:
             return None
         shape = items[0][0].shape
-        items = [(a, t) for a, t in items if a.shape == shape]  # a gallery of one size (the tabs' are)
-        items = list(zip([a for a, _ in items], shared_note_dropped([t for _, t in items]), strict=True))
-        rows = [items[i:i + GALLERY_COLUMNS] for i in range(0, len(items), GALLERY_COLUMNS)]
-        return labelled_grid([[a for a, _ in row] for row in rows], captions=[[t for _, t in row] for row in rows],
-                             scale=1)
+        pictures, captions = zip(*[(a, t) for a, t in items if a.shape == shape], strict=True)  # the tabs' are one size
+        captions = shared_note_dropped(list(captions))
+        rows = [slice(i, i + GALLERY_COLUMNS) for i in range(0, len(pictures), GALLERY_COLUMNS)]
+        return labelled_grid([list(pictures[r]) for r in rows], captions=[captions[r] for r in rows], scale=1)
     return np.asarray(Image.open(value).convert("RGB")) if isinstance(value, str) else np.asarray(value)
 
 
