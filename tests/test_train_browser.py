@@ -154,10 +154,16 @@ def test_start_watch_and_stop_a_run(page):
     assert least_opacity(page, "#live-status .prose") == 1
     shot(page, "running")
 
-    page.locator("#live-stop").click()
+    # Stop from the keyboard, as a keyboard user would: focus and Enter need no animation frame, where a mouse
+    # click waits for two with the button unmoved (once, in a loaded CI run, the page drew none for 30 s); the
+    # waits poll on a timer for the same reason
+    stop = page.locator("#live-stop")
+    stop.focus()
+    assert stop.evaluate("b => b === document.activeElement && !b.disabled")
+    page.keyboard.press("Enter")
     page.wait_for_function(
         "() => (document.querySelector('#live-status')?.innerText ?? '').includes('Stopped at step')",
-        timeout=10_000)
+        timeout=10_000, polling=100)
     stopped = page.locator("#live-status").inner_text()
     time.sleep(2)
     assert page.locator("#live-status").inner_text() == stopped, "a stopped run must not keep updating"
