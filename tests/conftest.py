@@ -23,7 +23,10 @@ if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
     os.environ.setdefault("CPU_CORES", "1")
 
 import contextlib  # noqa: E402
+import resource  # noqa: E402
 import shutil  # noqa: E402
+import time  # noqa: E402
+from collections import defaultdict  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -40,12 +43,48 @@ TIER_MARKERS = ("slow", "browser", "perf")
 _unmarked_slow: list[tuple[str, float]] = []
 
 
+# -- where the CPU goes: wall time in a busy suite says little (tests take 2-5x their time alone), CPU time more ----
+_cpu_by_test: dict[str, float] = defaultdict(float)
+_cpu_by_tier: dict[str, float] = defaultdict(float)
+
+
+def _cpu_seconds() -> float:
+    """This process's CPU time (all its threads: the in-process servers too) and that of the subprocesses it has
+    waited for (scripts, finished servers; not the browser, which outlives the test)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    start = _cpu_seconds()
+    yield
+    item.user_properties.append(("cpu_s", _cpu_seconds() - start))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    start = _cpu_seconds()
+    yield
+    item.user_properties.append(("cpu_s", _cpu_seconds() - start))
+
+
+def _tier(keywords) -> str:
+    return next((name for name in TIER_MARKERS if name in keywords), "fast")
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Note every test without a tier marker whose call (not its fixtures' setup) took over the limit. A report
-    carries its test's markers among its keywords, so this works where the test ran in a worker (pytest-xdist)."""
+    carries its test's markers among its keywords, so this works where the test ran in a worker (pytest-xdist);
+    the CPU seconds of its setup and call come in its user properties (one entry per phase, the latest last)."""
     if (report.when == "call" and report.duration > UNMARKED_LIMIT_S
             and not any(name in report.keywords for name in TIER_MARKERS)):
         _unmarked_slow.append((report.nodeid, report.duration))
+    if report.when in ("setup", "call"):
+        cpu = [value for name, value in report.user_properties if name == "cpu_s"]
+        if cpu:
+            _cpu_by_test[report.nodeid] += cpu[-1]
+            _cpu_by_tier[_tier(report.keywords)] += cpu[-1]
 
 
 def _order(item: pytest.Item) -> int:
@@ -66,6 +105,12 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if _unmarked_slow:
         terminalreporter.section(f"unmarked tests over {UNMARKED_LIMIT_S} s: mark each slow, browser or perf", yellow=True)
         for nodeid, seconds in sorted(_unmarked_slow, key=lambda t: -t[1]):
+            terminalreporter.write_line(f"{seconds:7.1f} s  {nodeid}")
+    if sum(_cpu_by_tier.values()) > 60:  # a run worth accounting for
+        terminalreporter.section("CPU seconds (pytest processes and the subprocesses they waited for)")
+        terminalreporter.write_line("by tier: " + ", ".join(f"{tier} {seconds:.0f}" for tier, seconds in
+                                                            sorted(_cpu_by_tier.items(), key=lambda t: -t[1])))
+        for nodeid, seconds in sorted(_cpu_by_test.items(), key=lambda t: -t[1])[:15]:
             terminalreporter.write_line(f"{seconds:7.1f} s  {nodeid}")
 
 
