@@ -70,7 +70,8 @@ def pytest_runtest_call(item: pytest.Item):
 
 
 def _tier(keywords) -> str:
-    return next((name for name in TIER_MARKERS if name in keywords), "fast")
+    """The test's tier markers joined ("slow+perf" for the load test), or "fast" for none."""
+    return "+".join(name for name in TIER_MARKERS if name in keywords) or "fast"
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

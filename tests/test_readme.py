@@ -110,13 +110,16 @@ def assert_reproduced(fresh: dict, committed: dict, remake: str) -> None:
 
 
 def same(fresh, committed) -> bool:
-    """Equal up to float noise, through nested lists and dicts (the text-to-image attributes are both)."""
+    """Equal up to float noise, through nested lists and dicts (the text-to-image attributes are both). Noise
+    means 1e-4 relative: the Frechet distance's matrix square root of nearly singular covariances comes out
+    about 1e-5 apart on CPUs with and without AVX-512 (MNIST's text sweep: 45.8226 against 45.8231), while any
+    change to a model or a measure moves it by far more."""
     if isinstance(committed, dict):  # timings inside (the sweep's points) are measured, not reproducible
         return fresh.keys() == committed.keys() and all(same(fresh[k], committed[k]) for k in committed
                                                         if not k.endswith("ms_per_image"))
     if isinstance(committed, list) and committed and isinstance(committed[0], (list, dict)):
         return len(fresh) == len(committed) and all(same(a, b) for a, b in zip(fresh, committed))
-    return fresh == (committed if isinstance(committed, str) else pytest.approx(committed, rel=1e-5, abs=1e-6))
+    return fresh == (committed if isinstance(committed, str) else pytest.approx(committed, rel=1e-4, abs=1e-6))
 
 
 @pytest.mark.parametrize("dataset, check", [(d, c) for d, r in RESULTS.items() for c in bar_checks(r)])

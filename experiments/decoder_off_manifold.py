@@ -1,0 +1,71 @@
+"""How a latent flow's decoder draws codes a little off the codes of real images: the Frechet distance (the repo's
+classifier, against the test split) of the decoded training codes, of the same codes plus Gaussian noise of each
+``--noise`` standard deviation, and of mixes (1 - a) z_i + a z_j of each code with another code of its class for each
+``--mix`` a, all in the flow's standardised code space; beside them the flow's own class-by-class samples (w = 1).
+
+    python experiments/decoder_off_manifold.py latent-ae-mnist
+    python experiments/decoder_off_manifold.py latent-ae-mnist --noise 0.1 0.2 0.3 0.5 --mix 0.25 0.5
+
+A flow that generalises between the codes of one class puts its samples between them: if the decoder already fails
+there, no better flow can reach the decoder's own reconstructions. docs/training.md ("Latent diffusion") quotes its
+figures for latent-ae-mnist.
+"""
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from gan_demo.data import image_tensors, to_uint8
+from gan_demo.evaluation.context import EvalContext
+from gan_demo.families.latent.flow import balanced_labels, sample
+from gan_demo.hub import load_pretrained
+from gan_demo.registry import parse_name
+
+
+def same_class_partners(labels: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """For each index, another index of the same class (a random derangement within each class)."""
+    partner = torch.empty_like(labels)
+    for c in labels.unique():
+        idx = (labels == c).nonzero().squeeze(1)
+        shift = torch.randint(1, len(idx), (), generator=rng)  # a rotation of a shuffled order: never itself
+        order = idx[torch.randperm(len(idx), generator=rng)]
+        partner[order] = order.roll(int(shift))
+    return partner
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("name", help="a shipped latent flow, e.g. latent-ae-mnist")
+    p.add_argument("--noise", type=float, nargs="+", default=[0.1, 0.2, 0.3, 0.5])
+    p.add_argument("--mix", type=float, nargs="+", default=[0.25, 0.5])
+    p.add_argument("--n", type=int, default=10_000, help="flow samples (and the test images compared against)")
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    _, dataset = parse_name(args.name)
+    model = load_pretrained(args.name)
+    ctx = EvalContext(dataset, args.n, "cpu")
+    x_train, y_train = image_tensors(dataset, "train")
+    z = model.standardise(ctx.batched(model.codes, x_train))  # (N, D), as the flow sees them
+    rng = torch.Generator().manual_seed(0)
+
+    def fd(codes: torch.Tensor) -> float:
+        images = to_uint8(ctx.batched(model.decode, codes))
+        return ctx.frechet_distance(ctx.judged(ctx.generated(images)))
+
+    spread = z.sub(torch.stack([z[y_train == c].mean(0) for c in range(model.num_classes)])[y_train]).pow(2)
+    print(f"{len(z)} training codes of {args.name}, standardised; within-class variance per dimension "
+          f"{spread.mean().item():.2f}\n\n| codes | Frechet distance |\n|---|---:|")
+    print(f"| the training codes | {fd(z):.2f} |", flush=True)
+    for sigma in args.noise:
+        print(f"| + N(0, {sigma:g}^2 I) | {fd(z + sigma * torch.randn(z.shape, generator=rng)):.2f} |", flush=True)
+    partner = same_class_partners(y_train, rng)
+    for a in args.mix:
+        print(f"| mixed with a same-class code, a = {a:g} | {fd((1 - a) * z + a * z[partner]):.2f} |", flush=True)
+    labels = balanced_labels(args.n, model.num_classes)
+    flow = ctx.judged(ctx.generated(sample(model, args.n, 0, labels, guidance=1.0)))
+    print(f"| the flow, class by class (w = 1, {args.n:,} samples) | {ctx.frechet_distance(flow):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
