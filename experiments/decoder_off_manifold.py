@@ -34,6 +34,27 @@ def same_class_partners(labels: torch.Tensor, rng: torch.Generator) -> torch.Ten
     return partner
 
 
+def off_manifold(decode, z: torch.Tensor, labels: torch.Tensor, ctx: EvalContext, noise: list[float],
+                 mix: list[float]):
+    """Yield (codes, Frechet distance) rows for standardised codes ``z`` (N, D) of classes ``labels`` decoded by
+    ``decode``: the codes, the codes plus noise of each standard deviation, and same-class mixes for each a."""
+    def fd(codes: torch.Tensor) -> float:
+        return ctx.frechet_distance(ctx.judged(ctx.generated(to_uint8(ctx.batched(decode, codes)))))
+
+    rng = torch.Generator().manual_seed(0)
+    yield f"the {len(z):,} training codes", fd(z)
+    for sigma in noise:
+        yield f"plus N(0, {sigma:g}^2 I)", fd(z + sigma * torch.randn(z.shape, generator=rng))
+    partner = same_class_partners(labels, rng)
+    for a in mix:
+        yield f"mixed with a same-class code, a = {a:g}", fd((1 - a) * z + a * z[partner])
+
+
+def within_class_variance(z: torch.Tensor, labels: torch.Tensor) -> float:
+    means = torch.stack([z[labels == c].mean(0) for c in labels.unique()])
+    return (z - means[labels]).pow(2).mean().item()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("name", help="a shipped latent flow, e.g. latent-ae-mnist")
@@ -47,21 +68,10 @@ def main() -> None:
     ctx = EvalContext(dataset, args.n, "cpu")
     x_train, y_train = image_tensors(dataset, "train")
     z = model.standardise(ctx.batched(model.codes, x_train))  # (N, D), as the flow sees them
-    rng = torch.Generator().manual_seed(0)
-
-    def fd(codes: torch.Tensor) -> float:
-        images = to_uint8(ctx.batched(model.decode, codes))
-        return ctx.frechet_distance(ctx.judged(ctx.generated(images)))
-
-    spread = z.sub(torch.stack([z[y_train == c].mean(0) for c in range(model.num_classes)])[y_train]).pow(2)
-    print(f"{len(z)} training codes of {args.name}, standardised; within-class variance per dimension "
-          f"{spread.mean().item():.2f}\n\n| codes | Frechet distance |\n|---|---:|")
-    print(f"| the training codes | {fd(z):.2f} |", flush=True)
-    for sigma in args.noise:
-        print(f"| + N(0, {sigma:g}^2 I) | {fd(z + sigma * torch.randn(z.shape, generator=rng)):.2f} |", flush=True)
-    partner = same_class_partners(y_train, rng)
-    for a in args.mix:
-        print(f"| mixed with a same-class code, a = {a:g} | {fd((1 - a) * z + a * z[partner]):.2f} |", flush=True)
+    print(f"{args.name}'s training codes, standardised: within-class variance per dimension "
+          f"{within_class_variance(z, y_train):.2f}\n\n| codes | Frechet distance |\n|---|---:|")
+    for codes, fd in off_manifold(model.decode, z, y_train, ctx, args.noise, args.mix):
+        print(f"| {codes} | {fd:.2f} |", flush=True)
     labels = balanced_labels(args.n, model.num_classes)
     flow = ctx.judged(ctx.generated(sample(model, args.n, 0, labels, guidance=1.0)))
     print(f"| the flow, class by class (w = 1, {args.n:,} samples) | {ctx.frechet_distance(flow):.2f} |")
