@@ -164,8 +164,10 @@ def test_flow_covers_the_ring_within_60_s():
     seconds, cpu = time.monotonic() - began, time.process_time() - cpu
     # within 60 s of one core: judged on the CPU time the run took, which other work on the machine cannot inflate
     assert flow[-1].step == 2000 and cpu < 60, f"{seconds:.1f} s wall, {cpu:.1f} s CPU"
+    # frames are paced by the clock, so how many fall in the last fifth depends on the machine's load (two, once,
+    # in a loaded CI run): the last frame and at least one before it
     ending = tail(flow)
-    assert len(ending) >= 3 and all(f.modes == (8, 8) for f in ending), [f.modes for f in ending]
+    assert len(ending) >= 2 and all(f.modes == (8, 8) for f in ending), [f.modes for f in ending]
     flow_jsd = np.median([f.jsd for f in ending])
     assert flow_jsd < 0.06 and flow[0].jsd > 0.2  # it learned: from a blob at the origin to the ring
     # the page's other claims: all 8 modes within the first few hundred steps, and kept
