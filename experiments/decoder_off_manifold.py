@@ -5,6 +5,7 @@ classifier, against the test split) of the decoded training codes, of the same c
 
     python experiments/decoder_off_manifold.py latent-ae-mnist
     python experiments/decoder_off_manifold.py latent-ae-mnist --noise 0.1 0.2 0.3 0.5 --mix 0.25 0.5
+    python experiments/decoder_off_manifold.py latent-ae-mnist --folder some/weights/folder
 
 A flow that generalises between the codes of one class puts its samples between them: if the decoder already fails
 there, no better flow can reach the decoder's own reconstructions. docs/training.md ("Latent diffusion") quotes its
@@ -13,25 +14,17 @@ figures for latent-ae-mnist.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import torch
 
 from gan_demo.data import image_tensors, to_uint8
 from gan_demo.evaluation.context import EvalContext
+from gan_demo.families.autoencoder.interpolation import same_class_partners
 from gan_demo.families.latent.flow import balanced_labels, sample
-from gan_demo.hub import load_pretrained
+from gan_demo.families.latent.model import LatentFlow
+from gan_demo.hub import load_folder, load_pretrained
 from gan_demo.registry import parse_name
-
-
-def same_class_partners(labels: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
-    """For each index, another index of the same class (a random derangement within each class)."""
-    partner = torch.empty_like(labels)
-    for c in labels.unique():
-        idx = (labels == c).nonzero().squeeze(1)
-        shift = torch.randint(1, len(idx), (), generator=rng)  # a rotation of a shuffled order: never itself
-        order = idx[torch.randperm(len(idx), generator=rng)]
-        partner[order] = order.roll(int(shift))
-    return partner
 
 
 def off_manifold(decode, z: torch.Tensor, labels: torch.Tensor, ctx: EvalContext, noise: list[float],
@@ -57,14 +50,15 @@ def within_class_variance(z: torch.Tensor, labels: torch.Tensor) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("name", help="a shipped latent flow, e.g. latent-ae-mnist")
+    p.add_argument("name", help="a shipped latent flow, e.g. latent-ae-mnist (its dataset, and its weights)")
+    p.add_argument("--folder", type=Path, help="measure the flow in this weights folder instead of the shipped one")
     p.add_argument("--noise", type=float, nargs="+", default=[0.1, 0.2, 0.3, 0.5])
     p.add_argument("--mix", type=float, nargs="+", default=[0.25, 0.5])
     p.add_argument("--n", type=int, default=10_000, help="flow samples (and the test images compared against)")
     args = p.parse_args()
     torch.set_num_threads(1)
     _, dataset = parse_name(args.name)
-    model = load_pretrained(args.name)
+    model = load_folder(LatentFlow, args.folder).eval() if args.folder else load_pretrained(args.name)
     ctx = EvalContext(dataset, args.n, "cpu")
     x_train, y_train = image_tensors(dataset, "train")
     z = model.standardise(ctx.batched(model.codes, x_train))  # (N, D), as the flow sees them

@@ -56,20 +56,25 @@ def main() -> None:
                                     batch_size=128, lr=2e-3, seed=0)
         for _ in trainer.run(args.steps):
             pass
-        model.eval()
-        with torch.no_grad():
-            recon = ctx.batched(model, ctx.x_test)
-            codes = ctx.batched(model.encode, x_train)
-        recon_fd = ctx.frechet_distance(ctx.judged(ctx.generated(to_uint8(recon))))
-        mean, std = codes.mean(0), codes.std(0)
-        z = (codes - mean) / std
-        rows = dict(off_manifold(lambda s, m=model, a=std, b=mean: m.decode(s * a + b), z, labels, ctx, [], args.mix))
-        print(f"| {noise:g} | {recon_fd:.2f} | {psnr(recon, ctx.x_test).mean().item():.2f} dB | "
-              f"{within_class_variance(z, labels):.2f} | " + " | ".join(f"{fd:.2f}" for fd in rows.values()) + " |",
-              flush=True)
+        print(f"| {noise:g} | " + " | ".join(measure_row(model, x_train, labels, ctx, args.mix)) + " |", flush=True)
         if args.out:
             save_pretrained(model, args.out)
 
+
+def measure_row(model: Autoencoder, x_train: torch.Tensor, labels: torch.Tensor, ctx: EvalContext,
+                mix: list[float]) -> list[str]:
+    """The table's cells for one autoencoder: its reconstructions of the test digits (Frechet distance, PSNR), the
+    within-class variance of its standardised training codes, and those codes decoded, plain and mixed."""
+    model.eval()
+    with torch.no_grad():
+        recon = ctx.batched(model, ctx.x_test)
+        codes = ctx.batched(model.encode, x_train)
+    recon_fd = ctx.frechet_distance(ctx.judged(ctx.generated(to_uint8(recon))))
+    mean, std = codes.mean(0), codes.std(0)
+    z = (codes - mean) / std
+    rows = dict(off_manifold(lambda s: model.decode(s * std + mean), z, labels, ctx, [], mix))
+    return [f"{recon_fd:.2f}", f"{psnr(recon, ctx.x_test).mean().item():.2f} dB",
+            f"{within_class_variance(z, labels):.2f}"] + [f"{fd:.2f}" for fd in rows.values()]
 
 if __name__ == "__main__":
     main()

@@ -16,7 +16,7 @@ train() { # name, then flags; CPU time per run goes to runs/times.txt, the outpu
 (
   train classifier-fashion --steps 3000
   train cgan-fashion --steps 4500 --aux-weight 1
-  train autoencoder-mnist --steps 1500
+  train autoencoder-mnist --steps 1500 --acai 0.01
   train gan-mnist --steps 6000 --width 64 --batch-size 128 --mbstd-group 4
   train vae-mnist --steps 4000 --latent-dim 8
   # the latent flows learn the codes of the autoencoder and VAE trained before them in this lane (copied in)

@@ -248,11 +248,14 @@ class Interrupted(Exception):
     pass
 
 
-@pytest.mark.parametrize("family", ["autoencoder", "vae"])  # not the classifier: its dropout uses torch's global RNG
-def test_supervised_runs_resume_mid_run_on_the_same_stream(family, fake_fashion, monkeypatch):
+@pytest.mark.parametrize("family", ["autoencoder", "autoencoder-acai", "vae"])  # not the classifier: its dropout
+def test_supervised_runs_resume_mid_run_on_the_same_stream(family, fake_fashion, monkeypatch):  # uses torch's RNG
     """A 4-step run killed after step 2 and started again with the same command ends exactly where an
-    uninterrupted run does: weights, optimiser, schedule and the run's RNG all come back from the checkpoint."""
-    args = [family, "--dataset", "fashion", "--batch-size", "8", "--width", "4", "--checkpoint-every", "1", "--steps", "4"]
+    uninterrupted run does: weights, optimiser, schedule and the run's RNG (and ACAI's critic) all come back from
+    the checkpoint."""
+    flags = ["--acai", "0.5"] if family.endswith("-acai") else []
+    args = [family.removesuffix("-acai"), "--dataset", "fashion", "--batch-size", "8", "--width", "4",
+            "--checkpoint-every", "1", "--steps", "4", *flags]
     straight, split = fake_fashion / "straight", fake_fashion / "split"
     train_main([*args, "--checkpoint-dir", str(straight), "--out", str(straight / "w")])
 
@@ -270,15 +273,18 @@ def test_supervised_runs_resume_mid_run_on_the_same_stream(family, fake_fashion,
     train_main([*args, "--checkpoint-dir", str(split), "--out", str(split / "w")])
     a, b = (load_checkpoint(d / "checkpoint.safetensors") for d in (straight, split))
     assert a["step"] == b["step"] == 4
-    for key, value in a["model"].items():
-        assert torch.equal(value, b["model"][key]), key
+    for part in ("model", "critic") if flags else ("model",):
+        assert part in a and a[part].keys() == b[part].keys(), part
+        for key, value in a[part].items():
+            assert torch.equal(value, b[part][key]), (part, key)
 
 
 @pytest.mark.parametrize("flags, words", [(["--aux-weight", "-1"], "aux_weight must be >= 0"),
-                                          (["--k-disc", "0"], "k_disc and batch_size must be >= 1")])
+                                          (["--k-disc", "0"], "k_disc and batch_size must be >= 1"),
+                                          (["--acai", "-0.1"], "--acai must be >= 0")])
 def test_cli_refuses_bad_loop_options_before_loading_data(flags, words, capsys):
     with pytest.raises(SystemExit) as exit_:
-        train_main(["cgan", "--dataset", "fashion", *flags])
+        train_main(["autoencoder" if "--acai" in flags else "cgan", "--dataset", "fashion", *flags])
     assert exit_.value.code == 2 and words in capsys.readouterr().err
 
 

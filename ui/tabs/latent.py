@@ -38,6 +38,9 @@ trained on pixel error alone draws blurred averages. So Stable Diffusion trains 
 discriminator as well, as GANs do; Fashion-MNIST's flow here does the same after training: the encoder frozen (the
 codes stay the codes), its decoder fine-tuned on $\lVert \hat x - x \rVert_1$ plus an adversarial loss: texture
 and edges come back, in its reconstructions and in the flow's samples (the model card has the Frechet distances).
+A flow that generalises also puts codes *between* real ones, where a plain autoencoder never learnt to draw; MNIST's
+autoencoder is trained for that space (ACAI; Berthelot et al., 2019): a critic learns how far a decoded mix of two
+digits' codes is from either, and the autoencoder learns to make its mixes pass for digits.
 """
 ROWS = ("autoencoder: N(0, I) code", "VAE: N(0, I) code", "autoencoder: latent flow", "VAE: latent flow")
 ANY = "any (unconditional)"
