@@ -108,12 +108,24 @@ def _features(classifier: nn.Module, images: np.ndarray | torch.Tensor) -> np.nd
         return classifier.features(x.to(next(classifier.parameters()).device)).cpu().numpy()
 
 
+def _test_split(dataset: str, start: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` test images (uint8) and their labels from position ``start`` of one fixed shuffled order (seed 0): every
+    class among them, since a split may be sorted by class (MNIST's is)."""
+    images, labels = load_split(dataset, "test")
+    pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))[start:start + n]
+    return images[pick], labels[pick]
+
+
+def _test_images(dataset: str, start: int, n: int) -> np.ndarray:
+    return _test_split(dataset, start, n)[0].numpy()
+
+
 def _frechet(load: Load, dataset: str, images: np.ndarray, n_real: int = 500) -> float:
-    """Frechet distance of the classifier's features of ``images`` from the first ``n_real`` test images'."""
+    """Frechet distance of the classifier's features of ``images`` from ``n_real`` test images' (all classes)."""
     classifier = load(f"classifier-{dataset}")
     key = (dataset, id(classifier))
     if key not in _REAL_FEATURES:
-        _REAL_FEATURES[key] = _features(classifier, load_split(dataset, "test")[0][:n_real])
+        _REAL_FEATURES[key] = _features(classifier, _test_images(dataset, 0, n_real))
     with warnings.catch_warnings():  # 64 images, 128 features: a singular covariance, a biased but ordered distance
         warnings.simplefilter("ignore", LinAlgWarning)
         return frechet_distance(_REAL_FEATURES[key], _features(classifier, images))
@@ -133,7 +145,7 @@ def ae_random_code(dataset: str, seed: int, load: Load) -> Outcome:
     """64 codes z ~ N(0, I) decoded by the autoencoder: does the classifier recognise them, of how many classes?"""
     images = explore.decode_random_codes([load(f"autoencoder-{dataset}")], 64, seed)[0]  # (64, 28, 28)
     sure, classes = _recognised(load, dataset, images)
-    rough = _roughness(images) / _roughness(load_split(dataset, "test")[0][:64].numpy())
+    rough = _roughness(images) / _roughness(_test_images(dataset, 0, 64))
     observed = 2 if rough > 2 else 0 if sure >= 0.5 and classes >= 8 else 1
     return Outcome(dict(confident=sure, classes=classes, roughness=rough), observed,
                    f"The classifier is sure of {sure:.0%} of the 64 decodes and sees {classes} of 10 classes among them; "
@@ -145,8 +157,8 @@ def ae_random_code(dataset: str, seed: int, load: Load) -> Outcome:
 
 
 def ae_denoise(dataset: str, seed: int, load: Load) -> Outcome:
-    """16 test images from ``seed`` (mod 100) on, with noise 0.3 (explore's fixed noise), rebuilt."""
-    clean = load_split(dataset, "test")[0][seed % 100:seed % 100 + 16].numpy()
+    """16 test images (a shuffled order's, from ``seed`` mod 100 on), with noise 0.3 (explore's fixed noise), rebuilt."""
+    clean = _test_images(dataset, seed % 100, 16)
     made = [explore.reconstruct(load(f"autoencoder-{dataset}"), x, 0.3) for x in clean]
     gain = float(np.mean([r.psnr - r.noisy_psnr for r in made]))
     observed = 0 if gain > 1 else 1 if gain < -1 else 2
@@ -345,10 +357,8 @@ def live_vanishing(dataset: str, seed: int, load: Load) -> Outcome:
 
 # -- What came next -------------------------------------------------------------------------------------------
 def next_clip(dataset: str, seed: int, load: Load) -> Outcome:
-    """CLIP's zero-shot accuracy on 200 test images (one prompt per class)."""
-    images, labels = load_split(dataset, "test")
-    start = seed % 100
-    x, y = images[start:start + 200], labels[start:start + 200]
+    """CLIP's zero-shot accuracy on 200 test images of every class (one prompt per class)."""
+    x, y = _test_split(dataset, seed % 100, 200)
     predicted = scoring.zero_shot(load(f"text-{dataset}").clip, dataset, to_model_range(x))
     accuracy = float((predicted == y).float().mean())
     observed = 0 if accuracy < 0.25 else 1 if accuracy < 0.75 else 2
