@@ -15,7 +15,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 from torch import nn
 
-from .data import DATASETS, load_split, to_model_range, to_uint8
+from .data import DATASETS, load_split, shuffled_split, to_model_range, to_uint8
 from .evaluation.metrics import bits_per_pixel, mse, psnr
 from .palettes import CLASS_COLORS
 from .sampling import generate, make_noise, model_device, slerp
@@ -174,9 +174,9 @@ def evidence(vae: nn.Module, images: np.ndarray, samples: int = 16, seed: int = 
 
 @lru_cache(maxsize=8)
 def typical_evidence(vae: nn.Module, dataset: str, n: int = 200) -> float:
-    """The median ELBO of ``n`` real test images: the yardstick for one image's ELBO."""
-    images, _ = load_split(dataset, "test")
-    return float(np.median([e.elbo for e in evidence(vae, images[:n].numpy(), samples=4)]))
+    """The median ELBO of ``n`` real test images (every class): the yardstick for one image's ELBO."""
+    images, _ = shuffled_split(dataset, "test", 0, n)
+    return float(np.median([e.elbo for e in evidence(vae, images.numpy(), samples=4)]))
 
 
 @lru_cache(maxsize=8)
@@ -337,9 +337,10 @@ def nearest(dataset: str, image: np.ndarray, k: int = 8) -> tuple[np.ndarray, np
 
 @lru_cache(maxsize=2)
 def typical_real_distance(dataset: str, n: int = 200) -> float:
-    """Median distance from a real test image to its nearest training image: the yardstick for 'close'."""
-    images, _ = load_split(dataset, "test")
-    q = images[:n].reshape(-1, 784).float() / 255  # (n, 784)
+    """Median distance from a real test image (``n`` of every class) to its nearest training image: the yardstick for
+    'close'."""
+    images, _ = shuffled_split(dataset, "test", 0, n)
+    q = images.reshape(-1, 784).float() / 255  # (n, 784)
     return float(_nearest(pixel_index(dataset), q, 1)[1].median())
 
 

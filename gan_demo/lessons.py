@@ -21,7 +21,7 @@ from scipy.linalg import LinAlgWarning
 from torch import nn
 
 from . import explore, prior_hole
-from .data import DATASETS, load_split, to_model_range, to_uint8
+from .data import DATASETS, shuffled_split, to_model_range, to_uint8
 from .data.captions import vocabulary
 from .evaluation.context import CONFIDENT
 from .evaluation.metrics import frechet_distance
@@ -108,16 +108,8 @@ def _features(classifier: nn.Module, images: np.ndarray | torch.Tensor) -> np.nd
         return classifier.features(x.to(next(classifier.parameters()).device)).cpu().numpy()
 
 
-def _test_split(dataset: str, start: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n`` test images (uint8) and their labels from position ``start`` of one fixed shuffled order (seed 0): every
-    class among them, since a split may be sorted by class (MNIST's is)."""
-    images, labels = load_split(dataset, "test")
-    pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))[start:start + n]
-    return images[pick], labels[pick]
-
-
 def _test_images(dataset: str, start: int, n: int) -> np.ndarray:
-    return _test_split(dataset, start, n)[0].numpy()
+    return shuffled_split(dataset, "test", start, n)[0].numpy()
 
 
 def _frechet(load: Load, dataset: str, images: np.ndarray, n_real: int = 500) -> float:
@@ -358,7 +350,7 @@ def live_vanishing(dataset: str, seed: int, load: Load) -> Outcome:
 # -- What came next -------------------------------------------------------------------------------------------
 def next_clip(dataset: str, seed: int, load: Load) -> Outcome:
     """CLIP's zero-shot accuracy on 200 test images of every class (one prompt per class)."""
-    x, y = _test_split(dataset, seed % 100, 200)
+    x, y = shuffled_split(dataset, "test", seed % 100, 200)
     predicted = scoring.zero_shot(load(f"text-{dataset}").clip, dataset, to_model_range(x))
     accuracy = float((predicted == y).float().mean())
     observed = 0 if accuracy < 0.25 else 1 if accuracy < 0.75 else 2

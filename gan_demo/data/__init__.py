@@ -203,3 +203,11 @@ def image_tensors(name: str, split: str = "train") -> tuple[torch.Tensor, torch.
     """The split as model inputs: float (N, 1, 28, 28) in [-1, 1] and labels (N,)."""
     images, labels = load_split(name, split)
     return to_model_range(images), labels
+
+
+def shuffled_split(name: str, split: str, start: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` images (uint8) and labels of a split from position ``start`` of one fixed shuffled order (seed 0): a
+    sample of every class, where the first rows may be one class (MNIST's splits are sorted by class)."""
+    images, labels = load_split(name, split)
+    pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))[start:start + n]
+    return images[pick], labels[pick]
