@@ -13,13 +13,10 @@ plain recipe. ``--out`` keeps the last one trained (``python -m gan_demo.train l
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import torch
-from noisy_autoencoder import measure_row
+from noisy_autoencoder import measure_row, setup
 
-from gan_demo.data import load_split, to_model_range
-from gan_demo.evaluation.context import EvalContext
 from gan_demo.families.autoencoder.family import autoencoder_loss
 from gan_demo.families.autoencoder.interpolation import InterpolationTrainer
 from gan_demo.families.autoencoder.model import Autoencoder
@@ -30,16 +27,7 @@ from gan_demo.training import SupervisedTrainer
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weight", type=float, nargs="+", default=[0.0, 0.01, 0.05], help="the regulariser's lambda")
-    p.add_argument("--steps", type=int, default=1500)
-    p.add_argument("--mix", type=float, nargs="+", default=[0.25, 0.5])
-    p.add_argument("--out", type=Path, help="save the last autoencoder trained here")
-    args = p.parse_args()
-    torch.set_num_threads(1)
-    images, labels = load_split("mnist", "train")
-    x_train = to_model_range(images)
-    ctx = EvalContext("mnist", 10_000, "cpu")
-    print(f"{args.steps} steps\n\n| lambda | reconstructions: Frechet distance | PSNR | within-class variance | "
-          "training codes | " + " | ".join(f"mixed, a = {a:g}" for a in args.mix) + " |\n|" + "---:|" * (5 + len(args.mix)))
+    args, x_train, labels, ctx = setup(p, "lambda")
     for weight in args.weight:
         torch.manual_seed(0)
         model = Autoencoder(latent_dim=32, width=32)

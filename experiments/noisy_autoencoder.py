@@ -39,16 +39,7 @@ def noisy_loss(noise: float):
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--noise", type=float, nargs="+", default=[0.0, 0.1, 0.3])
-    p.add_argument("--steps", type=int, default=1500)
-    p.add_argument("--mix", type=float, nargs="+", default=[0.25, 0.5])
-    p.add_argument("--out", type=Path, help="save the last autoencoder trained here")
-    args = p.parse_args()
-    torch.set_num_threads(1)
-    images, labels = load_split("mnist", "train")
-    x_train = to_model_range(images)
-    ctx = EvalContext("mnist", 10_000, "cpu")
-    print("| code noise | reconstructions: Frechet distance | PSNR | within-class variance | training codes | "
-          + " | ".join(f"mixed, a = {a:g}" for a in args.mix) + " |\n|" + "---:|" * (5 + len(args.mix)))
+    args, x_train, labels, ctx = setup(p, "code noise")
     for noise in args.noise:
         torch.manual_seed(0)
         model = Autoencoder(latent_dim=32, width=32)
@@ -59,6 +50,20 @@ def main() -> None:
         print(f"| {noise:g} | " + " | ".join(measure_row(model, x_train, labels, ctx, args.mix)) + " |", flush=True)
         if args.out:
             save_pretrained(model, args.out)
+
+
+def setup(p: argparse.ArgumentParser, knob: str):
+    """The flags both autoencoder experiments share, MNIST's training split, the evaluation context, and the
+    table's header (its first column named ``knob``)."""
+    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--mix", type=float, nargs="+", default=[0.25, 0.5])
+    p.add_argument("--out", type=Path, help="save the last autoencoder trained here")
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    images, labels = load_split("mnist", "train")
+    print(f"{args.steps} steps\n\n| {knob} | reconstructions: Frechet distance | PSNR | within-class variance | "
+          "training codes | " + " | ".join(f"mixed, a = {a:g}" for a in args.mix) + " |\n|" + "---:|" * (5 + len(args.mix)))
+    return args, to_model_range(images), labels, EvalContext("mnist", 10_000, "cpu")
 
 
 def measure_row(model: Autoencoder, x_train: torch.Tensor, labels: torch.Tensor, ctx: EvalContext,
