@@ -23,8 +23,10 @@ if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
     os.environ.setdefault("CPU_CORES", "1")
 
 import contextlib  # noqa: E402
+import fcntl  # noqa: E402
 import resource  # noqa: E402
 import shutil  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -89,9 +91,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def _order(item: pytest.Item) -> int:
-    """0 for the long computations (slow, no browser), 1 for the browser tests, 2 for the rest."""
+    """0 for the long computations (slow, no browser), 1 for the other marked tests, 2 for the rest, 3 for the
+    browser tests (one worker at a time drives a browser: see ``one_browser_at_a_time``)."""
     names = {mark.name for mark in item.iter_markers()}
-    return 0 if "slow" in names and "browser" not in names else 1 if names & set(TIER_MARKERS) else 2
+    if "browser" in names:
+        return 3
+    return 0 if "slow" in names else 1 if names & set(TIER_MARKERS) else 2
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -202,7 +207,20 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, app_server):
+def one_browser_at_a_time():
+    """Under pytest-xdist, one worker drives Chromium at a time (a lock file shared by the run's workers): on two
+    slow cores, three Chromiums and their servers starved each other until clicks and waits timed out. The
+    browser tests go last (``_order``), so the other workers finish their queues meanwhile."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    with open(Path(tempfile.gettempdir()) / f"gan_demo-browser-{os.getppid()}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture
+def page(browser, app_server, one_browser_at_a_time):
     """A fresh browser page on the app; screenshots go to artifacts/screenshots/."""
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 1000})

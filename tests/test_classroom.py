@@ -43,7 +43,7 @@ UPSTREAM = {
 
 
 @pytest.fixture
-def open_page(browser, app_server):
+def open_page(browser, app_server, one_browser_at_a_time):
     """open_page(query, width, height) -> a fresh page on the app at ``query``, ready (its tabs drawn)."""
     contexts = []
 
