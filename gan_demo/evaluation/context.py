@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data import dataset_info, image_tensors, to_model_range
+from ..data import dataset_info, image_tensors, shuffled_split, to_model_range
 from ..hub import load_pretrained
 from .metrics import class_histogram, frechet_distance, precision_recall
 
@@ -59,8 +59,7 @@ class EvalContext:
     @cached_property
     def x_train_drawn(self) -> torch.Tensor:
         """PR_N training images drawn at random (seed 0): a split may be sorted by class (MNIST's is)."""
-        x = image_tensors(self.dataset, "train")[0]
-        return x[torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[:PR_N]]
+        return to_model_range(shuffled_split(self.dataset, "train", 0, PR_N)[0])
 
     @cached_property
     def judge(self) -> nn.Module:
